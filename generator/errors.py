@@ -1,0 +1,74 @@
+"""The error taxonomy and the diagnostic type: every problem says where it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    """How bad a diagnostic is: errors fail the check, warnings only with --strict."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a content file: path relative to the content root, 1-based line and column."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column or 1}"
+        return self.path
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the content: where, how bad, which field, and the message."""
+
+    location: Location
+    severity: Severity
+    code: str
+    message: str
+    field: str = ""
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    def render(self) -> str:
+        """The `path:line:col: message` line a user reads."""
+        return f"{self.location}: {self.message}"
+
+
+class ChanjiaoError(Exception):
+    """Base of every error the tool raises on purpose; the CLI maps it to an exit code."""
+
+    exit_code = 3
+
+
+class ContentError(ChanjiaoError):
+    """Raised when content cannot be loaded at all; carries every diagnostic found."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.render() for d in diagnostics))
+
+
+class ToolError(ChanjiaoError):
+    """Raised when the tool itself cannot run (missing program, unwritable output, timeout)."""
+
+    exit_code = 3
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """The path as a user reads it in messages: relative to the content root when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
