@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from enum import Enum
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class Diagnostic:
     code: str
     message: str
     field: str = ""
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, object] = dc_field(default_factory=dict, compare=False, hash=False)
 
     def render(self) -> str:
         """The `path:line:col: message` line a user reads."""

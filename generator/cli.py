@@ -1,0 +1,154 @@
+"""The `chanjiao` command line: parse arguments, call the pipeline, map errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .check import EXIT_CONTENT, EXIT_TOOL, Report, check_content
+from .errors import ChanjiaoError, ContentError
+from .i18n import _, detect_language, set_language
+
+EXIT_CODES_HELP = """\b
+退出码 / exit codes:
+  0  内容符合所有字数限制和规则 / within every limit and rule
+  1  内容超出限制或违反规则 / content violates limits or rules
+  2  命令用法错误 / usage error
+  3  工具无法运行 / the tool could not run
+"""
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(header))]
+    lines.append("  ".join("─" * w for w in widths))
+    lines.extend("  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(r)) for r in rows)
+    return lines
+
+
+def render_report_text(report: Report) -> str:
+    """The report as a terminal table, the diagnostics and the verdict."""
+    lines: list[str] = []
+    if report.limits:
+        header = [_("字段"), _("字数"), _("上限"), _("字符数(不计空格)"), _("状态")]
+        rows = []
+        for row in report.limits:
+            if row.limit is None:
+                status = "—"
+            elif row.over:
+                status = _("超出 {n} 字").format(n=row.over)
+            else:
+                status = _("符合")
+            rows.append(
+                [row.label, str(row.words), str(row.limit) if row.limit is not None else "—", str(row.chars_no_spaces), status]
+            )
+        lines.extend(_table(header, rows, {1, 2, 3}))
+        lines.append("")
+    for d in report.diagnostics:
+        tag = _("错误") if d.severity.value == "error" else _("警告")
+        lines.append(f"{d.location}: {tag}: {d.message}")
+    if report.diagnostics:
+        lines.append("")
+    lines.append(report.verdict())
+    return "\n".join(lines)
+
+
+def render_report_json(report: Report) -> str:
+    """The report as JSON for CI."""
+    data = {
+        "root": report.root,
+        "ok": report.ok,
+        "verdict": report.verdict(),
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "limits": [
+            {
+                "field": r.label,
+                "file": r.location.path,
+                "line": r.location.line,
+                "words": r.words,
+                "chars_no_spaces": r.chars_no_spaces,
+                "limit": r.limit,
+                "over": r.over,
+                "status": "none" if r.limit is None else ("over" if r.over else "ok"),
+            }
+            for r in report.limits
+        ],
+        "diagnostics": [
+            {
+                "file": d.location.path,
+                "line": d.location.line,
+                "column": d.location.column,
+                "severity": d.severity.value,
+                "code": d.code,
+                "field": d.field,
+                "message": d.message,
+            }
+            for d in report.diagnostics
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _lang_option(f):  # type: ignore[no-untyped-def]
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+        lang = detect_language(value)
+        set_language(lang)
+        return lang
+
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=callback,
+        help="消息语言 / message language (zh, en); 默认随系统语言 / default: from the locale",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="chanjiao")
+def main() -> None:
+    """chanjiao：把市域产教联合体申报材料从纯文本生成正式文档。
+
+    Turns a 市域产教联合体 application kept as YAML and Markdown into the official documents.
+    """
+    set_language(detect_language(None))
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("directory", default="content", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
+@click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the check")
+@_lang_option
+def check(directory: Path, fmt: str, strict: bool) -> None:
+    """校验申报材料并统计字数（不生成文档）。Validate and count, no rendering."""
+    try:
+        report, _app = check_content(directory, strict=strict)
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_CONTENT)
+    except ChanjiaoError as exc:
+        click.echo(_("错误：{message}").format(message=exc), err=True)
+        sys.exit(EXIT_TOOL)
+    click.echo(render_report_json(report) if fmt == "json" else render_report_text(report))
+    sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

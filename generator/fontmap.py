@@ -1,0 +1,132 @@
+"""The fontconfig map for LibreOffice: writing fonts.conf and asking fc-match what a name becomes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from string import Template
+from xml.sax.saxutils import escape
+
+from generator.errors import ToolError
+
+
+def _(s: str) -> str:  # replaced by generator.i18n
+    return s
+
+
+FONTS_CONF_TEMPLATE = Path(__file__).parent / "fonts" / "fonts.conf"
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+_FC_MATCH_TIMEOUT = 60  # the first scan of a large fonts folder takes a while
+
+
+class FontKind(str, Enum):
+    """What a requested family resolved to."""
+
+    REAL = "real"  # the named font itself is installed
+    STAND_IN = "stand-in"  # missing; our map supplies a free face of the same style
+    FALLBACK = "fallback"  # missing and no stand-in found: fontconfig's default, wrong style
+
+
+@dataclass(frozen=True)
+class FontMatch:
+    """The font fontconfig picks for one requested family under our fonts.conf."""
+
+    requested: str
+    families: tuple[str, ...]  # every family name of the matched font, first is the main one
+    style: str
+    file: Path
+    kind: FontKind
+
+    @property
+    def family(self) -> str:
+        """The matched font's main family name."""
+        return self.families[0] if self.families else ""
+
+
+def write_fonts_conf(dest_dir: Path, fonts_dir: Path | None = None) -> Path:
+    """Write fonts.conf into dest_dir, with the user's fonts folder first when given."""
+    user_fonts = ""
+    if fonts_dir is not None:
+        user_fonts = f"  <dir>{escape(str(fonts_dir.resolve()))}</dir>"
+    text = Template(FONTS_CONF_TEMPLATE.read_text(encoding="utf-8")).substitute(
+        user_fonts=user_fonts
+    )
+    conf_path = dest_dir.resolve() / "fonts.conf"
+    conf_path.write_text(text, encoding="utf-8")
+    return conf_path
+
+
+def fontconfig_env(conf_path: Path) -> dict[str, str]:
+    """The environment for a program that should see our font map (an absolute path is needed:
+    LibreOffice changes directory before fontconfig reads it)."""
+    return {**os.environ, "FONTCONFIG_FILE": str(conf_path.resolve())}
+
+
+def stand_ins(conf_path: Path) -> dict[str, tuple[str, ...]]:
+    """The map's <alias> entries: requested family → accepted stand-in families, in order."""
+    table: dict[str, tuple[str, ...]] = {}
+    for alias in ET.parse(conf_path).getroot().iter("alias"):
+        name = (alias.findtext("family") or "").strip()
+        accepted = tuple(
+            (f.text or "").strip() for f in alias.findall("accept/family") if f.text
+        )
+        if name and accepted:
+            table[name] = table.get(name, ()) + accepted
+    return table
+
+
+def match_font(requested: str, conf_path: Path) -> FontMatch:
+    """Ask fc-match which font the requested family resolves to under conf_path."""
+    fmt = "%{file}\\n%{style[0]}\\n%{[]family{%{family}\\n}}"
+    try:
+        done = subprocess.run(
+            ["fc-match", "-f", fmt, requested],
+            env=fontconfig_env(conf_path),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=_FC_MATCH_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(
+            _("未找到 fc-match（fontconfig），请安装：sudo apt-get install fontconfig")
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(_("fc-match 超时（{n} 秒）").format(n=_FC_MATCH_TIMEOUT)) from exc
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) < 3:
+        raise ToolError(
+            _("fc-match 无法解析字体「{name}」：{err}").format(
+                name=requested, err=done.stderr.strip() or done.returncode
+            )
+        )
+    families = tuple(line for line in lines[2:] if line)
+    return FontMatch(
+        requested=requested,
+        families=families,
+        style=lines[1],
+        file=Path(lines[0]),
+        kind=_kind(requested, families, stand_ins(conf_path)),
+    )
+
+
+def _kind(requested: str, families: tuple[str, ...], table: dict[str, tuple[str, ...]]) -> FontKind:
+    names = {f.casefold() for f in families}
+    if requested.casefold() in names:
+        return FontKind.REAL
+    accepted = next((v for k, v in table.items() if k.casefold() == requested.casefold()), ())
+    if any(a.casefold() in names for a in accepted):
+        return FontKind.STAND_IN
+    return FontKind.FALLBACK
+
+
+def font_files(fonts_dir: Path) -> list[Path]:
+    """Font files in a fonts folder, searched recursively as fontconfig does."""
+    return sorted(
+        p for p in fonts_dir.rglob("*") if p.is_file() and p.suffix.lower() in FONT_SUFFIXES
+    )

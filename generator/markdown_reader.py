@@ -1,0 +1,218 @@
+"""Markdown → model blocks: the one module that parses Markdown.
+
+Read the way Chinese writers write: bold that closes after full-width punctuation is bold, and a
+line break inside a paragraph between Chinese characters joins them without a space
+(mdit-py-cjk-friendly over markdown-it-py's CommonMark). What the documents cannot show (raw
+HTML, code, rules) becomes a warning naming the line, and its text is kept, never dropped.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_cjk_friendly import cjk_friendly
+
+from .counting import is_east_asian
+from .errors import Diagnostic, Location, Severity
+from .i18n import _
+from .model import Block, Heading, Image, ListBlock, ListItem, Paragraph, Span, Table
+
+_md = MarkdownIt("commonmark").use(cjk_friendly).enable("table")
+
+
+class _Reader:
+    def __init__(self, rel_path: str):
+        self.rel_path = rel_path
+        self.diagnostics: list[Diagnostic] = []
+
+    def loc(self, token: Token | None) -> Location:
+        line = token.map[0] + 1 if token is not None and token.map else 0
+        return Location(self.rel_path, line, 1 if line else 0)
+
+    def warn(self, token: Token | None, code: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.loc(token), Severity.WARNING, code, message))
+
+    # -- inline ---------------------------------------------------------------------------
+
+    def spans(self, inline: Token, images: list[tuple[str, str]] | None = None) -> tuple[Span, ...]:
+        out: list[Span] = []
+        bold = italic = False
+        children = inline.children or []
+        link_href: str | None = None
+        for i, tok in enumerate(children):
+            t = tok.type
+            if t == "text" or t == "code_inline":
+                out.append(Span(tok.content, bold, italic))
+            elif t == "strong_open":
+                bold = True
+            elif t == "strong_close":
+                bold = False
+            elif t == "em_open":
+                italic = True
+            elif t == "em_close":
+                italic = False
+            elif t == "softbreak":
+                prev = children[i - 1].content[-1:] if i > 0 else ""
+                nxt = children[i + 1].content[:1] if i + 1 < len(children) else ""
+                if not (prev and nxt and is_east_asian(prev) and is_east_asian(nxt)):
+                    out.append(Span(" ", bold, italic))
+            elif t == "hardbreak":
+                out.append(Span("\n", bold, italic))
+            elif t == "link_open":
+                link_href = str(tok.attrs.get("href", ""))
+                link_start = len(out)
+            elif t == "link_close":
+                shown = "".join(s.text for s in out[link_start:])
+                if link_href and link_href != shown:
+                    out.append(Span(f"（{link_href}）", bold, italic))
+                link_href = None
+            elif t == "image":
+                if images is not None:
+                    images.append((str(tok.attrs.get("src", "")), tok.content))
+                else:
+                    self.warn(inline, "md-image-inline", _("此处的图片无法排版，已按文字保留"))
+                    out.append(Span(tok.content, bold, italic))
+            elif t == "html_inline":
+                self.warn(
+                    inline,
+                    "md-html",
+                    _("不支持 HTML 标记 {tag}：标记本身不会出现在文档中，其中的文字照常保留").format(
+                        tag=tok.content
+                    ),
+                )
+            else:
+                self.warn(inline, "md-unknown", _("无法识别的 Markdown 内容（{kind}），已按文字保留").format(kind=t))
+                out.append(Span(tok.content, bold, italic))
+        return _merge(out)
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def blocks(self, tokens: list[Token], i: int = 0, stop: str | None = None) -> tuple[list[Block], int]:
+        out: list[Block] = []
+        while i < len(tokens):
+            tok = tokens[i]
+            t = tok.type
+            if stop is not None and t == stop:
+                return out, i
+            if t == "heading_open":
+                level = int(tok.tag[1:])
+                out.append(Heading(level, self.spans(tokens[i + 1]), self.loc(tok)))
+                i += 3
+            elif t == "paragraph_open":
+                out.extend(self.paragraph(tok, tokens[i + 1]))
+                i += 3
+            elif t in ("bullet_list_open", "ordered_list_open"):
+                block, i = self.list_block(tokens, i)
+                out.append(block)
+            elif t == "table_open":
+                block, i = self.table(tokens, i)
+                out.append(block)
+            elif t == "blockquote_open":
+                self.warn(tok, "md-quote", _("引用块将按普通段落排版"))
+                inner, i = self.blocks(tokens, i + 1, "blockquote_close")
+                out.extend(inner)
+                i += 1
+            elif t in ("fence", "code_block"):
+                self.warn(tok, "md-code", _("代码块将按普通段落排版"))
+                for line in tok.content.rstrip("\n").split("\n"):
+                    out.append(Paragraph((Span(line),), self.loc(tok)))
+                i += 1
+            elif t == "html_block":
+                self.warn(
+                    tok,
+                    "md-html",
+                    _("不支持 HTML 块：文档中将按原文照印，请改用 Markdown 写法"),
+                )
+                out.append(Paragraph((Span(tok.content.strip()),), self.loc(tok)))
+                i += 1
+            elif t == "hr":
+                self.warn(tok, "md-hr", _("分隔线（---）不会出现在文档中"))
+                i += 1
+            else:
+                i += 1
+        return out, i
+
+    def paragraph(self, open_tok: Token, inline: Token) -> list[Block]:
+        images: list[tuple[str, str]] = []
+        spans = self.spans(inline, images)
+        out: list[Block] = []
+        if any(s.text.strip() for s in spans):
+            out.append(Paragraph(spans, self.loc(open_tok)))
+        out.extend(Image(src, caption, self.loc(open_tok)) for src, caption in images)
+        return out
+
+    def list_block(self, tokens: list[Token], i: int) -> tuple[ListBlock, int]:
+        open_tok = tokens[i]
+        ordered = open_tok.type == "ordered_list_open"
+        close = "ordered_list_close" if ordered else "bullet_list_close"
+        start = int(open_tok.attrs.get("start", 1) or 1) if ordered else 1
+        items: list[ListItem] = []
+        i += 1
+        while tokens[i].type != close:
+            # list_item_open
+            inner, i = self.blocks(tokens, i + 1, "list_item_close")
+            spans: list[Span] = []
+            children: list[ListBlock] = []
+            for b in inner:
+                if isinstance(b, ListBlock):
+                    children.append(b)
+                elif isinstance(b, Paragraph | Heading):
+                    if spans:
+                        spans.append(Span("\n"))
+                    spans.extend(b.spans)
+                elif isinstance(b, Image):
+                    self.warn(open_tok, "md-image-inline", _("列表中的图片无法排版，已按文字保留"))
+                    spans.append(Span(b.caption))
+                else:
+                    self.warn(open_tok, "md-nested-table", _("列表中的表格无法排版，已按文字保留"))
+                    spans.append(Span(" ".join(t for row in (b.header, *b.rows) for t in map(_text, row))))
+            items.append(ListItem(tuple(spans), tuple(children)))
+            i += 1
+        return ListBlock(ordered, tuple(items), self.loc(open_tok), start), i + 1
+
+    def table(self, tokens: list[Token], i: int) -> tuple[Table, int]:
+        open_tok = tokens[i]
+        header: list[tuple[Span, ...]] = []
+        rows: list[tuple[tuple[Span, ...], ...]] = []
+        current: list[tuple[Span, ...]] = []
+        in_head = False
+        while tokens[i].type != "table_close":
+            t = tokens[i].type
+            if t == "thead_open":
+                in_head = True
+            elif t == "thead_close":
+                in_head = False
+            elif t == "tr_open":
+                current = []
+            elif t == "inline":
+                current.append(self.spans(tokens[i]))
+            elif t == "tr_close":
+                if in_head:
+                    header = current
+                else:
+                    rows.append(tuple(current))
+            i += 1
+        return Table(tuple(header), tuple(rows), self.loc(open_tok)), i + 1
+
+
+def _text(spans: tuple[Span, ...]) -> str:
+    return "".join(s.text for s in spans)
+
+
+def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    out: list[Span] = []
+    for s in spans:
+        if not s.text:
+            continue
+        if out and out[-1].bold == s.bold and out[-1].italic == s.italic:
+            out[-1] = Span(out[-1].text + s.text, s.bold, s.italic)
+        else:
+            out.append(s)
+    return tuple(out)
+
+
+def read_markdown(text: str, rel_path: str) -> tuple[list[Block], list[Diagnostic]]:
+    """Parse Markdown `text` (already normalised) into blocks, with warnings for what won't print."""
+    reader = _Reader(rel_path)
+    blocks, _end = reader.blocks(_md.parse(text))
+    return blocks, reader.diagnostics

@@ -1,0 +1,191 @@
+"""The typed, format-neutral model of an application: values with their origin, prose as blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Location
+from .form import FieldSpec, FormSpec, format_label
+
+# ---------------------------------------------------------------------------------------------
+# Prose: what a Markdown file says, as blocks the renderers and the counter both read.
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of inline text with its emphasis."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading; `level` 1 is the first level below the section (（一） in the plan)."""
+
+    level: int
+    spans: tuple[Span, ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of inline spans."""
+
+    spans: tuple[Span, ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One item of a list: its spans, and a nested list if any."""
+
+    spans: tuple[Span, ...]
+    children: tuple[ListBlock, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """An ordered or bulleted list."""
+
+    ordered: bool
+    items: tuple[ListItem, ...]
+    loc: Location
+    start: int = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: a header row and body rows, each cell a tuple of spans."""
+
+    header: tuple[tuple[Span, ...], ...]
+    rows: tuple[tuple[tuple[Span, ...], ...], ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image from the content repo; `src` is as written, `caption` is the alt text."""
+
+    src: str
+    caption: str
+    loc: Location
+
+
+Block = Heading | Paragraph | ListBlock | Table | Image
+
+
+def spans_text(spans: tuple[Span, ...]) -> str:
+    """The text of spans as it prints."""
+    return "".join(s.text for s in spans)
+
+
+def _list_texts(block: ListBlock) -> list[str]:
+    out: list[str] = []
+    for item in block.items:
+        out.append(spans_text(item.spans))
+        for child in item.children:
+            out.extend(_list_texts(child))
+    return out
+
+
+def block_texts(block: Block) -> list[str]:
+    """The printed text of a block, one string per paragraph-like unit."""
+    if isinstance(block, Heading | Paragraph):
+        return [spans_text(block.spans)]
+    if isinstance(block, ListBlock):
+        return _list_texts(block)
+    if isinstance(block, Table):
+        return [spans_text(c) for row in (block.header, *block.rows) for c in row]
+    return [block.caption] if block.caption else []
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A Markdown content file read into blocks."""
+
+    spec: FieldSpec
+    blocks: tuple[Block, ...]
+    loc: Location
+
+    def text(self) -> str:
+        """The printed text, paragraphs separated by newlines: what the 字数 limit counts."""
+        return "\n".join(t for b in self.blocks for t in block_texts(b))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: values from YAML with the place they were written.
+
+
+@dataclass(frozen=True)
+class Value:
+    """A leaf value (text, figure, date, choice id) and where it was written; None when empty."""
+
+    spec: FieldSpec
+    value: str | int | float | dt.date | None
+    loc: Location
+
+    @property
+    def present(self) -> bool:
+        """True when the team wrote something."""
+        return self.value is not None and self.value != ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a list of units, people or attachments: its fields by English id."""
+
+    fields: dict[str, Value]
+    loc: Location
+
+    def get(self, id_: str) -> Any:
+        """The plain value of field `id_`, None when empty."""
+        v = self.fields.get(id_)
+        return v.value if v is not None else None
+
+
+@dataclass(frozen=True)
+class ListValue:
+    """A list of names or items, and where it was written."""
+
+    spec: FieldSpec
+    items: tuple[Value | Item, ...]
+    loc: Location
+
+    @property
+    def present(self) -> bool:
+        """True when the list has at least one entry."""
+        return bool(self.items)
+
+
+@dataclass
+class Application:
+    """One consortium's application: every value by its dotted English path, every prose part."""
+
+    form: FormSpec
+    root: str
+    baseline_year: int
+    values: dict[str, Value | ListValue] = field(default_factory=dict)
+    prose: dict[str, Prose] = field(default_factory=dict)
+    #: files read, relative to the root, with their content hashes (for incremental builds)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def get(self, path: str) -> Any:
+        """The plain value at `path` (a list for lists), None when empty or absent."""
+        v = self.values.get(path)
+        if v is None:
+            return None
+        if isinstance(v, ListValue):
+            return [i.value if isinstance(i, Value) else i for i in v.items]
+        return v.value
+
+    def label(self, spec: FieldSpec) -> str:
+        """The label of `spec` as the form prints it for this baseline year."""
+        return format_label(spec.label, self.baseline_year)
+
+    def year(self, offset: int) -> int:
+        """The calendar year `offset` years after the baseline."""
+        return self.baseline_year + offset

@@ -1,0 +1,215 @@
+"""Reading PDFs back and assembling the submission package (the one module that imports pypdf)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from generator.errors import ToolError
+
+
+def _(s: str) -> str:  # replaced by generator.i18n
+    return s
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+_A4_MM = (210.0, 297.0)
+_IMAGE_BORDER_MM = 10.0
+_SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """One outline entry: its title, depth (0 = top level) and 0-based page index."""
+
+    title: str
+    level: int
+    page: int | None
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What a reader sees in a PDF: pages, text, fonts, bookmarks, labels, title."""
+
+    page_count: int
+    page_texts: tuple[str, ...]
+    fonts: tuple[str, ...]  # BaseFont of every font used on a page, subset prefix removed, sorted
+    embedded_fonts: tuple[str, ...]  # those of `fonts` whose program is in the file
+    outline: tuple[Bookmark, ...]
+    page_labels: tuple[str, ...]
+    title: str | None
+
+    @property
+    def text(self) -> str:
+        """All pages' text, one page after another."""
+        return "\n".join(self.page_texts)
+
+
+@dataclass(frozen=True)
+class PackagePart:
+    """One entry of the package: its bookmark title and a PDF, PNG or JPEG file."""
+
+    title: str
+    path: Path
+
+
+def read_pdf(path: Path) -> PdfInfo:
+    """Read a PDF's pages, text, fonts, outline, page labels and title."""
+    reader = _open(path, _("无法读取 PDF：{path}（{reason}）"), path=path)
+    try:
+        fonts: dict[str, bool] = {}
+        for page in reader.pages:
+            for name, embedded in _page_fonts(page.get("/Resources"), set()):
+                fonts[name] = fonts.get(name, False) or embedded
+        meta = reader.metadata
+        return PdfInfo(
+            page_count=len(reader.pages),
+            page_texts=tuple(page.extract_text() for page in reader.pages),
+            fonts=tuple(sorted(fonts)),
+            embedded_fonts=tuple(sorted(n for n, e in fonts.items() if e)),
+            outline=tuple(_walk_outline(reader, reader.outline, 0)),
+            page_labels=tuple(reader.page_labels),
+            title=meta.title if meta else None,
+        )
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+
+
+def embedded_fonts(path: Path) -> list[str]:
+    """Names of the fonts embedded in a PDF (subset prefix removed), sorted."""
+    return list(read_pdf(path).embedded_fonts)
+
+
+def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) -> None:
+    """Join the parts into one PDF with a bookmark per part and page labels restarting at 1."""
+    writer = PdfWriter()
+    for part in parts:
+        first = len(writer.pages)
+        reader = _part_reader(part)
+        # The part's own bookmarks (headings) nest under the part's bookmark.
+        writer.append(reader, outline_item=part.title, import_outline=True)
+        if len(writer.pages) == first:
+            raise ToolError(_("附件「{title}」没有页面：{path}").format(title=part.title, path=part.path))
+        writer.set_page_label(first, len(writer.pages) - 1, style="/D", start=1)
+    writer.add_metadata({"/Title": title})
+    writer.page_mode = "/UseOutlines"
+    _write_atomically(writer, out_path)
+
+
+def _part_reader(part: PackagePart) -> PdfReader:
+    if not part.path.is_file():
+        raise ToolError(
+            _("找不到附件「{title}」：{path}").format(title=part.title, path=part.path)
+        )
+    message = _("附件「{title}」无法读取：{path}（{reason}）")
+    if part.path.suffix.lower() in IMAGE_SUFFIXES:
+        data = _image_to_pdf(part, message)
+        return _open(io.BytesIO(data), message, title=part.title, path=part.path)
+    reader = _open(part.path, message, title=part.title, path=part.path)
+    if reader.is_encrypted:
+        raise ToolError(
+            _("附件「{title}」已加密，请提供未加密的 PDF：{path}").format(
+                title=part.title, path=part.path
+            )
+        )
+    return reader
+
+
+def _image_to_pdf(part: PackagePart, message: str) -> bytes:
+    """One A4 page holding the image, scaled to fit, without re-encoding it (img2pdf)."""
+    import img2pdf  # only packages with image attachments need it
+
+    a4 = (img2pdf.mm_to_pt(_A4_MM[0]), img2pdf.mm_to_pt(_A4_MM[1]))
+    border = img2pdf.mm_to_pt(_IMAGE_BORDER_MM)
+    layout = img2pdf.get_layout_fun(
+        pagesize=a4, border=(border, border), fit=img2pdf.FitMode.into, auto_orient=True
+    )
+    try:
+        data = img2pdf.convert(
+            str(part.path), layout_fun=layout, nodate=True, engine=img2pdf.Engine.internal
+        )
+    except Exception as exc:  # img2pdf and Pillow raise many types for a bad image
+        raise ToolError(message.format(title=part.title, path=part.path, reason=exc)) from exc
+    return bytes(data)
+
+
+def _open(source: Path | io.BytesIO, message: str, **fields: Any) -> PdfReader:
+    try:
+        reader = PdfReader(source)
+        _ = len(reader.pages)  # forces the page tree: a truncated file fails here
+    except (OSError, PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ToolError(message.format(reason=exc, **fields)) from exc
+    return reader
+
+
+def _page_fonts(resources: Any, seen: set[int]) -> Iterator[tuple[str, bool]]:
+    """(BaseFont, embedded?) for each font in the resources and in nested form XObjects."""
+    resources = _resolve(resources)
+    if not isinstance(resources, DictionaryObject):
+        return
+    fonts = _resolve(resources.get("/Font"))
+    if isinstance(fonts, DictionaryObject):
+        for ref in fonts.values():
+            font = _resolve(ref)
+            if isinstance(font, DictionaryObject) and "/BaseFont" in font:
+                name = _SUBSET_PREFIX.sub("", str(font["/BaseFont"]).lstrip("/"))
+                yield name, _is_embedded(font)
+    xobjects = _resolve(resources.get("/XObject"))
+    if isinstance(xobjects, DictionaryObject):
+        for ref in xobjects.values():
+            # A form can be shared by many pages or refer to itself: visit each once.
+            key = ref.idnum if isinstance(ref, IndirectObject) else id(ref)
+            xobject = _resolve(ref)
+            if key in seen or not isinstance(xobject, DictionaryObject):
+                continue
+            seen.add(key)
+            if xobject.get("/Subtype") == "/Form":
+                yield from _page_fonts(xobject.get("/Resources"), seen)
+
+
+def _is_embedded(font: DictionaryObject) -> bool:
+    descendants = _resolve(font.get("/DescendantFonts"))
+    if isinstance(descendants, ArrayObject):
+        return any(_is_embedded(_resolve(d)) for d in descendants)
+    descriptor = _resolve(font.get("/FontDescriptor"))
+    if not isinstance(descriptor, DictionaryObject):
+        return False  # the standard 14 fonts and Type3 fonts carry no descriptor program
+    return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def _resolve(obj: Any) -> Any:
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+def _walk_outline(reader: PdfReader, items: list[Any], level: int) -> Iterator[Bookmark]:
+    for item in items:
+        if isinstance(item, list):
+            yield from _walk_outline(reader, item, level + 1)
+        else:
+            yield Bookmark(str(item.title), level, reader.get_destination_page_number(item))
+
+
+def _write_atomically(writer: PdfWriter, out_path: Path) -> None:
+    """Write next to the target, then rename: readers never see a half-written package."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            writer.write(out)
+        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a package is meant to be shared
+        os.replace(tmp_name, out_path)
+    except BaseException as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ToolError(_("无法写入 {path}：{reason}").format(path=out_path, reason=exc)) from exc
+        raise

@@ -1,0 +1,294 @@
+"""Validation rules over the model: figures that must add up, choices that must agree, files that
+must exist. Each rule returns diagnostics; none raises."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from .errors import Diagnostic, Location, Severity
+from .i18n import _, format_number
+from .model import Application, Heading, Image, Item, ListValue, Value, spans_text
+
+Rule = Callable[[Application], Iterator[Diagnostic]]
+
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4})$")
+_NUMBERING = re.compile(r"^\s*(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]|（\d+）)\s*")
+
+
+def _value(app: Application, path: str) -> Value | None:
+    v = app.values.get(path)
+    return v if isinstance(v, Value) and v.present else None
+
+
+def _label(app: Application, path: str) -> str:
+    return app.label(app.form.by_path()[path])
+
+
+def _diag(loc: Location, severity: Severity, code: str, message: str, field: str = "") -> Diagnostic:
+    return Diagnostic(loc, severity, code, message, field)
+
+
+def funding_adds_up(app: Application) -> Iterator[Diagnostic]:
+    """The four sources of the first commitment year add up to that year's total."""
+    total = _value(app, "overview.funding_total.y1")
+    parts = [_value(app, f"overview.funding_sources.{k}") for k in ("lead", "government", "members", "other")]
+    if total is None or any(p is None for p in parts):
+        return
+    parts_sum = round(sum(float(p.value) for p in parts if p is not None), 2)  # type: ignore[arg-type]
+    if abs(parts_sum - float(total.value)) > 0.005:  # type: ignore[arg-type]
+        sources = _label(app, "overview.funding_sources")
+        yield _diag(
+            parts[0].loc if parts[0] else total.loc,
+            Severity.ERROR,
+            "funding-sum",
+            _("{sources}：四项来源合计 {sum} 万元，与 {year}年 拟投入运行经费总额 {total} 万元 不一致（相差 {diff} 万元）").format(
+                sources=sources,
+                sum=format_number(parts_sum),
+                year=app.year(1),
+                total=format_number(total.value),  # type: ignore[arg-type]
+                diff=format_number(round(abs(parts_sum - float(total.value)), 2)),  # type: ignore[arg-type]
+            ),
+            sources,
+        )
+
+
+def staff_adds_up(app: Application) -> Iterator[Diagnostic]:
+    """专职 + 兼职 = 人员总数, and the list of staff names has that many entries."""
+    total = _value(app, "overview.secretariat.staff_total")
+    full = _value(app, "overview.secretariat.staff_full_time")
+    part = _value(app, "overview.secretariat.staff_part_time")
+    group = _label(app, "overview.secretariat")
+    if total and full and part and int(full.value) + int(part.value) != int(total.value):  # type: ignore[arg-type]
+        yield _diag(
+            total.loc,
+            Severity.ERROR,
+            "staff-sum",
+            _("{group}：专职人数 {full} + 兼职人数 {part} = {sum}，与人员总数 {total} 不一致").format(
+                group=group, full=full.value, part=part.value, sum=int(full.value) + int(part.value), total=total.value  # type: ignore[arg-type]
+            ),
+            group,
+        )
+    staff = app.values.get("overview.secretariat.staff")
+    if total and isinstance(staff, ListValue) and staff.items and len(staff.items) != int(total.value):  # type: ignore[arg-type]
+        yield _diag(
+            staff.loc,
+            Severity.WARNING,
+            "staff-list",
+            _("{group}：人员姓名及联系电话列出 {n} 人，人员总数为 {total}").format(group=group, n=len(staff.items), total=total.value),
+            group,
+        )
+
+
+def type_matches_leads(app: Application) -> Iterator[Diagnostic]:
+    """A park-led consortium names its park; an enterprise-led one names its enterprise."""
+    chosen = _value(app, "basics.application_type")
+    if chosen is None:
+        return
+    labels = {id_: label for _k, id_, label in app.form.application_types}
+    need = {"park": "basics.lead_park", "enterprise": "basics.lead_enterprises"}[str(chosen.value)]
+    v = app.values.get(need)
+    if v is None or not v.present:
+        yield _diag(
+            chosen.loc,
+            Severity.ERROR,
+            "type-lead",
+            _("申报类型为“{type}”，但未填写{lead}").format(type=labels[str(chosen.value)], lead=_label(app, need)),
+            _("申报类型"),
+        )
+
+
+def commitments_not_below_baseline(app: Application) -> Iterator[Diagnostic]:
+    """A commitment figure below its baseline is allowed, but worth a second look."""
+    for spec in app.form.by_path().values():
+        if spec.type != "yearly" or spec.of is None or spec.of.type == "text" or 0 not in spec.years:
+            continue
+        base, nxt = _value(app, f"{spec.path}.y0"), _value(app, f"{spec.path}.y1")
+        if base and nxt and float(nxt.value) < float(base.value):  # type: ignore[arg-type]
+            label = app.label(spec)
+            yield _diag(
+                nxt.loc,
+                Severity.WARNING,
+                "below-baseline",
+                _("{field}：{next_year}年承诺值 {next} 低于{base_year}年基础值 {base}").format(
+                    field=label, next_year=app.year(1), next=format_number(nxt.value), base_year=app.year(0), base=format_number(base.value)  # type: ignore[arg-type]
+                ),
+                label,
+            )
+
+
+def parts_within_whole(app: Application) -> Iterator[Diagnostic]:
+    """规模以上 and 限额以上 enterprises cannot outnumber the member enterprises listed."""
+    listed = app.values.get("overview.members.enterprises")
+    if not isinstance(listed, ListValue) or not listed.items:
+        return
+    for key in ("above_scale", "above_quota"):
+        v = _value(app, f"capacity.enterprises.{key}")
+        if v and int(v.value) > len(listed.items):  # type: ignore[arg-type]
+            label = _label(app, f"capacity.enterprises.{key}")
+            yield _diag(
+                v.loc,
+                Severity.ERROR,
+                "part-whole",
+                _("{field}：{n} 个，多于联合体成员情况中列出的企业 {listed} 个").format(field=label, n=v.value, listed=len(listed.items)),
+                label,
+            )
+
+
+def credit_code_valid(code: str) -> bool:
+    """True when `code` passes the GB 32100-2015 check character."""
+    if len(code) != 18 or any(c not in _CREDIT_ALPHABET for c in code):
+        return False
+    total = sum(_CREDIT_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(code[:17]))
+    check = (31 - total % 31) % 31
+    return _CREDIT_ALPHABET[check] == code[17]
+
+
+def _unit_items(app: Application) -> Iterator[tuple[str, Item]]:
+    for path, v in app.values.items():
+        if isinstance(v, ListValue) and v.spec.type == "units":
+            for item in v.items:
+                if isinstance(item, Item):
+                    yield app.label(v.spec), item
+
+
+def credit_codes(app: Application) -> Iterator[Diagnostic]:
+    """统一社会信用代码, where given, passes its checksum (a warning: some early codes fail it)."""
+    for category, item in _unit_items(app):
+        code = item.fields.get("credit_code")
+        if code and code.present and not credit_code_valid(str(code.value)):
+            yield _diag(
+                code.loc,
+                Severity.WARNING,
+                "credit-code",
+                _("{category}“{name}”的统一社会信用代码 {code} 未通过 GB 32100 校验，请核对").format(
+                    category=category, name=item.get("name") or "", code=code.value
+                ),
+                _("统一社会信用代码"),
+            )
+
+
+def phones_look_right(app: Application) -> Iterator[Diagnostic]:
+    """Phone numbers look like a landline (023-xxxxxxxx) or a mobile number."""
+    for category, item in _unit_items(app):
+        phone = item.fields.get("phone")
+        if phone and phone.present and not _PHONE.match(str(phone.value).replace(" ", "")):
+            yield _diag(
+                phone.loc,
+                Severity.WARNING,
+                "phone",
+                _("{category}“{name}”的联系电话“{phone}”不像固定电话（如 023-12345678）或手机号").format(
+                    category=category, name=item.get("name") or "", phone=phone.value
+                ),
+                _("联系电话"),
+            )
+
+
+def leads_are_members(app: Application) -> Iterator[Diagnostic]:
+    """The lead park, enterprises and schools on the covers appear among the listed members."""
+    names = {str(item.get("name")) for _c, item in _unit_items(app)}
+    if not names:
+        return
+    for path in ("basics.lead_park", "basics.lead_enterprises", "basics.lead_schools"):
+        v = app.values.get(path)
+        entries = v.items if isinstance(v, ListValue) else ((v,) if isinstance(v, Value) and v.present else ())
+        for entry in entries:
+            if isinstance(entry, Value) and entry.present and str(entry.value) not in names:
+                yield _diag(
+                    entry.loc,
+                    Severity.WARNING,
+                    "lead-not-member",
+                    _("{field}“{name}”未出现在联合体成员情况的单位名称中，请核对名称是否一致").format(
+                        field=_label(app, path), name=entry.value
+                    ),
+                    _label(app, path),
+                )
+
+
+def _heading_title(h: Heading) -> str:
+    return _NUMBERING.sub("", spans_text(h.spans)).strip().rstrip("。.")
+
+
+def plan_headings(app: Application) -> Iterator[Diagnostic]:
+    """The fixed sub-headings of the official outline come first, in order, as the form names them."""
+    for prose in app.prose.values():
+        fixed = [h.title.rstrip("。") for h in prose.spec.headings]
+        if not fixed:
+            continue
+        got = [b for b in prose.blocks if isinstance(b, Heading) and b.level == 1]
+        for n, title in enumerate(fixed):
+            if n < len(got) and _heading_title(got[n]) == title:
+                continue
+            where = got[n].loc if n < len(got) else prose.loc
+            found = _heading_title(got[n]) if n < len(got) else ""
+            hint = difflib.get_close_matches(found, fixed, n=1, cutoff=0.3) if found else []
+            yield _diag(
+                where,
+                Severity.ERROR,
+                "plan-heading",
+                _("{section}：第 {n} 个一级标题应为“# {title}”（官方提纲的固定标题），现为“{found}”").format(
+                    section=prose.spec.label, n=n + 1, title=title, found=found or _("（缺少）")
+                )
+                + (_("；是否写成了“{hint}”？").format(hint=hint[0]) if hint and hint[0] != title else ""),
+                prose.spec.label,
+            )
+            break
+
+
+def images_exist(app: Application) -> Iterator[Diagnostic]:
+    """Every image a Markdown file shows is a real image inside the content repo."""
+    root = Path(app.root)
+    for prose in app.prose.values():
+        for block in prose.blocks:
+            if isinstance(block, Image):
+                try:
+                    resolve_asset(root, block.loc.path, block.src, IMAGE_KINDS)
+                except AssetProblem as exc:
+                    yield _diag(block.loc, Severity.ERROR, "image", _("图片：{problem}").format(problem=exc), prose.spec.label)
+
+
+def attachments_exist(app: Application) -> Iterator[Diagnostic]:
+    """Every listed attachment is a PDF or an image in the 附件 folder."""
+    listed = app.values.get("attachments.items")
+    if not isinstance(listed, ListValue):
+        return
+    for item in listed.items:
+        if not isinstance(item, Item) or not item.fields.get("file"):
+            continue
+        file_value = item.fields["file"]
+        if not file_value.present:
+            continue
+        try:
+            resolve_asset(Path(app.root), file_value.loc.path, str(file_value.value), ("pdf", *IMAGE_KINDS))
+        except AssetProblem as exc:
+            yield _diag(
+                file_value.loc,
+                Severity.ERROR,
+                "attachment",
+                _("附件“{title}”：{problem}").format(title=item.get("title") or "", problem=exc),
+                _("附件及证明材料"),
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    type_matches_leads,
+    leads_are_members,
+    staff_adds_up,
+    funding_adds_up,
+    parts_within_whole,
+    commitments_not_below_baseline,
+    credit_codes,
+    phones_look_right,
+    plan_headings,
+    images_exist,
+    attachments_exist,
+)
+
+
+def apply_rules(app: Application) -> list[Diagnostic]:
+    """Every rule's diagnostics, in rule order."""
+    return [d for rule in RULES for d in rule(app)]

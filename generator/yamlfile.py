@@ -1,0 +1,127 @@
+"""Reading YAML content files into raw trees with a position for every key and value.
+
+The one module that parses YAML content. Nothing is typed implicitly: every scalar keeps the
+text as written and whether it was quoted, so `023-12345678`, `NO` or `1.10` in a text field stay
+exactly as written, and a figure must be written as a plain number. Duplicate keys and any tag
+beyond plain YAML are errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from .errors import Diagnostic, Location, Severity
+from .i18n import _
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_PLAIN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "value", "merge")
+)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar as written: its text, whether it was a plain (unquoted) scalar, and where."""
+
+    text: str
+    plain: bool
+    loc: Location
+
+    @property
+    def empty(self) -> bool:
+        """True for a key with nothing after it (`key:`) or an explicit `~`/`null`."""
+        return self.plain and self.text in ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A mapping in file order: (key, key location, value) triples."""
+
+    entries: tuple[tuple[str, Location, Node], ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A list of nodes."""
+
+    items: tuple[Node, ...]
+    loc: Location
+
+
+Node = Scalar | Mapping | Sequence
+
+
+def _loc(rel_path: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(rel_path)
+    return Location(rel_path, mark.line + 1, mark.column + 1)
+
+
+def parse_yaml(text: str, rel_path: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse `text` (already normalised) into a raw tree; problems come back as diagnostics."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or str(exc)
+        message = _("YAML 语法错误：{problem}").format(problem=problem)
+        return None, [Diagnostic(_loc(rel_path, mark), Severity.ERROR, "yaml-syntax", message)]
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        message = _("不允许的控制字符 U+{code:04X}：请删除或改为普通文字").format(code=exc.character)
+        return None, [Diagnostic(Location(rel_path, line, col), Severity.ERROR, "control-char", message)]
+    if root is None:
+        return None, []
+    diagnostics: list[Diagnostic] = []
+    return _convert(root, rel_path, diagnostics), diagnostics
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count("\n") + 1
+    return line, offset - (before.rfind("\n") + 1) + 1
+
+
+def _convert(node: yaml.Node, rel_path: str, diagnostics: list[Diagnostic]) -> Node:
+    loc = _loc(rel_path, node.start_mark)
+    if node.tag not in _PLAIN_TAGS:
+        diagnostics.append(
+            Diagnostic(
+                loc,
+                Severity.ERROR,
+                "yaml-tag",
+                _("不支持的 YAML 标签 {tag}：内容文件只能写普通文字、数字、列表和键值").format(tag=node.tag),
+            )
+        )
+        return Scalar("", True, loc)
+    if isinstance(node, yaml.ScalarNode):
+        return Scalar(node.value, not node.style, loc)
+    if isinstance(node, yaml.SequenceNode):
+        return Sequence(tuple(_convert(n, rel_path, diagnostics) for n in node.value), loc)
+    entries: list[tuple[str, Location, Node]] = []
+    seen: dict[str, Location] = {}
+    for key_node, value_node in node.value:
+        key_loc = _loc(rel_path, key_node.start_mark)
+        if not isinstance(key_node, yaml.ScalarNode):
+            diagnostics.append(Diagnostic(key_loc, Severity.ERROR, "yaml-key", _("键必须是文字")))
+            continue
+        key = key_node.value
+        if key in seen:
+            diagnostics.append(
+                Diagnostic(
+                    key_loc,
+                    Severity.ERROR,
+                    "duplicate-key",
+                    _("重复的键“{key}”：第 {line} 行已经写过").format(key=key, line=seen[key].line),
+                    field=key,
+                )
+            )
+            continue
+        seen[key] = key_loc
+        entries.append((key, key_loc, _convert(value_node, rel_path, diagnostics)))
+    return Mapping(tuple(entries), loc)
