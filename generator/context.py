@@ -1,0 +1,128 @@
+"""The model → the templates' context: plain strings and lists by English id, labels from the form.
+
+Templates never format anything: every figure arrives as the string the form prints (万元 with at
+most two decimals, an empty optional figure as an empty string, never `None` or `0`), every date
+the Chinese way, every label as the declaration words it for this baseline year. Prose parts
+arrive as model `Prose` objects, which the renderer turns into styled paragraphs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from .form import FieldSpec, format_label
+from .i18n import format_date
+from .model import Application, Item, ListValue, Value
+
+CHECKED, UNCHECKED = "☑", "□"
+LIST_SEPARATOR = "、"
+
+
+def format_figure(value: object) -> str:
+    """A figure as the form prints it: integers plain, decimals with at most two places."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return text or "0"
+    return str(value)
+
+
+def format_value(value: object) -> str:
+    """Any leaf value as printed text."""
+    if isinstance(value, dt.date):
+        return format_date(value, locale="zh_Hans_CN")
+    return format_figure(value)
+
+
+def _leaf(app: Application, path: str) -> str:
+    v = app.values.get(path)
+    return format_value(v.value) if isinstance(v, Value) else ""
+
+
+def _item(item: Item, specs: tuple[FieldSpec, ...]) -> dict[str, str]:
+    return {s.id: format_value(item.get(s.id)) for s in specs}
+
+
+def _node(app: Application, spec: FieldSpec) -> Any:
+    t = spec.type
+    if t == "group":
+        return {c.id: _node(app, c) for c in spec.children}
+    if t == "yearly":
+        return {f"y{off}": _leaf(app, f"{spec.path}.y{off}") for off in spec.years}
+    if t == "names":
+        v = app.values.get(spec.path)
+        return [format_value(i.value) for i in v.items if isinstance(i, Value)] if isinstance(v, ListValue) else []
+    if t in ("units", "people", "attachments"):
+        v = app.values.get(spec.path)
+        specs = app.form.item_fields[t]
+        return [_item(i, specs) for i in v.items if isinstance(i, Item)] if isinstance(v, ListValue) else []
+    if t == "prose":
+        return app.prose.get(spec.path)
+    if t == "choice":
+        v = app.values.get(spec.path)
+        return v.value if isinstance(v, Value) and v.value is not None else ""
+    return _leaf(app, spec.path)
+
+
+def _labels(app: Application, spec: FieldSpec) -> Any:
+    if spec.children:
+        return {"_": app.label(spec), **{c.id: _labels(app, c) for c in spec.children}}
+    return app.label(spec)
+
+
+def _joined(names: list[str]) -> str:
+    return LIST_SEPARATOR.join(n for n in names if n)
+
+
+def _summary_row(app: Application, data: dict[str, Any]) -> dict[str, str]:
+    basics, overview = data["basics"], data["overview"]
+    members = overview["members"]
+    lead = [basics["lead_park"]] if basics["lead_park"] else []
+    lead += basics["lead_enterprises"]
+    return {
+        "index": "1",
+        "name": basics["name"],
+        "lead_department": _joined(basics["lead_department"]),
+        "lead_park_or_enterprise": _joined(lead),
+        "council": _joined(overview["council"]),
+        "secretariat": _joined(overview["secretariat"]["members"]),
+        "parks": _joined([u["name"] for u in members["parks"]]),
+        "enterprises": _joined([u["name"] for u in members["enterprises"]]),
+        "schools": _joined([u["name"] for u in members["schools"]]),
+        "institutes": _joined([u["name"] for u in members["institutes"]]),
+    }
+
+
+def build_context(app: Application) -> dict[str, Any]:
+    """Everything a template may print, by English id."""
+    form = app.form
+    data: dict[str, Any] = {spec.id: _node(app, spec) for spec in form.files}
+    chosen = data["basics"]["application_type"]
+    data["application_types"] = [
+        {"id": id_, "label": label, "mark": CHECKED if id_ == chosen else UNCHECKED}
+        for _key, id_, label in form.application_types
+    ]
+    data["years"] = {f"y{i}": str(app.baseline_year + i) for i in range(6)}
+    data["labels"] = {spec.id: _labels(app, spec) for spec in form.files}
+    data["footnotes"] = {k: format_label(v, app.baseline_year) for k, v in form.footnotes.items()}
+    data["form"] = {"version": form.version, "title": form.title}
+    data["summary_rows"] = [_summary_row(app, data)]
+    return data
+
+
+def document_date(app: Application) -> dt.datetime:
+    """The date written into document properties: SOURCE_DATE_EPOCH, else the content's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    v = app.values.get("basics.plan_date")
+    if isinstance(v, Value) and isinstance(v.value, dt.date):
+        return dt.datetime(v.value.year, v.value.month, v.value.day)
+    return dt.datetime(app.baseline_year + 1, 1, 1)

@@ -1,0 +1,50 @@
+"""The documents the tool writes: which template, which output name, which prose writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ToolError
+from .i18n import _
+from .model import Application
+
+#: The templates shipped with the tool (the repo's `templates/`, or the installed copy).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One official document: its id, its template file and the project file's output-name key."""
+
+    id: str
+    title: str
+    template: str
+    default_name: str
+
+
+PLAN = Document("plan", "建设方案", "建设方案.docx", "{联合体名称}-建设方案")
+RECOMMENDATION = Document("recommendation", "推荐书", "推荐书.docx", "{联合体名称}-推荐书")
+DOCUMENTS: tuple[Document, ...] = (PLAN, RECOMMENDATION)
+PACKAGE_DEFAULT_NAME = "{联合体名称}-申报材料"
+
+_UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
+
+
+def templates_dir() -> Path:
+    """Where the templates are; a clear error when the installation lacks them."""
+    if TEMPLATES_DIR.is_dir():
+        return TEMPLATES_DIR
+    raise ToolError(_("找不到模板目录 {path}：安装不完整").format(path=TEMPLATES_DIR))
+
+
+def output_stem(app: Application, pattern_path: str, default: str) -> str:
+    """A file name (without suffix) from the project file's pattern, safe on every file system."""
+    pattern = app.get(pattern_path) or default
+    name = str(app.get("basics.name") or _("联合体"))
+    return pattern.replace("{联合体名称}", name).translate(_UNSAFE_IN_NAMES).strip() or name
+
+
+def document_stem(app: Application, doc: Document) -> str:
+    """The output file name of `doc` without suffix."""
+    return output_stem(app, f"project.output_names.{doc.id}", doc.default_name)
