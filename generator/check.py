@@ -30,6 +30,12 @@ class LimitRow:
     words: int
     chars_no_spaces: int
     limit: int | None
+    year: int | None = None
+
+    @property
+    def full_label(self) -> str:
+        """The label with the year it is for, where the form asks once per year."""
+        return f"{self.label}（{self.year}年）" if self.year else self.label
 
     @property
     def over(self) -> int:
@@ -79,9 +85,9 @@ class Report:
 def _limit_rows(app: Application) -> list[LimitRow]:
     rows: list[LimitRow] = []
 
-    def add(label: str, text: str, loc: Location, limit: int | None) -> None:
+    def add(label: str, text: str, loc: Location, limit: int | None, year: int | None = None) -> None:
         c = count_words(text)
-        rows.append(LimitRow(label, loc, c.words, c.chars_no_spaces, limit))
+        rows.append(LimitRow(label, loc, c.words, c.chars_no_spaces, limit, year))
 
     for spec in app.form.limited_fields():
         label = app.label(spec)
@@ -94,7 +100,7 @@ def _limit_rows(app: Application) -> list[LimitRow]:
             for off in spec.years:
                 v = app.values.get(f"{spec.path}.y{off}")
                 if isinstance(v, Value) and v.present:
-                    add(f"{label}（{app.year(off)}年）", str(v.value), v.loc, spec.of.limit)
+                    add(label, str(v.value), v.loc, spec.of.limit, app.year(off))
         else:
             v = app.values.get(spec.path)
             if isinstance(v, Value) and v.present:
@@ -113,9 +119,9 @@ def _limit_diagnostics(rows: list[LimitRow]) -> list[Diagnostic]:
             Severity.ERROR,
             "over-limit",
             _("{field}：{words} 字，超出 {limit} 字的上限 {over} 字").format(
-                field=row.label, words=format_number(row.words), limit=format_number(row.limit or 0), over=format_number(row.over)
+                field=row.full_label, words=format_number(row.words), limit=format_number(row.limit or 0), over=format_number(row.over)
             ),
-            row.label,
+            row.full_label,
         )
         for row in rows
         if row.over

@@ -32,6 +32,18 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
+def _shorten(text: str, width: int = 40) -> str:
+    """The start of a long label, so the table fits a terminal; JSON keeps it whole."""
+    if _width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if _width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
 def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(header))]
@@ -54,7 +66,7 @@ def render_report_text(report: Report) -> str:
             else:
                 status = _("符合")
             rows.append(
-                [row.label, str(row.words), str(row.limit) if row.limit is not None else "—", str(row.chars_no_spaces), status]
+                [_shorten(row.label) + (f"（{row.year}年）" if row.year else ""), str(row.words), str(row.limit) if row.limit is not None else "—", str(row.chars_no_spaces), status]
             )
         lines.extend(_table(header, rows, {1, 2, 3}))
         lines.append("")
@@ -77,7 +89,7 @@ def render_report_json(report: Report) -> str:
         "warnings": len(report.warnings),
         "limits": [
             {
-                "field": r.label,
+                "field": r.full_label,
                 "file": r.location.path,
                 "line": r.location.line,
                 "words": r.words,

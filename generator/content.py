@@ -95,9 +95,10 @@ class _Loader:
                     spec.label,
                 )
             return
+        if not self.check_chars(text, rel_path):
+            # Reported at their positions; blanked so the rest of the file is still checked.
+            text = _BAD_CHARS.sub(" ", text)
         if spec.type == "prose":
-            if not self.check_chars(text, rel_path):
-                return
             blocks, diagnostics = read_markdown(text, rel_path)
             self.diagnostics.extend(diagnostics)
             self.app.prose[spec.path] = Prose(spec, tuple(blocks), Location(rel_path))

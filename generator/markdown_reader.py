@@ -8,6 +8,8 @@ HTML, code, rules) becomes a warning naming the line, and its text is kept, neve
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_cjk_friendly import cjk_friendly
@@ -18,6 +20,9 @@ from .i18n import _
 from .model import Block, Heading, Image, ListBlock, ListItem, Paragraph, Span, Table
 
 _md = MarkdownIt("commonmark").use(cjk_friendly).enable("table")
+# markdown-it quietly turns `![x](file:…)` into literal text; parse every link so that
+# assets.resolve_asset can refuse it with a message naming the line.
+_md.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 class _Reader:
@@ -59,7 +64,7 @@ class _Reader:
             elif t == "hardbreak":
                 out.append(Span("\n", bold, italic))
             elif t == "link_open":
-                link_href = str(tok.attrs.get("href", ""))
+                link_href = unquote(str(tok.attrs.get("href", "")))
                 link_start = len(out)
             elif t == "link_close":
                 shown = "".join(s.text for s in out[link_start:])
@@ -68,7 +73,8 @@ class _Reader:
                 link_href = None
             elif t == "image":
                 if images is not None:
-                    images.append((str(tok.attrs.get("src", "")), tok.content))
+                    # markdown-it percent-encodes the path; the file system wants it as written.
+                    images.append((unquote(str(tok.attrs.get("src", ""))), tok.content))
                 else:
                     self.warn(inline, "md-image-inline", _("此处的图片无法排版，已按文字保留"))
                     out.append(Span(tok.content, bold, italic))
