@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -116,7 +117,7 @@ def render_report_json(report: Report) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def _lang_option(f):  # type: ignore[no-untyped-def]
+def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
         lang = detect_language(value)
         set_language(lang)

@@ -15,7 +15,15 @@ import unicodedata
 from pathlib import Path
 
 from .errors import Diagnostic, Location, Severity, ToolError
-from .form import DEFAULT_VERSION, FIGURE_TYPES, ITEM_LIST_TYPES, FieldSpec, FormSpec, available_versions, load_form
+from .form import (
+    DEFAULT_VERSION,
+    FIGURE_TYPES,
+    ITEM_LIST_TYPES,
+    FieldSpec,
+    FormSpec,
+    available_versions,
+    load_form,
+)
 from .i18n import _
 from .markdown_reader import read_markdown
 from .model import Application, Item, ListValue, Prose, Value

@@ -91,9 +91,7 @@ class FormSpec:
         """Every text or prose field that has a 字数 limit, in form order."""
         for f in self.files:
             for s in f.walk():
-                if s.limit is not None:
-                    yield s
-                elif s.type == "yearly" and s.of is not None and s.of.limit is not None:
+                if s.limit is not None or s.type == "yearly" and s.of is not None and s.of.limit is not None:
                     yield s
 
 

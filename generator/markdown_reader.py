@@ -108,11 +108,11 @@ class _Reader:
                 out.extend(self.paragraph(tok, tokens[i + 1]))
                 i += 3
             elif t in ("bullet_list_open", "ordered_list_open"):
-                block, i = self.list_block(tokens, i)
-                out.append(block)
+                list_block, i = self.list_block(tokens, i)
+                out.append(list_block)
             elif t == "table_open":
-                block, i = self.table(tokens, i)
-                out.append(block)
+                table, i = self.table(tokens, i)
+                out.append(table)
             elif t == "blockquote_open":
                 self.warn(tok, "md-quote", _("引用块将按普通段落排版"))
                 inner, i = self.blocks(tokens, i + 1, "blockquote_close")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .context import build_context, document_date
-from .docx_blocks import write_prose
 from .documents import DOCUMENTS, Document, document_stem, templates_dir
+from .docx_blocks import write_prose
 from .model import Application
 from .render import render_document
 

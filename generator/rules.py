@@ -25,6 +25,12 @@ def _value(app: Application, path: str) -> Value | None:
     return v if isinstance(v, Value) and v.present else None
 
 
+def _num(v: Value) -> float:
+    """The figure of a present numeric value."""
+    assert isinstance(v.value, int | float)
+    return float(v.value)
+
+
 def _label(app: Application, path: str) -> str:
     return app.label(app.form.by_path()[path])
 
@@ -39,8 +45,8 @@ def funding_adds_up(app: Application) -> Iterator[Diagnostic]:
     parts = [_value(app, f"overview.funding_sources.{k}") for k in ("lead", "government", "members", "other")]
     if total is None or any(p is None for p in parts):
         return
-    parts_sum = round(sum(float(p.value) for p in parts if p is not None), 2)  # type: ignore[arg-type]
-    if abs(parts_sum - float(total.value)) > 0.005:  # type: ignore[arg-type]
+    parts_sum = round(sum(_num(p) for p in parts if p is not None), 2)
+    if abs(parts_sum - _num(total)) > 0.005:
         sources = _label(app, "overview.funding_sources")
         yield _diag(
             parts[0].loc if parts[0] else total.loc,
@@ -50,8 +56,8 @@ def funding_adds_up(app: Application) -> Iterator[Diagnostic]:
                 sources=sources,
                 sum=format_number(parts_sum),
                 year=app.year(1),
-                total=format_number(total.value),  # type: ignore[arg-type]
-                diff=format_number(round(abs(parts_sum - float(total.value)), 2)),  # type: ignore[arg-type]
+                total=format_number(_num(total)),
+                diff=format_number(round(abs(parts_sum - _num(total)), 2)),
             ),
             sources,
         )
@@ -149,7 +155,7 @@ def credit_code_valid(code: str) -> bool:
 
 
 def _unit_items(app: Application) -> Iterator[tuple[str, Item]]:
-    for path, v in app.values.items():
+    for v in app.values.values():
         if isinstance(v, ListValue) and v.spec.type == "units":
             for item in v.items:
                 if isinstance(item, Item):

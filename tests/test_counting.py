@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from generator.counting import count_words
+from generator.errors import Location
+from generator.form import load_form
 from generator.markdown_reader import read_markdown
 from generator.model import Prose
-from generator.form import load_form
-from generator.errors import Location
 
 
 @pytest.mark.parametrize(
