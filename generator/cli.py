@@ -13,6 +13,7 @@ import click
 from . import __version__
 from .check import EXIT_CONTENT, EXIT_TOOL, Report, check_content
 from .errors import ChanjiaoError, ContentError
+from .pipeline import BuildResult, build as build_application
 from .i18n import _, detect_language, set_language
 
 EXIT_CODES_HELP = """\b
@@ -117,6 +118,55 @@ def render_report_json(report: Report) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+def render_build_text(result: BuildResult) -> str:
+    """The build's report: files, pages per document and part, font substitutions, then the check."""
+    lines: list[str] = []
+    for r in result.documents:
+        state = _("已更新") if r.rebuilt else _("无变化")
+        lines.append(f"{r.docx}  ({state})")
+        if r.pdf is not None:
+            pages = _("{n} 页").format(n=r.pages) if r.pages is not None else ""
+            lines.append(f"{r.pdf}  {pages}")
+            for title, n in r.part_pages:
+                lines.append("    " + _("{title}：{n} 页").format(title=title, n=n))
+    if result.package is not None:
+        lines.append(f"{result.package}")
+    if result.pdf_skipped_reason:
+        lines.append(result.pdf_skipped_reason)
+    if result.substitutions:
+        lines.append("")
+        lines.append(_("字体（从 PDF 读回的嵌入字体）："))
+        for requested, used in result.substitutions.items():
+            if requested == used:
+                lines.append("    " + _("{requested}：使用本机已安装的同名字体").format(requested=requested))
+            else:
+                lines.append("    " + _("{requested} → {used}（替代字体）").format(requested=requested, used=used))
+    lines.append("")
+    lines.append(render_report_text(result.report))
+    return "\n".join(lines)
+
+
+def render_build_json(result: BuildResult) -> str:
+    """The build's report as JSON: the check report plus documents, pages and fonts."""
+    data = json.loads(render_report_json(result.report))
+    data["documents"] = [
+        {
+            "document": r.doc.title,
+            "docx": str(r.docx),
+            "pdf": str(r.pdf) if r.pdf else None,
+            "pages": r.pages,
+            "parts": [{"title": t, "pages": n} for t, n in r.part_pages],
+            "embedded_fonts": r.fonts,
+            "rebuilt": r.rebuilt,
+        }
+        for r in result.documents
+    ]
+    data["package"] = str(result.package) if result.package else None
+    data["font_substitutions"] = result.substitutions
+    data["pdf_skipped"] = result.pdf_skipped_reason or None
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
 def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
         lang = detect_language(value)
@@ -161,6 +211,45 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
         sys.exit(EXIT_TOOL)
     click.echo(render_report_json(report) if fmt == "json" else render_report_text(report))
     sys.exit(report.exit_code)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("directory", default="content", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
+@click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
+@click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the build")
+@click.option("--timeout", type=float, default=180, show_default=True, help="LibreOffice 转换超时（秒）/ conversion timeout (s)")
+@_lang_option
+def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
+    """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
+
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        result = build_application(
+            directory,
+            out_dir,
+            pdf=pdf,
+            strict=strict,
+            progress=progress,
+            timeout=timeout,
+            render_text=render_build_text,
+            render_json=render_build_json,
+        )
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_CONTENT)
+    except ChanjiaoError as exc:
+        click.echo(_("错误：{message}").format(message=exc), err=True)
+        sys.exit(EXIT_TOOL)
+    if not result.rendered:
+        click.echo(render_report_text(result.report))
+        click.echo(_("内容有错误，未生成文档；上次生成的文件保持不变。"), err=True)
+        sys.exit(EXIT_CONTENT)
+    click.echo(render_build_json(result) if fmt == "json" else render_build_text(result))
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,10 +21,13 @@ class Document:
     title: str
     template: str
     default_name: str
+    #: the content files (by the declaration's path prefix) whose change means a rebuild
+    reads: tuple[str, ...]
 
 
-PLAN = Document("plan", "建设方案", "建设方案.docx", "{联合体名称}-建设方案")
-RECOMMENDATION = Document("recommendation", "推荐书", "推荐书.docx", "{联合体名称}-推荐书")
+_COMMON = ("项目.yaml", "基本信息.yaml")
+PLAN = Document("plan", "建设方案", "建设方案.docx", "{联合体名称}-建设方案", (*_COMMON, "推荐书/1-联合体概况.yaml", "建设方案/"))
+RECOMMENDATION = Document("recommendation", "推荐书", "推荐书.docx", "{联合体名称}-推荐书", (*_COMMON, "推荐书/"))
 DOCUMENTS: tuple[Document, ...] = (PLAN, RECOMMENDATION)
 PACKAGE_DEFAULT_NAME = "{联合体名称}-申报材料"
 

@@ -1,14 +1,138 @@
-"""The orchestrator: load → check → render → convert → assemble, read top to bottom."""
+"""The orchestrator: load → check → render → convert → measure → assemble, read top to bottom.
+
+Each step is skipped when what it reads has not changed since the last build (a state file in the
+output folder records the inputs' fingerprints), so a second build with nothing changed does no
+work, and a change to one Markdown file rebuilds only the document that prints it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
+from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from .check import Report, check_content
 from .context import build_context, document_date
-from .documents import DOCUMENTS, Document, document_stem, templates_dir
+from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
 from .docx_blocks import write_prose
-from .model import Application
-from .render import render_document
+from .documents import DOCUMENTS, PACKAGE_DEFAULT_NAME, Document, document_stem, output_stem, templates_dir
+from .errors import Diagnostic, Location, Severity, ToolError
+from .i18n import _
+from .model import Application, Image, Item, ListValue
+from .pdf import PackagePart, assemble_package, read_pdf
+from .render import render_document, write_atomic
+
+STATE_FILE = ".chanjiao-build.json"
+REPORT_STEM = "检查报告"
+#: Loader diagnostics that leave the model incomplete: nothing is rendered from it.
+_NON_BLOCKING = frozenset(
+    {"over-limit", "funding-sum", "staff-sum", "type-lead", "part-whole", "plan-heading", "page-limit"}
+)
+#: The font families the templates name, for the substitution report.
+TEMPLATE_FONTS = ("方正仿宋_GBK", "方正小标宋_GBK", "方正黑体_GBK", "方正楷体_GBK", "宋体", "Times New Roman")
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+@dataclass
+class DocumentResult:
+    """What the build knows of one document: its files, pages and fonts."""
+
+    doc: Document
+    docx: Path
+    pdf: Path | None = None
+    pages: int | None = None
+    part_pages: list[tuple[str, int]] = field(default_factory=list)
+    fonts: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+
+
+@dataclass
+class BuildResult:
+    """The outcome of one build: the report (content, pages, fonts) and the files."""
+
+    report: Report
+    documents: list[DocumentResult] = field(default_factory=list)
+    package: Path | None = None
+    report_files: list[Path] = field(default_factory=list)
+    pdf_skipped_reason: str = ""
+    substitutions: dict[str, str] = field(default_factory=dict)
+    rendered: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the package is within every limit and rule, 1 otherwise."""
+        return self.report.exit_code
+
+
+# -- fingerprints --------------------------------------------------------------------------------
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def _image_digests(app: Application, doc: Document) -> list[str]:
+    out = []
+    for prose in app.prose.values():
+        if not prose.loc.path.startswith(doc.reads):
+            continue
+        for block in prose.blocks:
+            if isinstance(block, Image):
+                try:
+                    out.append(_file_digest(resolve_asset(Path(app.root), block.loc.path, block.src, IMAGE_KINDS)))
+                except AssetProblem:
+                    out.append("bad")
+    return out
+
+
+def _docx_fingerprint(app: Application, doc: Document) -> str:
+    sources = sorted((p, h) for p, h in app.sources.items() if p.startswith(doc.reads))
+    return _digest(
+        __version__,
+        app.form.version,
+        _file_digest(templates_dir() / doc.template),
+        *(f"{p}={h}" for p, h in sources),
+        *_image_digests(app, doc),
+        str(document_date(app)),
+    )
+
+
+def _fonts_fingerprint(fonts_dir: Path | None) -> str:
+    if fonts_dir is None or not fonts_dir.is_dir():
+        return "none"
+    return _digest(*(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(fonts_dir.rglob("*")) if p.is_file()))
+
+
+def _load_state(out_dir: Path) -> dict:
+    try:
+        data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(out_dir: Path, state: dict) -> None:
+    write_atomic(out_dir / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+
+
+# -- steps ---------------------------------------------------------------------------------------
 
 
 def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...] = DOCUMENTS) -> list[Path]:
@@ -21,3 +145,194 @@ def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...]
         render_document(templates_dir() / doc.template, context, out_path, when=when, write_prose=write_prose)
         written.append(out_path)
     return written
+
+
+def _fonts_dir(app: Application) -> Path | None:
+    rel = app.get("project.fonts_dir")
+    if not rel:
+        return None
+    path = Path(app.root) / str(rel)
+    return path if path.is_dir() else None
+
+
+def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, int]]:
+    """Pages per top-level heading, from the PDF's bookmarks (title, first page index)."""
+    out = []
+    for n, (title, first) in enumerate(outline):
+        nxt = outline[n + 1][1] if n + 1 < len(outline) else total
+        out.append((title, max(0, nxt - first)))
+    return out
+
+
+def _measure(result: DocumentResult) -> None:
+    assert result.pdf is not None
+    info = read_pdf(result.pdf)
+    result.pages = info.page_count
+    top = [(b.title, b.page) for b in info.outline if b.level == 0 and b.page is not None]
+    result.part_pages = _part_pages([(t, p) for t, p in top if p is not None], info.page_count)
+    result.fonts = list(info.embedded_fonts)
+
+
+def _font_key(name: str) -> str:
+    """A font name reduced so a family and its PDF BaseFont compare: Noto CJK collections name
+    every face `…CJKjp…` in the PDF whichever language was used."""
+    import re
+
+    key = re.sub(r"[\s_-]", "", name.lower())
+    return re.sub(r"cjk(jp|sc|tc|kr|hk)", "cjk", key)
+
+
+def _substitutions(fonts_dir: Path | None, embedded: set[str]) -> dict[str, str]:
+    """Each font the templates name → the face the PDFs embed for it (read back, not assumed)."""
+    import tempfile
+
+    from .fontmap import match_font, write_fonts_conf
+
+    out: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
+        conf_path = write_fonts_conf(Path(tmp), fonts_dir)
+        for family in TEMPLATE_FONTS:
+            match = match_font(family, conf_path)
+            keys = {_font_key(n) for n in match.families}
+            used = sorted(e for e in embedded if any(_font_key(e).startswith(k) for k in keys if k))
+            if used:
+                out[family] = used[0] if match.kind.value != "real" else family
+    return out
+
+
+def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
+    out = []
+    for r in results:
+        limit = app.get(f"project.page_limits.{r.doc.id}")
+        if limit and r.pages and r.pages > int(limit):
+            out.append(
+                Diagnostic(
+                    Location("项目.yaml"),
+                    Severity.ERROR,
+                    "page-limit",
+                    _("{doc}：{pages} 页，超出页数上限 {limit} 页").format(doc=r.doc.title, pages=r.pages, limit=limit),
+                    r.doc.title,
+                )
+            )
+    return out
+
+
+def _attachment_parts(app: Application) -> list[PackagePart]:
+    listed = app.values.get("attachments.items")
+    if not isinstance(listed, ListValue):
+        return []
+    parts = []
+    for item in listed.items:
+        if isinstance(item, Item) and item.get("file"):
+            file_value = item.fields["file"]
+            path = resolve_asset(Path(app.root), file_value.loc.path, str(file_value.value), ("pdf", *IMAGE_KINDS))
+            parts.append(PackagePart(str(item.get("title") or path.stem), path))
+    return parts
+
+
+def _write_reports(result: BuildResult, out_dir: Path, render_text: Callable[[BuildResult], str], render_json: Callable[[BuildResult], str]) -> None:
+    txt, js = out_dir / f"{REPORT_STEM}.txt", out_dir / f"{REPORT_STEM}.json"
+    write_atomic(txt, (render_text(result) + "\n").encode("utf-8"))
+    write_atomic(js, (render_json(result) + "\n").encode("utf-8"))
+    result.report_files = [txt, js]
+
+
+# -- the build -----------------------------------------------------------------------------------
+
+
+def build(
+    root: Path,
+    out_dir: Path,
+    *,
+    pdf: bool | None = None,
+    strict: bool = False,
+    progress: Progress = _quiet,
+    timeout: float = 180,
+    render_text: Callable[[BuildResult], str] | None = None,
+    render_json: Callable[[BuildResult], str] | None = None,
+) -> BuildResult:
+    """Build the application at `root` into `out_dir`.
+
+    `pdf`: True requires LibreOffice, False skips PDFs, None makes them when LibreOffice is there.
+    """
+    progress(_("读取并校验申报材料…"))
+    report, app = check_content(root, strict=strict)
+    result = BuildResult(report)
+    blocking = [d for d in report.errors if d.code not in _NON_BLOCKING]
+    if blocking:
+        return result
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = _load_state(out_dir)
+    new_state: dict = {"version": __version__, "documents": {}}
+
+    # 1. Word documents
+    for doc in DOCUMENTS:
+        docx_path = out_dir / f"{document_stem(app, doc)}.docx"
+        fingerprint = _docx_fingerprint(app, doc)
+        old = state.get("documents", {}).get(doc.id, {})
+        r = DocumentResult(doc, docx_path)
+        if old.get("docx_fingerprint") != fingerprint or old.get("docx") != docx_path.name or not docx_path.is_file():
+            progress(_("生成 {name}…").format(name=docx_path.name))
+            context = build_context(app)
+            render_document(templates_dir() / doc.template, context, docx_path, when=document_date(app), write_prose=write_prose)
+            r.rebuilt = True
+        new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": fingerprint}
+        result.documents.append(r)
+    result.rendered = True
+
+    # 2. PDFs
+    soffice = find_soffice() if pdf is not False else None
+    fonts_dir = _fonts_dir(app)
+    if pdf is True and soffice is None:
+        raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
+    if pdf is False:
+        result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
+    elif soffice is None:
+        result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
+    else:
+        fonts_fp = _fonts_fingerprint(fonts_dir)
+        stale = []
+        for r in result.documents:
+            r.pdf = r.docx.with_suffix(".pdf")
+            old = state.get("documents", {}).get(r.doc.id, {})
+            pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice))
+            entry = new_state["documents"][r.doc.id]
+            entry["pdf_fingerprint"] = pdf_fp
+            if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
+                r.pages, r.fonts = old["pages"], old.get("fonts", [])
+                r.part_pages = [tuple(x) for x in old.get("part_pages", [])]  # type: ignore[misc]
+            else:
+                stale.append(r)
+        if stale:
+            progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
+            convert_to_pdf([r.docx for r in stale], out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
+            for r in stale:
+                _measure(r)
+                r.rebuilt = True
+        for r in result.documents:
+            new_state["documents"][r.doc.id].update({"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages})
+        report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
+
+        # 3. The package
+        package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
+        parts = [PackagePart(r.doc.title, r.pdf) for r in result.documents if r.pdf is not None]
+        parts += _attachment_parts(app)
+        title = str(app.get("basics.name") or "")
+        package_fp = _digest(title, *(f"{p.title}={_file_digest(p.path)}" for p in parts))
+        if state.get("package_fingerprint") != package_fp or state.get("package") != package_path.name or not package_path.is_file():
+            progress(_("合成申报材料 PDF…"))
+            assemble_package(parts, package_path, title=title)
+        new_state["package"], new_state["package_fingerprint"] = package_path.name, package_fp
+        result.package = package_path
+
+        if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
+            result.substitutions = _substitutions(fonts_dir, {f for r in result.documents for f in r.fonts})
+        else:
+            result.substitutions = dict(state["substitutions"])
+        new_state["substitutions"] = result.substitutions
+
+    if render_text is not None and render_json is not None:
+        _write_reports(result, out_dir, render_text, render_json)
+    _save_state(out_dir, new_state)
+    return result

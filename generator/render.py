@@ -90,9 +90,12 @@ def write_atomic(out_path: Path, data: bytes) -> None:
 
 def render_bytes(template_path: Path, context: dict[str, Any], *, when: dt.datetime, write_prose: ProseWriter) -> bytes:
     """Render `template_path` with `context` into deterministic .docx bytes."""
+    if not template_path.is_file():
+        raise ToolError(_("找不到模板：{template}").format(template=template_path))
     try:
         tpl = DocxTemplate(str(template_path))
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        tpl.init_docx()
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ToolError(_("无法打开模板 {template}：{reason}").format(template=template_path.name, reason=exc)) from exc
     ctx = _convert_prose(context, tpl, write_prose)
     try:
