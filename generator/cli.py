@@ -13,8 +13,9 @@ import click
 from . import __version__
 from .check import EXIT_CONTENT, EXIT_TOOL, Report, check_content
 from .errors import ChanjiaoError, ContentError
-from .pipeline import BuildResult, build as build_application
 from .i18n import _, detect_language, set_language
+from .pipeline import BuildResult
+from .pipeline import build as build_application
 
 EXIT_CODES_HELP = """\b
 退出码 / exit codes:
@@ -250,6 +251,36 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
         sys.exit(EXIT_CONTENT)
     click.echo(render_build_json(result) if fmt == "json" else render_build_text(result))
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--form-version", default=None, help="表格版本 / form version (default: the newest)")
+@_lang_option
+def init(directory: Path, form_version: str | None) -> None:
+    """新建申报材料仓库：每个文件的模板和官方填写说明。Scaffold a new content repo."""
+    from .scaffold import init_content_repo
+
+    try:
+        written = init_content_repo(directory, version=form_version)
+    except ChanjiaoError as exc:
+        click.echo(_("错误：{message}").format(message=exc), err=True)
+        sys.exit(EXIT_TOOL)
+    click.echo(_("已在 {path} 新建申报材料仓库（{n} 个文件）。").format(path=directory, n=len(written)))
+    click.echo(_("下一步：进入该目录，按各文件中的说明填写，然后运行 make check 查看还缺什么。"))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def textconv(file: Path) -> None:
+    """输出 Word 文档的文字，供 git diff 使用。Print a .docx's text (git textconv)."""
+    from .docx_text import docx_text
+
+    try:
+        click.echo(docx_text(file))
+    except ChanjiaoError as exc:
+        click.echo(_("错误：{message}").format(message=exc), err=True)
+        sys.exit(EXIT_TOOL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,7 @@ from .form import (
 )
 from .i18n import _
 from .markdown_reader import read_markdown
-from .model import Application, Item, ListValue, Prose, Value
+from .model import Application, Item, ListBlock, ListValue, Paragraph, Prose, Table, Value
 from .yamlfile import Mapping, Node, Scalar, Sequence, parse_yaml
 
 PROJECT_FILE = "项目.yaml"
@@ -109,7 +109,10 @@ class _Loader:
         if spec.type == "prose":
             blocks, diagnostics = read_markdown(text, rel_path)
             self.diagnostics.extend(diagnostics)
-            self.app.prose[spec.path] = Prose(spec, tuple(blocks), Location(rel_path))
+            prose = Prose(spec, tuple(blocks), Location(rel_path))
+            self.app.prose[spec.path] = prose
+            if spec.required and not any(isinstance(b, Paragraph | ListBlock | Table) for b in blocks):
+                self.error(Location(rel_path), "required", _("{field}：尚未填写正文").format(field=spec.label), spec.label)
             return
         root, diagnostics = parse_yaml(text, rel_path)
         self.diagnostics.extend(diagnostics)

@@ -8,6 +8,7 @@ HTML, code, rules) becomes a warning naming the line, and its text is kept, neve
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -19,6 +20,7 @@ from .errors import Diagnostic, Location, Severity
 from .i18n import _
 from .model import Block, Heading, Image, ListBlock, ListItem, Paragraph, Span, Table
 
+_COMMENT = re.compile(r"<!--.*?-->(\s*<!--.*?-->)*", re.DOTALL)
 _md = MarkdownIt("commonmark").use(cjk_friendly).enable("table")
 # markdown-it quietly turns `![x](file:…)` into literal text; parse every link so that
 # assets.resolve_asset can refuse it with a message naming the line.
@@ -78,6 +80,8 @@ class _Reader:
                 else:
                     self.warn(inline, "md-image-inline", _("此处的图片无法排版，已按文字保留"))
                     out.append(Span(tok.content, bold, italic))
+            elif t == "html_inline" and _COMMENT.fullmatch(tok.content.strip()):
+                pass
             elif t == "html_inline":
                 self.warn(
                     inline,
@@ -123,6 +127,8 @@ class _Reader:
                 for line in tok.content.rstrip("\n").split("\n"):
                     out.append(Paragraph((Span(line),), self.loc(tok)))
                 i += 1
+            elif t == "html_block" and _COMMENT.fullmatch(tok.content.strip()):
+                i += 1  # a comment is a note to the writers (the stubs' guidance), never printed
             elif t == "html_block":
                 self.warn(
                     tok,

@@ -18,8 +18,15 @@ from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
 from .check import Report, check_content
 from .context import build_context, document_date
 from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
+from .documents import (
+    DOCUMENTS,
+    PACKAGE_DEFAULT_NAME,
+    Document,
+    document_stem,
+    output_stem,
+    templates_dir,
+)
 from .docx_blocks import write_prose
-from .documents import DOCUMENTS, PACKAGE_DEFAULT_NAME, Document, document_stem, output_stem, templates_dir
 from .errors import Diagnostic, Location, Severity, ToolError
 from .i18n import _
 from .model import Application, Image, Item, ListValue

@@ -1,0 +1,176 @@
+"""`chanjiao init`: a new drafting team's repo, every file stubbed from the form declaration.
+
+Each stub carries the official guidance as comments, so the team reads what to write where; the
+keys are all present and empty, so `make check` lists every required field still to fill.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import git
+from .errors import ToolError
+from .form import FieldSpec, FormSpec, format_label, load_form
+from .i18n import _
+
+MAKEFILE = """\
+# 申报材料的常用命令（需要已安装 chanjiao）：
+#   make check                       校验并统计字数
+#   make submission                  生成建设方案、推荐书和申报材料 PDF 到 build/
+#   make diff A=round-1 [B=round-2]  比较两个版本（默认与当前工作区比较），输出到 build/diff/
+#   make clean                       删除 build/
+CHANJIAO ?= chanjiao
+OUT ?= build
+A ?=
+B ?=
+
+.PHONY: check submission diff clean need-chanjiao
+
+check: need-chanjiao
+\t$(CHANJIAO) check .
+
+submission: need-chanjiao
+\t$(CHANJIAO) build . -o $(OUT)
+
+diff: need-chanjiao
+\t@test -n "$(A)" || { echo "用法：make diff A=<旧版本> [B=<新版本>]"; exit 2; }
+\t$(CHANJIAO) diff $(A) $(B)
+
+clean:
+\trm -rf $(OUT)
+
+need-chanjiao:
+\t@command -v $(CHANJIAO) >/dev/null 2>&1 || { echo "未找到 chanjiao 命令：请先按 chanjiao 的 README 安装，或运行 make CHANJIAO=/路径/chanjiao"; exit 3; }
+"""
+
+GITIGNORE = """\
+# 生成的文件，不提交
+/build/
+# 授权字体不要提交到公开仓库
+/字体/*
+!/字体/.gitkeep
+"""
+
+GITATTRIBUTES = """\
+# git diff 显示 Word 文档的文字（chanjiao textconv）
+*.docx diff=docx
+"""
+
+
+def _comment(text: str, indent: str = "") -> list[str]:
+    return [f"{indent}# {line}" if line else f"{indent}#" for line in text.splitlines()]
+
+
+def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
+    label = format_label(spec.label, app_baseline)
+    bits = [label]
+    unit = spec.unit or (spec.of.unit if spec.of else "")
+    limit = spec.limit or (spec.of.limit if spec.of else None)
+    if unit:
+        bits.append(_("单位：{unit}").format(unit=unit))
+    if limit:
+        bits.append(_("不超过{limit}字").format(limit=limit))
+    if not spec.required:
+        bits.append(_("选填"))
+    if spec.guidance:
+        bits.append(format_label(spec.guidance, app_baseline) if "{y" in spec.guidance else spec.guidance)
+    return "；".join(bits)
+
+
+def _yaml_lines(form: FormSpec, baseline: int, spec: FieldSpec, indent: str) -> list[str]:
+    lines = _comment(_field_comment(baseline, spec), indent)
+    t = spec.type
+    if t == "group":
+        lines.append(f"{indent}{spec.key}:")
+        for child in spec.children:
+            lines.extend(_yaml_lines(form, baseline, child, indent + "  "))
+    elif t == "yearly":
+        years = ", ".join(f"{baseline + off}年: " for off in spec.years)
+        if spec.of is not None and spec.of.type == "text":
+            lines.append(f"{indent}{spec.key}:")
+            lines.extend(f"{indent}  {baseline + off}年:" for off in spec.years)
+        else:
+            lines.append(f"{indent}{spec.key}: {{{years}}}")
+    elif t in ("units", "people", "attachments"):
+        example = ", ".join(f"{s.key}: " for s in form.item_fields[t])
+        lines.extend(_comment(_("每项一行，例如：- {{{example}}}").format(example=example), indent))
+        lines.append(f"{indent}{spec.key}:")
+    elif t == "names":
+        lines.extend(_comment(_("每项一行，以“- ”开头"), indent))
+        lines.append(f"{indent}{spec.key}:")
+    elif t == "choice":
+        lines.extend(_comment(_("可选：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
+        lines.append(f"{indent}{spec.key}:")
+    else:
+        lines.append(f"{indent}{spec.key}:")
+    return lines
+
+
+def _project_stub(form: FormSpec) -> str:
+    return (
+        "\n".join(_comment(_("项目设置：表格版本、基准年度、输出文件名、页数限制、字体目录。")))
+        + f'\n表格版本: "{form.version}"\n基准年度: {form.baseline_year}\n\n'
+        + "\n".join(_comment(_("输出文件名：{联合体名称} 会换成联合体名称")))
+        + '\n输出文件名:\n  建设方案: "{联合体名称}-建设方案"\n  推荐书: "{联合体名称}-推荐书"\n  申报材料: "{联合体名称}-申报材料"\n\n'
+        + "\n".join(_comment(_("页数限制：按本轮申报通知填写页数上限；留空则不检查")))
+        + "\n页数限制:\n  建设方案:\n  推荐书:\n\n"
+        + "\n".join(_comment(_("字体目录：放入本单位已授权的方正字体，生成 PDF 时优先使用")))
+        + "\n字体目录: 字体\n"
+    )
+
+
+def _prose_stub(spec: FieldSpec) -> str:
+    lines = [f"<!-- {spec.label}" + (_("（{limit}字以内）").format(limit=spec.limit) if spec.limit else "") + " -->"]
+    if spec.guidance:
+        lines.append(f"<!-- {spec.guidance} -->")
+    lines.append("")
+    for heading in spec.headings:
+        lines.append(f"# {heading.title}")
+        lines.append("")
+        if heading.guidance:
+            lines.append(f"<!-- {heading.guidance} -->")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def stub_files(form: FormSpec) -> dict[str, str]:
+    """Every file of a new content repo, by relative path."""
+    files: dict[str, str] = {}
+    for spec in form.files:
+        if spec.id == "project":
+            files[spec.key] = _project_stub(form)
+        elif spec.type == "prose":
+            files[spec.key] = _prose_stub(spec)
+        else:
+            header = _comment(spec.label + (("：" + spec.guidance) if spec.guidance else ""))
+            body: list[str] = []
+            for child in spec.children:
+                body.extend(_yaml_lines(form, form.baseline_year, child, ""))
+                body.append("")
+            files[spec.key] = "\n".join(header + [""] + body)
+    files["Makefile"] = MAKEFILE
+    files[".gitignore"] = GITIGNORE
+    files[".gitattributes"] = GITATTRIBUTES
+    files["字体/.gitkeep"] = ""
+    files["附件/.gitkeep"] = ""
+    return files
+
+
+def init_content_repo(dest: Path, *, version: str | None = None) -> list[Path]:
+    """Write a new content repo into `dest` (which must be empty or absent); returns the files."""
+    form = load_form(version) if version else load_form()
+    if dest.exists() and any(dest.iterdir()):
+        existing = [p.name for p in dest.iterdir() if p.name != ".git"]
+        if existing:
+            raise ToolError(_("目录 {path} 不是空的：为避免覆盖已有文件，请指定一个新目录").format(path=dest))
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rel, text in stub_files(form).items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    git.init_repo(dest)
+    git.set_local_config(dest, "diff.docx.textconv", "chanjiao textconv")
+    git.set_local_config(dest, "diff.docx.cachetextconv", "true")
+    return written
