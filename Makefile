@@ -25,12 +25,15 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# LibreOffice and the CJK fonts, from Debian's packages: as root directly, else through sudo;
+# without either, say the exact command and stop.
 system-deps:
-	@bash ci/system-packages.sh
+	@if [ "$$(id -u)" = 0 ]; then bash ci/system-packages.sh; \
+	elif command -v sudo >/dev/null 2>&1; then sudo bash ci/system-packages.sh; \
+	else echo "需要安装 LibreOffice 和中文字体，请以 root 身份运行：bash ci/system-packages.sh"; \
+	     echo "(needs root: run  bash ci/system-packages.sh  as root)"; exit 3; fi
 
-submission: $(STAMP)
-	@if [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then \
-	  command -v soffice >/dev/null 2>&1 || bash ci/system-packages.sh || true; fi
+submission: $(STAMP) system-deps
 	$(CHANJIAO) build $(CONTENT) -o $(OUT)
 
 build: $(STAMP)
