@@ -28,7 +28,8 @@ $(STAMP): $(PY) pyproject.toml
 # LibreOffice and the CJK fonts, from Debian's packages: as root directly, else through sudo;
 # without either, say the exact command and stop.
 system-deps:
-	@if [ "$$(id -u)" = 0 ]; then bash ci/system-packages.sh; \
+	@if command -v soffice >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q FandolFang; then :; \
+	elif [ "$$(id -u)" = 0 ]; then bash ci/system-packages.sh; \
 	elif command -v sudo >/dev/null 2>&1; then sudo bash ci/system-packages.sh; \
 	else echo "需要安装 LibreOffice 和中文字体，请以 root 身份运行：bash ci/system-packages.sh"; \
 	     echo "(needs root: run  bash ci/system-packages.sh  as root)"; exit 3; fi
