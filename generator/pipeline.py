@@ -26,7 +26,7 @@ from .documents import (
     output_stem,
     templates_dir,
 )
-from .docx_blocks import write_prose
+from .docx_blocks import prose_writer, split_runs_by_script
 from .errors import Diagnostic, Location, Severity, ToolError
 from .i18n import _
 from .model import Application, Image, Item, ListValue
@@ -149,7 +149,14 @@ def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...]
     written = []
     for doc in docs:
         out_path = out_dir / f"{document_stem(app, doc)}.docx"
-        render_document(templates_dir() / doc.template, context, out_path, when=when, write_prose=write_prose)
+        render_document(
+            templates_dir() / doc.template,
+            context,
+            out_path,
+            when=when,
+            write_prose=prose_writer(Path(app.root)),
+            finish=split_runs_by_script,
+        )
         written.append(out_path)
     return written
 
@@ -281,8 +288,7 @@ def build(
         r = DocumentResult(doc, docx_path)
         if old.get("docx_fingerprint") != fingerprint or old.get("docx") != docx_path.name or not docx_path.is_file():
             progress(_("生成 {name}…").format(name=docx_path.name))
-            context = build_context(app)
-            render_document(templates_dir() / doc.template, context, docx_path, when=document_date(app), write_prose=write_prose)
+            render_documents(app, out_dir, (doc,))
             r.rebuilt = True
         new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": fingerprint}
         result.documents.append(r)

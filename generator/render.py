@@ -27,6 +27,8 @@ from .model import Prose
 
 #: Turns one prose part into a subdocument: (template, prose) → docxtpl Subdoc.
 ProseWriter = Callable[[DocxTemplate, Prose], Any]
+#: Runs over the rendered python-docx document before it is saved (e.g. to split runs by script).
+Finisher = Callable[[Any], None]
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _TEMPLATE_TAG = re.compile(r"\{[{%#]")
@@ -88,7 +90,14 @@ def write_atomic(out_path: Path, data: bytes) -> None:
         raise
 
 
-def render_bytes(template_path: Path, context: dict[str, Any], *, when: dt.datetime, write_prose: ProseWriter) -> bytes:
+def render_bytes(
+    template_path: Path,
+    context: dict[str, Any],
+    *,
+    when: dt.datetime,
+    write_prose: ProseWriter,
+    finish: Finisher | None = None,
+) -> bytes:
     """Render `template_path` with `context` into deterministic .docx bytes."""
     if not template_path.is_file():
         raise ToolError(_("找不到模板：{template}").format(template=template_path))
@@ -108,16 +117,24 @@ def render_bytes(template_path: Path, context: dict[str, Any], *, when: dt.datet
         raise ToolError(
             _("模板 {template} 语法错误（第 {line} 行）：{reason}").format(template=template_path.name, line=exc.lineno, reason=exc.message)
         ) from exc
+    if finish is not None:
+        finish(tpl.docx)
     buf = io.BytesIO()
     tpl.save(buf)
     return deterministic_docx(buf.getvalue(), when)
 
 
 def render_document(
-    template_path: Path, context: dict[str, Any], out_path: Path, *, when: dt.datetime, write_prose: ProseWriter
+    template_path: Path,
+    context: dict[str, Any],
+    out_path: Path,
+    *,
+    when: dt.datetime,
+    write_prose: ProseWriter,
+    finish: Finisher | None = None,
 ) -> Path:
     """Render and write atomically; the previous output stays untouched if anything fails."""
-    write_atomic(out_path, render_bytes(template_path, context, when=when, write_prose=write_prose))
+    write_atomic(out_path, render_bytes(template_path, context, when=when, write_prose=write_prose, finish=finish))
     return out_path
 
 
