@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -14,12 +15,8 @@ from pathlib import Path
 
 from generator.errors import ToolError
 from generator.fontmap import fontconfig_env, write_fonts_conf
+from generator.i18n import _
 from generator.pdf import read_pdf
-
-
-def _(s: str) -> str:  # replaced by generator.i18n
-    return s
-
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
 SOFFICE_ENV = "CHANJIAO_SOFFICE"  # an explicit LibreOffice program, for unusual installs
@@ -30,9 +27,10 @@ _SOFFICE_PLACES = (
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
 _VERSION_TIMEOUT = 30.0
-# Measured on 2 cores (benchmarks/bench_convert.py): LibreOffice converts on one core, so one
-# process per core beats one process for all documents; more processes than cores only add
-# start-up cost and memory (~150 MB each).
+# Start-up (~1 s) dominates a conversion and LibreOffice converts on one core, so one process
+# per core beats one process for all documents, a little: on 2 busy cores, two 12-page forms took
+# 1.56 s in two processes vs 1.70 s in one, two 43-page ones 2.22 s vs 2.55 s
+# (benchmarks/bench_convert.py). More processes than cores only add start-up and ~210 MB of memory each.
 _MAX_PROCESSES = 4
 
 
@@ -80,11 +78,15 @@ def libreoffice_version(soffice: Path) -> str:
             start_new_session=True,
         )
     except OSError as exc:
-        raise ToolError(_("无法运行 LibreOffice：{path}（{reason}）").format(path=soffice, reason=exc)) from exc
+        raise ToolError(
+            _("无法运行 LibreOffice：{path}（{reason}）").format(path=soffice, reason=exc)
+        ) from exc
     try:
         out, _err = proc.communicate(timeout=_VERSION_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
-        raise ToolError(_("LibreOffice 响应超时（{n} 秒）").format(n=int(_VERSION_TIMEOUT))) from exc
+        raise ToolError(
+            _("LibreOffice 响应超时（{n} 秒）").format(n=int(_VERSION_TIMEOUT))
+        ) from exc
     finally:
         _kill_group(proc)
     text = out.decode("utf-8", "replace").strip()
@@ -252,7 +254,9 @@ def _publish(pdf_path: Path, target: Path) -> None:
     """Copy next to the target, then rename over it: a reader never sees a partial PDF."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
         os.close(fd)
         try:
             shutil.copyfile(pdf_path, tmp_name)
@@ -267,10 +271,8 @@ def _publish(pdf_path: Path, target: Path) -> None:
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     # start_new_session made the launcher a group leader: its pid is the group id.
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
     proc.wait()
 
 

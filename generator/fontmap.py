@@ -6,24 +6,20 @@ import os
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from string import Template
 from xml.sax.saxutils import escape
 
 from generator.errors import ToolError
-
-
-def _(s: str) -> str:  # replaced by generator.i18n
-    return s
-
+from generator.i18n import _
 
 FONTS_CONF_TEMPLATE = Path(__file__).parent / "fonts" / "fonts.conf"
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 _FC_MATCH_TIMEOUT = 60  # the first scan of a large fonts folder takes a while
 
 
-class FontKind(str, Enum):
+class FontKind(StrEnum):
     """What a requested family resolved to."""
 
     REAL = "real"  # the named font itself is installed
@@ -51,7 +47,11 @@ def write_fonts_conf(dest_dir: Path, fonts_dir: Path | None = None) -> Path:
     """Write fonts.conf into dest_dir, with the user's fonts folder first when given."""
     user_fonts = ""
     if fonts_dir is not None:
-        user_fonts = f"  <dir>{escape(str(fonts_dir.resolve()))}</dir>"
+        # fontconfig scans subfolders after every configured folder: name them all, so fonts
+        # anywhere in the user's folder come before the system's copies.
+        root = fonts_dir.resolve()
+        folders = [root, *sorted(p for p in root.rglob("*") if p.is_dir())]
+        user_fonts = "\n".join(f"  <dir>{escape(str(folder))}</dir>" for folder in folders)
     text = Template(FONTS_CONF_TEMPLATE.read_text(encoding="utf-8")).substitute(
         user_fonts=user_fonts
     )
@@ -71,9 +71,7 @@ def stand_ins(conf_path: Path) -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     for alias in ET.parse(conf_path).getroot().iter("alias"):
         name = (alias.findtext("family") or "").strip()
-        accepted = tuple(
-            (f.text or "").strip() for f in alias.findall("accept/family") if f.text
-        )
+        accepted = tuple((f.text or "").strip() for f in alias.findall("accept/family") if f.text)
         if name and accepted:
             table[name] = table.get(name, ()) + accepted
     return table

@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PasswordType, PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from generator.errors import ToolError
-
-
-def _(s: str) -> str:  # replaced by generator.i18n
-    return s
-
+from generator.i18n import _
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 _A4_MM = (210.0, 297.0)
@@ -42,6 +39,7 @@ class PdfInfo:
     """What a reader sees in a PDF: pages, text, fonts, bookmarks, labels, title."""
 
     page_count: int
+    page_sizes: tuple[tuple[float, float], ...]  # (width, height) in points as displayed
     page_texts: tuple[str, ...]
     fonts: tuple[str, ...]  # BaseFont of every font used on a page, subset prefix removed, sorted
     embedded_fonts: tuple[str, ...]  # those of `fonts` whose program is in the file
@@ -65,7 +63,9 @@ class PackagePart:
 
 def read_pdf(path: Path) -> PdfInfo:
     """Read a PDF's pages, text, fonts, outline, page labels and title."""
-    reader = _open(path, _("无法读取 PDF：{path}（{reason}）"), path=path)
+    reader = _open(
+        path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path
+    )
     try:
         fonts: dict[str, bool] = {}
         for page in reader.pages:
@@ -74,6 +74,7 @@ def read_pdf(path: Path) -> PdfInfo:
         meta = reader.metadata
         return PdfInfo(
             page_count=len(reader.pages),
+            page_sizes=tuple(_displayed_size(page) for page in reader.pages),
             page_texts=tuple(page.extract_text() for page in reader.pages),
             fonts=tuple(sorted(fonts)),
             embedded_fonts=tuple(sorted(n for n, e in fonts.items() if e)),
@@ -82,7 +83,9 @@ def read_pdf(path: Path) -> PdfInfo:
             title=meta.title if meta else None,
         )
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
-        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+        raise ToolError(
+            _("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)
+        ) from exc
 
 
 def embedded_fonts(path: Path) -> list[str]:
@@ -99,8 +102,10 @@ def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) ->
         # The part's own bookmarks (headings) nest under the part's bookmark.
         writer.append(reader, outline_item=part.title, import_outline=True)
         if len(writer.pages) == first:
-            raise ToolError(_("附件「{title}」没有页面：{path}").format(title=part.title, path=part.path))
-        writer.set_page_label(first, len(writer.pages) - 1, style="/D", start=1)
+            raise ToolError(
+                _("附件「{title}」没有页面：{path}").format(title=part.title, path=part.path)
+            )
+        writer.set_page_label(first, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
     writer.add_metadata({"/Title": title})
     writer.page_mode = "/UseOutlines"
     _write_atomically(writer, out_path)
@@ -108,21 +113,13 @@ def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) ->
 
 def _part_reader(part: PackagePart) -> PdfReader:
     if not part.path.is_file():
-        raise ToolError(
-            _("找不到附件「{title}」：{path}").format(title=part.title, path=part.path)
-        )
+        raise ToolError(_("找不到附件「{title}」：{path}").format(title=part.title, path=part.path))
     message = _("附件「{title}」无法读取：{path}（{reason}）")
+    source: Path | io.BytesIO = part.path
     if part.path.suffix.lower() in IMAGE_SUFFIXES:
-        data = _image_to_pdf(part, message)
-        return _open(io.BytesIO(data), message, title=part.title, path=part.path)
-    reader = _open(part.path, message, title=part.title, path=part.path)
-    if reader.is_encrypted:
-        raise ToolError(
-            _("附件「{title}」已加密，请提供未加密的 PDF：{path}").format(
-                title=part.title, path=part.path
-            )
-        )
-    return reader
+        source = io.BytesIO(_image_to_pdf(part, message))
+    locked = _("附件「{title}」已加密，请提供未加密的 PDF：{path}")
+    return _open(source, message, locked, title=part.title, path=part.path)
 
 
 def _image_to_pdf(part: PackagePart, message: str) -> bytes:
@@ -143,10 +140,15 @@ def _image_to_pdf(part: PackagePart, message: str) -> bytes:
     return bytes(data)
 
 
-def _open(source: Path | io.BytesIO, message: str, **fields: Any) -> PdfReader:
+def _open(source: Path | io.BytesIO, message: str, locked: str, **fields: Any) -> PdfReader:
+    """Open and check a PDF; message and locked are the errors for unreadable and encrypted."""
     try:
         reader = PdfReader(source)
-        _ = len(reader.pages)  # forces the page tree: a truncated file fails here
+        # Many official PDFs carry only an owner password (no printing, no copying): they open
+        # with an empty user password. Others need a password we do not have.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise ToolError(locked.format(**fields))
+        _pages = len(reader.pages)  # builds the page tree: a truncated file fails here
     except (OSError, PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise ToolError(message.format(reason=exc, **fields)) from exc
     return reader
@@ -187,6 +189,11 @@ def _is_embedded(font: DictionaryObject) -> bool:
     return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
+def _displayed_size(page: PageObject) -> tuple[float, float]:
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    return (height, width) if page.rotation % 180 == 90 else (width, height)
+
+
 def _resolve(obj: Any) -> Any:
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
@@ -202,7 +209,9 @@ def _walk_outline(reader: PdfReader, items: list[Any], level: int) -> Iterator[B
 def _write_atomically(writer: PdfWriter, out_path: Path) -> None:
     """Write next to the target, then rename: readers never see a half-written package."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as out:
             writer.write(out)
@@ -211,5 +220,7 @@ def _write_atomically(writer: PdfWriter, out_path: Path) -> None:
     except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise ToolError(_("无法写入 {path}：{reason}").format(path=out_path, reason=exc)) from exc
+            raise ToolError(
+                _("无法写入 {path}：{reason}").format(path=out_path, reason=exc)
+            ) from exc
         raise

@@ -1,0 +1,136 @@
+"""What the PDF step will find on this machine: LibreOffice, the fonts and what stands in for them."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.convert import INSTALL_HINT, find_soffice, libreoffice_version
+from generator.errors import ToolError
+from generator.fontmap import FontKind, FontMatch, font_files, match_font, write_fonts_conf
+from generator.i18n import _
+
+# The families the templates name (DESIGN.md principle 3).
+TEMPLATE_FONTS = (
+    "方正仿宋_GBK",
+    "方正小标宋_GBK",
+    "方正黑体_GBK",
+    "方正楷体_GBK",
+    "宋体",
+    "Times New Roman",
+)
+# FandolFang (the only free Simplified 仿宋) ships in texlive-lang-chinese; ci/system-packages.sh
+# in the source tree installs just its fonts instead.
+FONTS_HINT = (
+    "sudo apt-get install --no-install-recommends "
+    "texlive-lang-chinese fonts-noto-cjk fonts-arphic-ukai fonts-liberation2"
+)
+
+
+@dataclass(frozen=True)
+class LibreOfficeStatus:
+    """Whether LibreOffice was found, where, and its version (or why it cannot be used)."""
+
+    path: Path | None
+    version: str = ""
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """LibreOffice can convert."""
+        return self.path is not None and not self.problem
+
+
+@dataclass(frozen=True)
+class FontsDirStatus:
+    """The user's fonts folder: whether it exists and the font files it holds."""
+
+    path: Path | None
+    exists: bool
+    files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """Everything `doctor` found; `problems` says what to fix and how."""
+
+    libreoffice: LibreOfficeStatus
+    fonts: tuple[FontMatch, ...]
+    fonts_dir: FontsDirStatus
+    fontconfig_problem: str = ""
+
+    @property
+    def substitutions(self) -> tuple[FontMatch, ...]:
+        """Fonts that are not installed and print in another face."""
+        return tuple(f for f in self.fonts if f.kind is not FontKind.REAL)
+
+    @property
+    def problems(self) -> list[str]:
+        """Each thing that stops a faithful PDF, with the fix, in Chinese."""
+        found: list[str] = []
+        if not self.libreoffice.ok:
+            found.append(self.libreoffice.problem)
+        if self.fontconfig_problem:
+            found.append(self.fontconfig_problem)
+        for font in self.fonts:
+            if font.kind is FontKind.FALLBACK:
+                found.append(
+                    _(
+                        "字体「{name}」既未安装，也没有同风格的替代字体，PDF 将使用 {family}；"
+                        "请安装替代字体：{hint}，或把正版字体放入字体文件夹"
+                    ).format(name=font.requested, family=font.family, hint=FONTS_HINT)
+                )
+        if self.fonts_dir.path is not None and not self.fonts_dir.exists:
+            found.append(_("字体文件夹不存在：{path}").format(path=self.fonts_dir.path))
+        return found
+
+    @property
+    def ok(self) -> bool:
+        """Nothing stops a faithful PDF (stand-in fonts are fine, they are reported)."""
+        return not self.problems
+
+
+def diagnose(
+    families: tuple[str, ...] | list[str] = TEMPLATE_FONTS,
+    *,
+    fonts_dir: Path | None = None,
+    soffice: Path | None = None,
+) -> DoctorReport:
+    """Check LibreOffice, the fonts folder, and what each family resolves to under our map."""
+    fonts_status = _fonts_dir_status(fonts_dir)
+    usable_dir = fonts_dir if fonts_status.exists else None
+    fonts: tuple[FontMatch, ...] = ()
+    problem = ""
+    with tempfile.TemporaryDirectory(prefix="chanjiao-doctor-") as tmp:
+        conf_path = write_fonts_conf(Path(tmp), usable_dir)
+        try:
+            fonts = tuple(match_font(name, conf_path) for name in families)
+        except ToolError as exc:
+            problem = str(exc)
+    return DoctorReport(
+        libreoffice=_libreoffice_status(soffice),
+        fonts=fonts,
+        fonts_dir=fonts_status,
+        fontconfig_problem=problem,
+    )
+
+
+def _libreoffice_status(soffice: Path | None) -> LibreOfficeStatus:
+    path = soffice or find_soffice()
+    if path is None:
+        return LibreOfficeStatus(
+            None, problem=_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT)
+        )
+    try:
+        return LibreOfficeStatus(path, version=libreoffice_version(path))
+    except ToolError as exc:
+        return LibreOfficeStatus(path, problem=str(exc))
+
+
+def _fonts_dir_status(fonts_dir: Path | None) -> FontsDirStatus:
+    if fonts_dir is None:
+        return FontsDirStatus(None, exists=False)
+    if not fonts_dir.is_dir():
+        return FontsDirStatus(fonts_dir, exists=False)
+    return FontsDirStatus(fonts_dir, exists=True, files=tuple(font_files(fonts_dir)))
