@@ -375,6 +375,16 @@ def test_overview_merged_spans(rec: Recommendation, example: tuple[Any, dict[str
     assert [c.span for c in rows[-1]] == [1, 7]
 
 
+def test_a_category_without_units_keeps_its_row(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy({"推荐书/1-联合体概况.yaml": lambda t: re.sub(r"(?ms)^  科研机构:\n.*?(?=^  其他组织:)", "", t)})
+    doc = Recommendation(build_recommendation(root, tmp_path))
+    rows = grid_rows(doc.overview)
+    (row,) = [r for r in rows if r[1].text == "科研机构"]
+    assert [c.text for c in row] == ["", "科研机构", "", ""]
+    assert merged(rows, "科研机构") == (1, 1)
+    assert_valid_docx(doc.path)
+
+
 # -- 2.服务能力 ---------------------------------------------------------------------------------------
 
 
