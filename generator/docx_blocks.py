@@ -1,15 +1,15 @@
-"""Model blocks → styled Word paragraphs, tables and images in docxtpl subdocuments.
+"""Model blocks → styled Word paragraphs, tables and images in docxtpl subdocuments."""
 
-Every look (fonts, sizes, spacing, borders) comes from the template's styles, found by name: the
-code only says which style a paragraph has. Text is split into runs by script so that Chinese
-text and Chinese punctuation sit in runs that name only the CJK font, and Latin letters and digits
-in runs of the character style CJ西文 (Times New Roman).
-"""
+# Every look (fonts, sizes, spacing, borders) comes from the template's styles, found by name: the
+# code only says which style a paragraph has. Text is split into runs by script, so Chinese text
+# and punctuation sit in runs that name only the CJK font, and Latin letters and digits in runs of
+# the character style CJ西文 (Times New Roman).
 
 from __future__ import annotations
 
 import copy
 import io
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from .counting import is_east_asian
 from .errors import ContentError, Diagnostic, Location, Severity, ToolError
 from .i18n import _
 from .model import Block, Heading, Image, ListBlock, Paragraph, Prose, Span, Table
-from .rules import _NUMBERING as USER_NUMBERING
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
 TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
@@ -35,10 +34,14 @@ PLAN_HEADING_STYLES = {1: "heading 2", 2: "heading 3", 3: "heading 4"}
 IMAGE_HEIGHT_SHARE = 0.85
 _TWIPS_PER_EMU = 1 / 635
 
+#: A number the writer typed before a heading (the tool numbers headings itself); not the "3." of "3.5万".
+_USER_NUMBER = re.compile(r"^\s*(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、](?!\d)|[（(]\d+[）)])\s*")
 _DIGITS = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _BULLETS = ("●", "○")
-_TEXT_CHILDREN = frozenset(qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr", "w:noBreakHyphen", "w:softHyphen"))
+_TEXT_CHILDREN = frozenset(
+    qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr", "w:noBreakHyphen", "w:softHyphen", "w:lastRenderedPageBreak")
+)
 _LATIN_FONT_ATTRS = tuple(qn(a) for a in ("w:ascii", "w:hAnsi", "w:asciiTheme", "w:hAnsiTheme"))
 
 
@@ -49,9 +52,9 @@ def chinese_numeral(n: int) -> str:
     """`n` in Chinese numerals as headings count: 一 … 十, 十一 … 九十九."""
     if n < 10:
         return _DIGITS[n]
-    tens, ones = divmod(n, 10)
     if n >= 100:
         return str(n)
+    tens, ones = divmod(n, 10)
     return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
@@ -208,8 +211,7 @@ class _PartWriter:
         number = heading_number(h.level, self.counters[h.level - 1])
         spans = list(h.spans)
         if spans:
-            # The tool numbers headings; a number the writer typed would print twice.
-            spans[0] = Span(USER_NUMBERING.sub("", spans[0].text, count=1), spans[0].bold, spans[0].italic)
+            spans[0] = Span(_USER_NUMBER.sub("", spans[0].text, count=1), spans[0].bold, spans[0].italic)
         self.spans(self.paragraph(PLAN_HEADING_STYLES[h.level]), [Span(number), *spans])
 
     def list_block(self, block: ListBlock, depth: int) -> None:
@@ -219,7 +221,7 @@ class _PartWriter:
                 self.list_block(child, depth + 1)
 
     def table(self, block: Table) -> None:
-        rows = [r for r in ((block.header,) if block.header else ()) + block.rows]
+        rows = list(((block.header,) if block.header else ()) + block.rows)
         ncols = max(len(r) for r in rows)
         document = self.tpl.get_docx()
         widths = _column_widths(
@@ -345,19 +347,11 @@ class _Deferred:
     __str__ = __html__
 
 
-class ProseWriter:
-    """Turns prose parts into subdocuments of a template; images are read from `content_root`."""
-
-    def __init__(self, content_root: Path):
-        self.content_root = Path(content_root)
-
-    def __call__(self, tpl: Any, prose: Prose) -> _Deferred:
-        return _Deferred(lambda: _PartWriter(self.content_root, tpl, prose).write())
-
-
-def prose_writer(content_root: Path) -> ProseWriter:
-    """The prose writer for the application whose content repo is at `content_root`."""
-    return ProseWriter(content_root)
+def prose_writer(content_root: Path) -> Callable[[Any, Prose], _Deferred]:
+    """The prose writer (template, prose) → subdocument for the content repo at `content_root`,
+    which is where images are read from, and nowhere else."""
+    root = Path(content_root)
+    return lambda tpl, prose: _Deferred(lambda: _PartWriter(root, tpl, prose).write())
 
 
 # -- the finishing pass over a rendered document ---------------------------------------------------

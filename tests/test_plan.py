@@ -147,6 +147,8 @@ CONDITIONS = """\
 
 # 补充说明
 
+## 3.5万人次培训
+
 最后一段。
 """
 
@@ -195,7 +197,7 @@ def _section_headings(plan: Plan, section_label: str) -> list[str]:
 def test_headings_numbered_by_level_continuing_after_the_fixed_ones(custom_root: Path, tmp_path: Path) -> None:
     plan = Plan(build_plan(custom_root, tmp_path / "out"))
     assert _section_headings(plan, "一、创建条件") == ["（一）基本情况", "（二）基础条件", "（三）发展成效", "（四）补充说明"]
-    assert plan.texts("heading 3")[:3] == ["1.牵头园区", "2.牵头企业", "1.区位"]
+    assert plan.texts("heading 3")[:4] == ["1.牵头园区", "2.牵头企业", "1.区位", "1.3.5万人次培训"]
     assert plan.texts("heading 4")[0] == "（1）园区概况"
     deeper = next(p for p in plan.paragraphs("CJ正文") if text(p) == "更深一层")
     assert all(r.find(f"{w('rPr')}/{w('b')}") is not None for r in deeper.iter(w("r")))
