@@ -324,3 +324,37 @@ class StyleSheet:
             if el is not None:
                 return el
         return None
+
+
+@dataclass
+class ScriptFonts:
+    """What `script_fonts` found: the runs that break the rule, and how many runs it read."""
+
+    problems: list[str]
+    runs: int
+    latin_runs: int
+
+
+def script_fonts(root: etree._Element, styles: StyleSheet, cjk_fonts: set[str]) -> ScriptFonts:
+    """Check every text run under `root` against the project's font rule: a run holding Latin
+    letters or digits holds nothing else and resolves to Times New Roman (ascii, hAnsi); any other
+    run (CJK text and punctuation, “ ” — … ☑ included) names one of `cjk_fonts` in every slot."""
+    from generator.docx_blocks import is_latin
+
+    found = ScriptFonts([], 0, 0)
+    for p in root.iter(w("p")):
+        for r in p.iter(w("r")):
+            run_text = "".join(t.text or "" for t in r.iter(w("t")))
+            if not run_text.strip():
+                continue
+            fonts = styles.run_fonts(p, r)
+            found.runs += 1
+            if any(is_latin(ch) and not ch.isspace() for ch in run_text):
+                found.latin_runs += 1
+                if not all(is_latin(ch) or ch.isspace() for ch in run_text):
+                    found.problems.append(f"{run_text!r}: Latin and CJK text in one run")
+                if (fonts["ascii"], fonts["hAnsi"]) != ("Times New Roman", "Times New Roman") or fonts["eastAsia"] not in cjk_fonts:
+                    found.problems.append(f"{run_text!r}: Latin run in {fonts}")
+            elif len(set(fonts.values())) != 1 or fonts["eastAsia"] not in cjk_fonts:
+                found.problems.append(f"{run_text!r}: CJK run in {fonts}")
+    return found

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
-from ooxml import NS, Package, StyleSheet, assert_valid_docx, docx_problems, w
+from ooxml import NS, Package, StyleSheet, assert_valid_docx, docx_problems, script_fonts, w
 
 from generator.content import load_application
 from generator.context import build_context, document_date
@@ -400,24 +400,9 @@ def test_section_orientation_and_margins(example_plan: Plan) -> None:
 
 
 def test_fonts_by_script_in_every_run(example_plan: Plan) -> None:
-    styles = example_plan.styles
-    checked = latin_runs = 0
-    for p in example_plan.paragraphs():
-        for r in p.iter(w("r")):
-            run_text = "".join(t.text or "" for t in r.iter(w("t")))
-            if not run_text.strip():
-                continue
-            fonts = styles.run_fonts(p, r)
-            checked += 1
-            if any(is_latin(ch) and not ch.isspace() for ch in run_text):
-                latin_runs += 1
-                assert all(is_latin(ch) or ch.isspace() for ch in run_text), run_text
-                assert (fonts["ascii"], fonts["hAnsi"]) == ("Times New Roman", "Times New Roman"), run_text
-                assert fonts["eastAsia"] in FOUNDER
-            else:
-                # CJK text and punctuation (“ ” — … included): every slot names the same CJK font.
-                assert len(set(fonts.values())) == 1 and fonts["eastAsia"] in FOUNDER, (run_text, fonts)
-    assert checked > 500 and latin_runs > 50
+    found = script_fonts(example_plan.body, example_plan.styles, FOUNDER)
+    assert found.problems == []
+    assert found.runs > 500 and found.latin_runs > 50
     # The cover's date and the summary table's 序号 come from the template, and are split too.
     date_runs = [text(r) for p in example_plan.paragraphs() if text(p) == "2024年6月12日" for r in p.iter(w("r"))]
     assert date_runs == ["2024", "年", "6", "月", "12", "日"]
@@ -551,11 +536,15 @@ def test_split_runs_by_script_keeps_fields_and_styled_runs() -> None:
     styled._r.style = "DefaultParagraphFont"  # a character style of its own: the author's choice
     field = p.add_run()
     field._r.append(etree.fromstring(f'<w:instrText xmlns:w="{NS["w"]}"> PAGE 9 </w:instrText>'))
+    styles = StyleSheet(Package.read(TEMPLATE).xml["word/styles.xml"])
+    assert script_fonts(p._p, styles, FOUNDER).problems[0] == "'第3页': Latin and CJK text in one run"
     split_runs_by_script(doc)
-    latin = StyleSheet(Package.read(TEMPLATE).xml["word/styles.xml"]).style_id("CJ西文")
+    latin = styles.style_id("CJ西文")
     assert [r.text for r in p.runs[:4]] == ["第", "3", "页", "A1"]
     assert [r._r.style for r in p.runs[:4]] == [None, latin, None, "DefaultParagraphFont"]
     assert len(p.runs) == 5 and p.runs[4]._r.find(w("instrText")) is not None
+    # Only the run the author styled themselves is left to them.
+    assert [x.split(":")[0] for x in script_fonts(p._p, styles, FOUNDER).problems] == ["'A1'"]
 
 
 # -- the PDF (LibreOffice) -----------------------------------------------------------------------
