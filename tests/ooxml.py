@@ -358,3 +358,40 @@ def script_fonts(root: etree._Element, styles: StyleSheet, cjk_fonts: set[str]) 
             elif len(set(fonts.values())) != 1 or fonts["eastAsia"] not in cjk_fonts:
                 found.problems.append(f"{run_text!r}: CJK run in {fonts}")
     return found
+
+
+class WordDocument:
+    """A rendered .docx, parsed for tests: its package, body and styles, paragraphs by style name."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.pkg = Package.read(path)
+        self.doc = self.pkg.xml["word/document.xml"]
+        self.body = self.doc.find(w("body"))
+        self.styles = StyleSheet(self.pkg.xml["word/styles.xml"])
+
+    def sid(self, name: str) -> str:
+        """The id of the style called `name`."""
+        return self.styles.style_id(name)
+
+    def paragraphs(self, style: str | None = None) -> list[etree._Element]:
+        """Every paragraph of the body (tables included), or those of style `style`."""
+        ps = list(self.body.iter(w("p")))
+        if style is None:
+            return ps
+        sid = self.sid(style)
+        return [p for p in ps if _pstyle(p) == sid]
+
+    def texts(self, style: str) -> list[str]:
+        """The text of each paragraph of style `style`."""
+        return [text(p) for p in self.paragraphs(style)]
+
+
+def _pstyle(p: etree._Element) -> str | None:
+    el = p.find(f"{w('pPr')}/{w('pStyle')}")
+    return None if el is None else el.get(w("val"))
+
+
+def text(el: etree._Element) -> str:
+    """The text of an element as printed (its w:t, in order)."""
+    return "".join(t.text or "" for t in el.iter(w("t")))

@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
-from ooxml import NS, Package, StyleSheet, assert_valid_docx, docx_problems, script_fonts, w
+from ooxml import (
+    NS,
+    Package,
+    StyleSheet,
+    WordDocument,
+    assert_valid_docx,
+    docx_problems,
+    script_fonts,
+    text,
+    w,
+)
 
 from generator.content import load_application
 from generator.context import build_context, document_date
@@ -42,28 +52,8 @@ def build_plan(root: Path, out_dir: Path) -> Path:
     return path
 
 
-class Plan:
-    """A rendered plan, parsed: its body, styles, sections and paragraphs."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.pkg = Package.read(path)
-        self.doc = self.pkg.xml["word/document.xml"]
-        self.body = self.doc.find(w("body"))
-        self.styles = StyleSheet(self.pkg.xml["word/styles.xml"])
-
-    def sid(self, name: str) -> str:
-        return self.styles.style_id(name)
-
-    def paragraphs(self, style: str | None = None) -> list[etree._Element]:
-        ps = list(self.body.iter(w("p")))
-        if style is None:
-            return ps
-        sid = self.sid(style)
-        return [p for p in ps if p.find(f"{w('pPr')}/{w('pStyle')}") is not None and p.find(f"{w('pPr')}/{w('pStyle')}").get(w("val")) == sid]
-
-    def texts(self, style: str) -> list[str]:
-        return [text(p) for p in self.paragraphs(style)]
+class Plan(WordDocument):
+    """A rendered plan, parsed: also its sections, summary table and footers."""
 
     def sections(self) -> list[list[etree._Element]]:
         """Top-level blocks grouped by the section they belong to, each group ending at its sectPr."""
@@ -83,10 +73,6 @@ class Plan:
     def footer(self, sect_pr: etree._Element, kind: str) -> etree._Element:
         ref = next(f for f in sect_pr.findall(w("footerReference")) if f.get(w("type")) == kind)
         return self.pkg.xml[self.pkg.target("word/document.xml", ref.get(f"{{{NS['r']}}}id"))]
-
-
-def text(el: etree._Element) -> str:
-    return "".join(t.text or "" for t in el.iter(w("t")))
 
 
 def png(width: int, height: int) -> bytes:
