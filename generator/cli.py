@@ -270,6 +270,35 @@ def init(directory: Path, form_version: str | None) -> None:
     click.echo(_("下一步：进入该目录，按各文件中的说明填写，然后运行 make check 查看还缺什么。"))
 
 
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("rev_a")
+@click.argument("rev_b", required=False)
+@click.option("--content", "content_dir", default=None, type=click.Path(file_okay=False, path_type=Path), help="内容目录（默认：有 content 用 content，否则当前目录）/ content folder")
+@click.option("-o", "--out", "out_dir", default="build/diff", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
+@click.option("--dirs", is_flag=True, help="比较两个文件夹而不是 git 版本 / compare two folders, not git revisions")
+@click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
+@_lang_option
+def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path, dirs: bool, pdf: bool | None, fmt: str) -> None:
+    """比较两个版本：修订对照 Word/PDF 和变更表。Redline and change table between two revisions.
+
+    REV_A、REV_B 为 git 版本（如 round-1），REV_B 省略时与工作区比较；加 --dirs 时为两个文件夹。
+    """
+    from .diff import diff as diff_revisions
+    from .diff import render_json as render_diff_json
+    from .diff import render_text as render_diff_text
+
+    if content_dir is None:
+        content_dir = Path("content") if Path("content").is_dir() else Path(".")
+    try:
+        result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
+    except ChanjiaoError as exc:
+        click.echo(_("错误：{message}").format(message=exc), err=True)
+        sys.exit(EXIT_TOOL)
+    click.echo(render_diff_json(result) if fmt == "json" else render_diff_text(result))
+    sys.exit(result.exit_code)
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(file: Path) -> None:

@@ -1,0 +1,291 @@
+"""The redline engine on documents made with python-docx: what a reviewer sees, read back from XML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.shared import Cm
+from lxml import etree
+
+from generator.docx_text import docx_text
+from generator.redline import redline
+from generator.revisions import accept_all_docx, reject_all_docx
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {"w": W}
+WHEN = dt.datetime(2024, 6, 12, 9, 30)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cfc0f01f0005000201a1d3b5d50000000049454e44ae426082"
+)
+
+#: A block: a paragraph as text ("|" separates runs, odd runs bold), a table as rows of cells,
+#: or ("image", caption).
+Block = str | list[list[str]] | tuple[str, str]
+
+
+def make_docx(blocks: Sequence[Block], tmp: Path | None = None) -> bytes:
+    doc = Document()
+    for block in blocks:
+        if isinstance(block, str):
+            p = doc.add_paragraph()
+            for n, part in enumerate(block.split("|")):
+                if part:
+                    p.add_run(part).bold = n % 2 == 1
+        elif isinstance(block, tuple):
+            assert tmp is not None
+            img = tmp / "pixel.png"
+            img.write_bytes(PNG)
+            doc.add_picture(str(img), width=Cm(1))
+            doc.add_paragraph(block[1])
+        else:
+            table = doc.add_table(rows=len(block), cols=len(block[0]))
+            for i, row in enumerate(block):
+                for j, cell in enumerate(row):
+                    table.cell(i, j).text = cell
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def text(data: bytes) -> str:
+    return docx_text(io.BytesIO(data))  # type: ignore[arg-type]
+
+
+def body(data: bytes) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return etree.fromstring(zf.read("word/document.xml"))
+
+
+def marks(data: bytes) -> tuple[list[str], list[str]]:
+    """The texts of run-level insertions and deletions, in document order."""
+    root = body(data)
+    ins = ["".join(i.itertext()) for i in root.iter(f"{{{W}}}ins") if i.getparent().tag != f"{{{W}}}rPr" and i.getparent().tag != f"{{{W}}}trPr"]
+    dels = ["".join(d.itertext()) for d in root.iter(f"{{{W}}}del") if d.getparent().tag != f"{{{W}}}rPr" and d.getparent().tag != f"{{{W}}}trPr"]
+    return ins, dels
+
+
+def check_roundtrip(a: bytes, b: bytes) -> bytes:
+    """Redline a → b, and prove that accepting gives b's text and rejecting gives a's."""
+    out = redline(a, b, author="chanjiao", date=WHEN)
+    assert text(accept_all_docx(out)) == text(b)
+    assert text(reject_all_docx(out)) == text(a)
+    check_wellformed(out)
+    return out
+
+
+def check_wellformed(data: bytes) -> None:
+    root = body(data)
+    ids = []
+    for el in root.iter(f"{{{W}}}ins", f"{{{W}}}del"):
+        assert el.get(f"{{{W}}}author") == "chanjiao"
+        assert el.get(f"{{{W}}}date") == "2024-06-12T09:30:00Z"
+        ids.append(int(el.get(f"{{{W}}}id")))
+    assert len(ids) == len(set(ids)), "every change has its own id"
+    # Deleted text is w:delText and lives only in deletions; no live text inside one.
+    for t in root.iter(f"{{{W}}}delText"):
+        assert any(a.tag == f"{{{W}}}del" for a in t.iterancestors())
+    for d in root.iter(f"{{{W}}}del"):
+        assert not d.findall(".//w:t", NS)
+    # A paragraph mark's revision comes first in its w:rPr, and w:rPr before w:sectPr in w:pPr.
+    for rpr in root.iterfind(".//w:pPr/w:rPr", NS):
+        tags = [etree.QName(c).localname for c in rpr]
+        marks_at = [i for i, t in enumerate(tags) if t in ("ins", "del")]
+        assert marks_at == list(range(len(marks_at)))
+    for tr in root.iter(f"{{{W}}}tr"):
+        tags = [etree.QName(c).localname for c in tr]
+        if "trPr" in tags:
+            assert tags.index("trPr") <= 1 and all(t != "trPr" for t in tags[tags.index("trPr") + 1 :])
+
+
+def test_unchanged_gives_no_tracked_changes() -> None:
+    a = make_docx(["第一段。", [["共建专业", "9", "12"]], "第二段。"])
+    out = check_roundtrip(a, a)
+    assert marks(out) == ([], [])
+    assert body(out).find(".//w:trPr/w:ins", NS) is None
+
+
+def test_a_rewritten_sentence_reads_as_one_deletion_and_one_insertion() -> None:
+    a = make_docx(["联合体现有成员单位44家。其中企业28家，院校5所。围绕汽车零部件开展合作。"])
+    b = make_docx(["联合体现有成员单位44家。依托园区龙头企业形成协同育人格局。围绕汽车零部件开展合作。"])
+    ins, dels = marks(check_roundtrip(a, b))
+    assert ins == ["依托园区龙头企业形成协同育人格局"] and dels == ["其中企业28家，院校5所"]
+
+
+def test_a_changed_figure_is_one_number_replaced() -> None:
+    a = make_docx(["企业兼职教师126人次，课时5860。"])
+    b = make_docx(["企业兼职教师136人次，课时5860。"])
+    assert marks(check_roundtrip(a, b)) == (["136"], ["126"])
+
+
+def test_small_edits_far_apart_stay_separate() -> None:
+    a = make_docx(["重庆云岭智能汽车零部件产业园于2012年经市政府批准设立，规划面积42平方公里，已建成区26平方公里。"])
+    b = make_docx(["重庆云岭智能汽车零部件产业园于2013年经市政府批准设立，规划面积42平方公里，已建成区28平方公里。"])
+    assert marks(check_roundtrip(a, b)) == (["2013", "28"], ["2012", "26"])
+
+
+def test_run_formatting_is_kept_on_both_sides_of_a_change() -> None:
+    a = make_docx(["前文|加粗的旧词|后文"])
+    b = make_docx(["前文|加粗的新词|后文"])
+    out = check_roundtrip(a, b)
+    root = body(out)
+    ins = root.find(".//w:ins/w:r", NS)
+    dele = root.find(".//w:del/w:r", NS)
+    assert ins.find("w:rPr/w:b", NS) is not None and dele.find("w:rPr/w:b", NS) is not None
+    assert marks(out) == (["新"], ["旧"])
+
+
+def test_figures_in_table_cells_change_inside_the_cell() -> None:
+    a = make_docx([[["指标", "2023年", "2024年"], ["共建专业", "9", "12"], ["共建课程", "46", "60"]]])
+    b = make_docx([[["指标", "2023年", "2024年"], ["共建专业", "10", "12"], ["共建课程", "46", "65"]]])
+    out = check_roundtrip(a, b)
+    assert marks(out) == (["10", "65"], ["9", "60"])
+    # No paragraph mark is added or removed: the cells keep one paragraph each.
+    assert body(out).find(".//w:pPr/w:rPr/w:ins", NS) is None
+    assert body(out).find(".//w:pPr/w:rPr/w:del", NS) is None
+
+
+def test_a_row_added_and_a_row_removed_are_row_revisions() -> None:
+    a = make_docx([[["单位", "联系人"], ["重庆岭峰动力电池系统有限公司", "王强"], ["重庆恒岭汽车电子有限公司", "刘洋"]]])
+    b = make_docx([[["单位", "联系人"], ["重庆恒岭汽车电子有限公司", "刘洋"], ["重庆岭信智能传感器有限公司", "赵敏"]]])
+    out = check_roundtrip(a, b)
+    root = body(out)
+    deleted_rows = root.xpath(".//w:tr[w:trPr/w:del]", namespaces=NS)
+    inserted_rows = root.xpath(".//w:tr[w:trPr/w:ins]", namespaces=NS)
+    assert ["".join(r.itertext()) for r in deleted_rows] == ["重庆岭峰动力电池系统有限公司王强"]
+    assert ["".join(r.itertext()) for r in inserted_rows] == ["重庆岭信智能传感器有限公司赵敏"]
+
+
+def test_a_deleted_paragraph_is_kept_as_deleted_at_its_place() -> None:
+    a = make_docx(["一、创建条件", "将要删去的一段说明文字。", "二、创建思路"])
+    b = make_docx(["一、创建条件", "二、创建思路"])
+    out = check_roundtrip(a, b)
+    paras = body(out).findall(".//w:body/w:p", NS)
+    assert paras[1].find("w:pPr/w:rPr/w:del", NS) is not None
+    assert marks(out) == ([], ["将要删去的一段说明文字。"])
+
+
+def test_a_moved_section_shows_as_deleted_and_inserted_never_lost() -> None:
+    sec1 = ["一、创建条件", "园区聚集汽车零部件及配套企业260余家。"]
+    sec2 = ["二、创建思路", "坚持产教融合、校企合作。"]
+    sec3 = ["三、建设内容", "建立实体化运行机制。"]
+    a = make_docx([*sec1, *sec2, *sec3])
+    b = make_docx([*sec1, *sec3, *sec2])
+    out = check_roundtrip(a, b)
+    ins, dels = marks(out)
+    assert "".join(ins) in ("".join(sec2), "".join(sec3))
+    assert "".join(dels) == "".join(ins)
+
+
+def test_a_removed_section_and_an_added_table() -> None:
+    a = make_docx(["标题", "第一节", "第一节正文。", "第二节", "第二节正文。"])
+    b = make_docx(["标题", "第一节", "第一节正文。", [["新增", "表格"]]])
+    out = check_roundtrip(a, b)
+    assert body(out).xpath("count(.//w:tr[w:trPr/w:ins])", namespaces=NS) == 1
+
+
+def test_a_deleted_image_travels_into_the_redline(tmp_path: Path) -> None:
+    a = make_docx(["正文。", ("image", "图1 联合体成立大会"), "结尾。"], tmp_path)
+    b = make_docx(["正文。", "结尾。"])
+    out = check_roundtrip(a, b)
+    root = body(out)
+    blip = root.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}blip")
+    assert blip is not None and any(a.tag == f"{{{W}}}del" for a in blip.iterancestors())
+    rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+    with zipfile.ZipFile(io.BytesIO(out)) as zf:
+        rels = etree.fromstring(zf.read("word/_rels/document.xml.rels"))
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        assert zf.read(f"word/{target}") == PNG
+
+
+def test_an_unchanged_image_stays_untouched(tmp_path: Path) -> None:
+    a = make_docx(["正文。", ("image", "图1"), "结尾。"], tmp_path)
+    b = make_docx(["正文有改动。", ("image", "图1"), "结尾。"], tmp_path)
+    out = check_roundtrip(a, b)
+    drawing = body(out).find(".//w:drawing", NS)
+    assert not any(a.tag in (f"{{{W}}}ins", f"{{{W}}}del") for a in drawing.iterancestors())
+
+
+def test_output_is_deterministic() -> None:
+    a = make_docx(["甲乙丙。", [["1", "2"]]])
+    b = make_docx(["甲乙丁。", [["1", "3"]]])
+    assert redline(a, b, author="chanjiao", date=WHEN) == redline(a, b, author="chanjiao", date=WHEN)
+
+
+def test_existing_tracked_changes_in_the_inputs_are_taken_as_made() -> None:
+    a = make_docx(["甲乙丙。"])
+    once = redline(a, make_docx(["甲乙丁。"]), author="chanjiao", date=WHEN)
+    twice = check_roundtrip(once, make_docx(["甲乙戊。"]))
+    assert marks(twice) == (["戊"], ["丁"])
+
+
+# -- properties on random edits --------------------------------------------------------------
+
+_CHARS = "联合体产教融合园区企业学校专业课程教材实训基地人才培养重庆云岭的了和，。、；"
+
+
+def _sentence(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        word = "".join(rng.choice(_CHARS) for _ in range(rng.randint(1, 12)))
+        if rng.random() < 0.3:
+            word += str(rng.randint(0, 5000))
+        if rng.random() < 0.1:
+            word += " Smart Factory "
+        parts.append(word)
+    return "|".join(parts)
+
+
+def _table(rng: random.Random) -> list[list[str]]:
+    cols = rng.randint(1, 4)
+    return [[_sentence(rng).replace("|", "") for _ in range(cols)] for _ in range(rng.randint(1, 5))]
+
+
+def _edit_text(rng: random.Random, s: str) -> str:
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randint(0, len(s))
+        j = rng.randint(i, min(len(s), i + 8))
+        s = s[:i] + rng.choice(["", _sentence(rng).replace("|", ""), str(rng.randint(0, 99))]) + s[j:]
+    return s
+
+
+def _mutate(rng: random.Random, blocks: list[Block]) -> list[Block]:
+    out: list[Block] = [b if isinstance(b, str) else [list(r) for r in b] for b in blocks if not isinstance(b, tuple)]
+    for _ in range(rng.randint(1, 5)):
+        op = rng.random()
+        k = rng.randrange(len(out)) if out else 0
+        if not out or op < 0.15:
+            out.insert(k, _sentence(rng) if rng.random() < 0.7 else _table(rng))
+        elif op < 0.3:
+            out.pop(k)
+        elif op < 0.4:
+            out.insert(rng.randrange(len(out)), out.pop(k))
+        elif isinstance(out[k], str):
+            out[k] = _edit_text(rng, str(out[k]))
+        else:
+            table = out[k]
+            assert isinstance(table, list)
+            r = rng.randrange(len(table))
+            choice = rng.random()
+            if choice < 0.25:
+                table.insert(r, [_sentence(rng).replace("|", "") for _ in table[0]])
+            elif choice < 0.45 and len(table) > 1:
+                table.pop(r)
+            else:
+                c = rng.randrange(len(table[r]))
+                table[r][c] = _edit_text(rng, table[r][c])
+    return out or ["空"]
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_accept_all_gives_b_and_reject_all_gives_a(seed: int) -> None:
+    rng = random.Random(seed)
+    a_blocks: list[Block] = [_sentence(rng) if rng.random() < 0.75 else _table(rng) for _ in range(rng.randint(1, 12))]
+    b_blocks = _mutate(rng, a_blocks)
+    check_roundtrip(make_docx(a_blocks), make_docx(b_blocks))
