@@ -65,7 +65,7 @@ SEED_FOOTNOTES = {
 # them, for baseline year 2023. Compared with whitespace removed ("推 荐 区 县" is 推荐区县).
 FORM_SEQUENCE = (
     "附件4", "市域产教联合体推荐书",
-    "申报类型", "☑由产业园区牵头的产教联合体", "□由行业企业牵头的产教联合体",
+    "申报类型", "由产业园区牵头的产教联合体", "由行业企业牵头的产教联合体",
     "联合体名称", "推荐区县", "（区县政府）", "（公章）", "牵头园区", "（产业园区）", "（公章）",
     "牵头学校", "（公章）", "牵头企业", "（公章）", "填表日期",
     "说明", *SEED_INSTRUCTIONS,
@@ -207,6 +207,22 @@ def build_recommendation(root: Path, out_dir: Path) -> Path:
     return path
 
 
+def sub_once(pattern: str, repl: str) -> Callable[[str], str]:
+    """A content edit replacing exactly one match of `pattern` (fails loudly if the file changed shape)."""
+
+    def edit(text_: str) -> str:
+        out, n = re.subn(pattern, lambda m: m.expand(repl), text_, flags=re.MULTILINE | re.DOTALL)
+        assert n == 1, f"{pattern!r} matched {n} times"
+        return out
+
+    return edit
+
+
+def type_line(marks: dict[str, str]) -> str:
+    return "申报类型：" + "\n".join(f"{marks[k]}{label}" for k, label in (
+        ("park", "由产业园区牵头的产教联合体"), ("enterprise", "由行业企业牵头的产教联合体")))
+
+
 @pytest.fixture(scope="module")
 def example() -> tuple[Any, dict[str, Any]]:
     app, diagnostics = load_application(EXAMPLE)
@@ -268,7 +284,7 @@ def test_labels_come_from_the_declaration(example: tuple[Any, dict[str, Any]], t
     assert [text(p) for p in doc.paragraphs("CJ部分标题")][:4] == [
         "1.联合体概况◇", "2.服务能力◇", "3.特色与创新◇", "4.建设规划◇",
     ]
-    assert "☑由产业园区牵头的产教联合体◇" in doc.flat_text()
+    assert "由产业园区牵头的产教联合体◇" in doc.flat_text()
 
 
 def test_years_follow_the_baseline(example: tuple[Any, dict[str, Any]], tmp_path: Path) -> None:
@@ -296,21 +312,24 @@ def test_cover(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None
     b = ctx["basics"]
     assert text(rec.paragraphs("CJ附件号")[0]) == "附件4"
     assert text(rec.paragraphs("CJ封面标题")[0]) == "市域产教联合体推荐书"
-    assert text(rec.paragraphs("CJ封面")[0]) == "申报类型：☑由产业园区牵头的产教联合体\n□由行业企业牵头的产教联合体"
+    chosen = b["application_type"]
+    assert text(rec.paragraphs("CJ封面")[0]) == type_line({k: "☑" if k == chosen else "□" for k in ("park", "enterprise")})
     assert texts(grid_rows(rec.cover)) == [
         ["联合体名称", b["name"], ""],
         ["推荐区县", b["district"] + "（区县政府）", "（公章）"],
         ["牵头园区", b["lead_park"] + "（产业园区）", "（公章）"],
         ["牵头学校", "、".join(b["lead_schools"]), "（公章）"],
         ["牵头企业", "、".join(b["lead_enterprises"]), "（公章）"],
-        ["填表日期", "2024年6月12日", ""],
+        ["填表日期", b["form_date"], ""],
     ]
 
 
-def test_cover_marks_the_chosen_type(content_copy: ContentCopy, tmp_path: Path) -> None:
-    root = content_copy({"基本信息.yaml": lambda t: t.replace("申报类型: 园区牵头", "申报类型: 企业牵头")})
+@pytest.mark.parametrize(("key", "marks"), [("园区牵头", {"park": "☑", "enterprise": "□"}),
+                                            ("企业牵头", {"park": "□", "enterprise": "☑"})])
+def test_cover_marks_the_chosen_type(content_copy: ContentCopy, tmp_path: Path, key: str, marks: dict[str, str]) -> None:
+    root = content_copy({"基本信息.yaml": sub_once(r"^申报类型:.*$", f"申报类型: {key}")})
     doc = Recommendation(build_recommendation(root, tmp_path))
-    assert text(doc.paragraphs("CJ封面")[0]) == "申报类型：□由产业园区牵头的产教联合体\n☑由行业企业牵头的产教联合体"
+    assert text(doc.paragraphs("CJ封面")[0]) == type_line(marks)
 
 
 # -- 1.联合体概况 ---------------------------------------------------------------------------------------
@@ -350,7 +369,7 @@ def test_overview_cells(rec: Recommendation, example: tuple[Any, dict[str, Any]]
         [ctx["labels"]["progress"], app.prose["progress"].text()],
     ]
     assert texts(grid_rows(rec.overview)) == expected
-    assert ["", f["y1"], f["y2"], f["y3"]] == ["", "2360", "2680", "2960"]
+    assert all(re.fullmatch(r"\d+(\.\d{1,2})?", x) for x in (f["y1"], f["y2"], f["y3"]))  # 万元, ≤ 2 decimals
 
 
 def test_overview_merged_spans(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None:
@@ -376,7 +395,7 @@ def test_overview_merged_spans(rec: Recommendation, example: tuple[Any, dict[str
 
 
 def test_a_category_without_units_keeps_its_row(content_copy: ContentCopy, tmp_path: Path) -> None:
-    root = content_copy({"推荐书/1-联合体概况.yaml": lambda t: re.sub(r"(?ms)^  科研机构:\n.*?(?=^  其他组织:)", "", t)})
+    root = content_copy({"推荐书/1-联合体概况.yaml": sub_once(r"^  科研机构:\n.*?(?=^  其他组织:)", "")})
     doc = Recommendation(build_recommendation(root, tmp_path))
     rows = grid_rows(doc.overview)
     (row,) = [r for r in rows if r[1].text == "科研机构"]
@@ -435,10 +454,13 @@ def test_capacity_cells(rec: Recommendation, example: tuple[Any, dict[str, Any]]
     for i, key in enumerate(("employees", "assets", "sales", "cooperation_benefit", "above_scale", "above_quota")):
         rows.append([E["_"] if i == 0 else "", E[key], C["enterprises"][key]])
     assert texts(grid_rows(rec.capacity)) == rows
-    # Spot checks against the example's own figures, as a reviewer reads them.
-    flat = rec.flat_text()
-    for shown in ("9个", "12个", "126人次", "5860课时数", "420人", "21.6/1285.6", "26/1600", "96.3", "12680.5"):
-        assert shown in flat
+    # As a reviewer reads them: a count with the unit the form prints beside it, two figures in one
+    # cell, percentages and 万元 as plain numbers under labels that carry ％ and 万元.
+    table = texts(grid_rows(rec.capacity))
+    assert re.fullmatch(r"\d+个", table[1][2]) and re.fullmatch(r"\d+课时数", table[7][2])
+    (rnd_row,) = [r for r in table if r[1] == S["rnd"]["_"]]
+    assert all(re.fullmatch(r"\d+(\.\d+)?/\d+(\.\d{1,2})?", x) for x in rnd_row[2:])
+    assert all(not re.search(r"[％%]", r[2]) for r in table if r[1].endswith("（％）"))
 
 
 def _get(tree: dict[str, Any], path: str) -> Any:
@@ -645,7 +667,7 @@ def test_text_appears_exactly_as_written(content_copy: ContentCopy, tmp_path: Pa
     quoted = '"' + TRICKY.replace("\\", "\\\\").replace('"', '\\"') + '"'
     root = content_copy(
         {
-            "推荐书/2-服务能力.yaml": lambda t: re.sub(r"(?m)^(  教学团队国家级奖励: ).*$", lambda m: m.group(1) + quoted, t),
+            "推荐书/2-服务能力.yaml": sub_once(r"^(  教学团队国家级奖励: ).*?$", r"\g<1>" + quoted.replace("\\", "\\\\")),
             "推荐书/3-特色与创新.md": lambda t: TRICKY_MD + "\n\n" + t,
         }
     )
@@ -660,7 +682,7 @@ def test_text_appears_exactly_as_written(content_copy: ContentCopy, tmp_path: Pa
 
 def test_text_over_its_limit_still_renders_and_is_reported(content_copy: ContentCopy, tmp_path: Path) -> None:
     long = "很" * 250
-    root = content_copy({"推荐书/2-服务能力.yaml": lambda t: re.sub(r"(?m)^(    2023年: )园区管委会.*$", lambda m: m.group(1) + long, t)})
+    root = content_copy({"推荐书/2-服务能力.yaml": sub_once(r"^(  人才供需信息平台:\n    2023年: ).*?$", r"\g<1>" + long)})
     report, _app = check_content(root)
     over = [d for d in report.errors if d.code == "over-limit"]
     assert len(over) == 1 and "搭建人才供需信息平台" in over[0].message and "250" in over[0].message
@@ -670,7 +692,7 @@ def test_text_over_its_limit_still_renders_and_is_reported(content_copy: Content
 
 
 def test_missing_required_figure_stops_the_build_before_rendering(content_copy: ContentCopy, tmp_path: Path) -> None:
-    root = content_copy({"推荐书/2-服务能力.yaml": lambda t: re.sub(r"(?m)^  共建课程: .*\n", "", t)})
+    root = content_copy({"推荐书/2-服务能力.yaml": sub_once(r"^  共建课程: [^\n]*\n", "")})
     report, _app = check_content(root)
     assert any("共建课程" in (d.field + d.message) for d in report.errors), report.errors
     out = tmp_path / "out"
