@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from ooxml import CT, Package, StyleSheet, assert_valid_docx, w
+from ooxml import CT, StyleSheet, WordDocument, assert_valid_docx, w
 
 from generator.check import check_content
 from generator.content import load_application
@@ -163,27 +163,13 @@ def merged(rows: list[list[Cell]], label: str) -> tuple[int, int]:
     raise AssertionError(f"no merged cell labelled {label!r}")
 
 
-class Recommendation:
-    """A rendered 推荐书, parsed."""
+class Recommendation(WordDocument):
+    """A rendered 推荐书, parsed: the shared reading plus its six tables and its footnotes."""
 
     def __init__(self, path: Path):
-        self.path = path
-        self.pkg = Package.read(path)
-        self.doc = self.pkg.xml["word/document.xml"]
-        self.body = self.doc.find(w("body"))
-        self.styles = StyleSheet(self.pkg.xml["word/styles.xml"])
+        super().__init__(path)
         self.tables = self.body.findall(w("tbl"))
         self.cover, self.overview, self.capacity, self.features, self.roadmap, self.pledge = self.tables
-
-    def sid(self, name: str) -> str:
-        return self.styles.style_id(name)
-
-    def paragraphs(self, style: str | None = None) -> list[etree._Element]:
-        ps = list(self.body.iter(w("p")))
-        if style is None:
-            return ps
-        sid = self.sid(style)
-        return [p for p in ps if (s := p.find(f"{w('pPr')}/{w('pStyle')}")) is not None and s.get(w("val")) == sid]
 
     def flat_text(self) -> str:
         return squeeze(text(self.body))
