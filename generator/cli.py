@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .check import EXIT_CONTENT, EXIT_TOOL, Report, check_content
+from .check import EXIT_CONTENT, EXIT_TOOL, check_content
 from .errors import ChanjiaoError, ContentError
 from .i18n import _, detect_language, set_language
-from .pipeline import BuildResult
 from .pipeline import build as build_application
+from .report import render_build_json, render_build_text, render_report_json, render_report_text
 
 EXIT_CODES_HELP = """\b
 退出码 / exit codes:
@@ -24,148 +22,6 @@ EXIT_CODES_HELP = """\b
   2  命令用法错误 / usage error
   3  工具无法运行 / the tool could not run
 """
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-def _shorten(text: str, width: int = 40) -> str:
-    """The start of a long label, so the table fits a terminal; JSON keeps it whole."""
-    if _width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if _width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(header))]
-    lines.append("  ".join("─" * w for w in widths))
-    lines.extend("  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(r)) for r in rows)
-    return lines
-
-
-def render_report_text(report: Report) -> str:
-    """The report as a terminal table, the diagnostics and the verdict."""
-    lines: list[str] = []
-    if report.limits:
-        header = [_("字段"), _("字数"), _("上限"), _("字符数(不计空格)"), _("状态")]
-        rows = []
-        for row in report.limits:
-            if row.limit is None:
-                status = "—"
-            elif row.over:
-                status = _("超出 {n} 字").format(n=row.over)
-            else:
-                status = _("符合")
-            rows.append(
-                [_shorten(row.label) + (f"（{row.year}年）" if row.year else ""), str(row.words), str(row.limit) if row.limit is not None else "—", str(row.chars_no_spaces), status]
-            )
-        lines.extend(_table(header, rows, {1, 2, 3}))
-        lines.append("")
-    for d in report.diagnostics:
-        tag = _("错误") if d.severity.value == "error" else _("警告")
-        lines.append(f"{d.location}: {tag}: {d.message}")
-    if report.diagnostics:
-        lines.append("")
-    lines.append(report.verdict())
-    return "\n".join(lines)
-
-
-def render_report_json(report: Report) -> str:
-    """The report as JSON for CI."""
-    data = {
-        "root": report.root,
-        "ok": report.ok,
-        "verdict": report.verdict(),
-        "errors": len(report.errors),
-        "warnings": len(report.warnings),
-        "limits": [
-            {
-                "field": r.full_label,
-                "file": r.location.path,
-                "line": r.location.line,
-                "words": r.words,
-                "chars_no_spaces": r.chars_no_spaces,
-                "limit": r.limit,
-                "over": r.over,
-                "status": "none" if r.limit is None else ("over" if r.over else "ok"),
-            }
-            for r in report.limits
-        ],
-        "diagnostics": [
-            {
-                "file": d.location.path,
-                "line": d.location.line,
-                "column": d.location.column,
-                "severity": d.severity.value,
-                "code": d.code,
-                "field": d.field,
-                "message": d.message,
-            }
-            for d in report.diagnostics
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-def render_build_text(result: BuildResult) -> str:
-    """The build's report: files, pages per document and part, font substitutions, then the check."""
-    lines: list[str] = []
-    for r in result.documents:
-        state = _("已更新") if r.rebuilt else _("无变化")
-        lines.append(f"{r.docx}  ({state})")
-        if r.pdf is not None:
-            pages = _("{n} 页").format(n=r.pages) if r.pages is not None else ""
-            lines.append(f"{r.pdf}  {pages}")
-            for title, n in r.part_pages:
-                lines.append("    " + _("{title}：{n} 页").format(title=title, n=n))
-    if result.package is not None:
-        lines.append(f"{result.package}")
-    if result.pdf_skipped_reason:
-        lines.append(result.pdf_skipped_reason)
-    if result.substitutions:
-        lines.append("")
-        lines.append(_("字体（从 PDF 读回的嵌入字体）："))
-        for requested, used in result.substitutions.items():
-            if requested == used:
-                lines.append("    " + _("{requested}：使用本机已安装的同名字体").format(requested=requested))
-            else:
-                lines.append("    " + _("{requested} → {used}（替代字体）").format(requested=requested, used=used))
-    lines.append("")
-    lines.append(render_report_text(result.report))
-    return "\n".join(lines)
-
-
-def render_build_json(result: BuildResult) -> str:
-    """The build's report as JSON: the check report plus documents, pages and fonts."""
-    data = json.loads(render_report_json(result.report))
-    data["documents"] = [
-        {
-            "document": r.doc.title,
-            "docx": str(r.docx),
-            "pdf": str(r.pdf) if r.pdf else None,
-            "pages": r.pages,
-            "parts": [{"title": t, "pages": n} for t, n in r.part_pages],
-            "embedded_fonts": r.fonts,
-            "rebuilt": r.rebuilt,
-        }
-        for r in result.documents
-    ]
-    data["package"] = str(result.package) if result.package else None
-    data["font_substitutions"] = result.substitutions
-    data["pdf_skipped"] = result.pdf_skipped_reason or None
-    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
@@ -236,8 +92,6 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
             strict=strict,
             progress=progress,
             timeout=timeout,
-            render_text=render_build_text,
-            render_json=render_build_json,
         )
     except ContentError as exc:
         click.echo(str(exc), err=True)

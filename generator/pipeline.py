@@ -209,6 +209,8 @@ def _substitutions(fonts_dir: Path | None, embedded: set[str]) -> dict[str, str]
             match = match_font(family, conf_path)
             keys = {_font_key(n) for n in match.families}
             used = sorted(e for e in embedded if any(_font_key(e).startswith(k) for k in keys if k))
+            # Several weights of one family may be embedded: name the one fontconfig chose.
+            used.sort(key=lambda e: _font_key(match.style) not in _font_key(e))
             if used:
                 out[family] = used[0] if match.kind.value != "real" else family
     return out
@@ -244,10 +246,12 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
     return parts
 
 
-def _write_reports(result: BuildResult, out_dir: Path, render_text: Callable[[BuildResult], str], render_json: Callable[[BuildResult], str]) -> None:
+def _write_reports(result: BuildResult, out_dir: Path) -> None:
+    from .report import render_build_json, render_build_text
+
     txt, js = out_dir / f"{REPORT_STEM}.txt", out_dir / f"{REPORT_STEM}.json"
-    write_atomic(txt, (render_text(result) + "\n").encode("utf-8"))
-    write_atomic(js, (render_json(result) + "\n").encode("utf-8"))
+    write_atomic(txt, (render_build_text(result) + "\n").encode("utf-8"))
+    write_atomic(js, (render_build_json(result) + "\n").encode("utf-8"))
     result.report_files = [txt, js]
 
 
@@ -262,8 +266,6 @@ def build(
     strict: bool = False,
     progress: Progress = _quiet,
     timeout: float = 180,
-    render_text: Callable[[BuildResult], str] | None = None,
-    render_json: Callable[[BuildResult], str] | None = None,
 ) -> BuildResult:
     """Build the application at `root` into `out_dir`.
 
@@ -314,7 +316,7 @@ def build(
             entry["pdf_fingerprint"] = pdf_fp
             if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
                 r.pages, r.fonts = old["pages"], old.get("fonts", [])
-                r.part_pages = [tuple(x) for x in old.get("part_pages", [])]  # type: ignore[misc]
+                r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
             else:
                 stale.append(r)
         if stale:
@@ -345,7 +347,6 @@ def build(
             result.substitutions = dict(state["substitutions"])
         new_state["substitutions"] = result.substitutions
 
-    if render_text is not None and render_json is not None:
-        _write_reports(result, out_dir, render_text, render_json)
+    _write_reports(result, out_dir)
     _save_state(out_dir, new_state)
     return result

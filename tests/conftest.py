@@ -54,3 +54,26 @@ def _chinese_messages(monkeypatch: pytest.MonkeyPatch) -> None:
 
     set_language("zh")
     os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> Path:
+    """The real LibreOffice: a failure under CI=true (CI installs it), a skip elsewhere."""
+    from generator.convert import find_soffice
+
+    found = find_soffice()
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice is required in CI: run ci/system-packages.sh")
+        pytest.skip("LibreOffice not installed")
+    return found
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> tuple[Path, object]:
+    """The example built once with PDFs: (output folder, BuildResult)."""
+    from generator.pipeline import build
+
+    out = tmp_path_factory.mktemp("build")
+    result = build(EXAMPLE, out, pdf=True)
+    return out, result

@@ -1,0 +1,158 @@
+"""`chanjiao build` end to end with real LibreOffice: PDFs read back, pages, fonts, the package,
+incremental rebuilds, and what a missing or failing converter leaves behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.pdf import read_pdf
+from generator.pipeline import BuildResult, build
+
+pytestmark = pytest.mark.libreoffice
+ContentCopy = Callable[..., Path]
+NAME = "重庆云岭智能网联新能源汽车零部件市域产教联合体"
+CHANJIAO = Path(sys.executable).parent / "chanjiao"
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_plan_pdf_has_every_section_heading_and_the_body_in_a_fangsong_face(example_build: tuple[Path, BuildResult]) -> None:
+    out, _result = example_build
+    info = read_pdf(out / f"{NAME}-建设方案.pdf")
+    text = _squash(info.text)
+    for heading in ("一、创建条件", "二、创建思路", "三、建设内容与举措", "四、建设计划", "五、预期成效与成果", "六、保障措施", "七、附件及证明材料"):
+        assert heading in text
+    assert "（一）基本情况" in text and "表重庆市市域产教联合体建设方案" in text
+    assert any(f.startswith("FandolFang") for f in info.embedded_fonts)  # 仿宋 stand-in, not a sans face
+    assert info.page_count >= 10
+    assert [b.title for b in info.outline if b.level == 0][:2] == ["一、创建条件", "二、创建思路"]
+
+
+def test_recommendation_pdf_shows_figures_in_their_cells(example_build: tuple[Path, BuildResult]) -> None:
+    out, _result = example_build
+    text = _squash(read_pdf(out / f"{NAME}-推荐书.pdf").text)
+    for expected in ("市域产教联合体推荐书", "1.联合体概况", "2.服务能力", "3.特色与创新", "4.建设规划", "5.申报承诺", "2360", "2680", "2960", "260㎡"):
+        assert expected in text, expected
+
+
+def test_package_has_both_documents_then_the_attachments_with_bookmarks(example_build: tuple[Path, BuildResult]) -> None:
+    out, result = example_build
+    package = read_pdf(out / f"{NAME}-申报材料.pdf")
+    plan = read_pdf(out / f"{NAME}-建设方案.pdf")
+    rec = read_pdf(out / f"{NAME}-推荐书.pdf")
+    from generator.content import load_application
+
+    app, _diags = load_application(Path(result.report.root))
+    attachments = [item.get("title") for item in app.values["attachments.items"].items]  # type: ignore[union-attr]
+    top = [b for b in package.outline if b.level == 0]
+    assert [b.title for b in top] == ["建设方案", "推荐书", *attachments]
+    assert len(attachments) == 3
+    assert top[1].page == plan.page_count and top[2].page == plan.page_count + rec.page_count
+    assert package.page_count == plan.page_count + rec.page_count + 3
+    assert package.title == NAME
+    # page labels restart for each document, as they are printed
+    assert package.page_labels[0] == "1" and package.page_labels[plan.page_count] == "1"
+
+
+def test_build_reports_pages_and_font_substitutions(example_build: tuple[Path, BuildResult]) -> None:
+    out, result = example_build
+    plan = next(r for r in result.documents if r.doc.id == "plan")
+    assert plan.pages == read_pdf(out / f"{NAME}-建设方案.pdf").page_count
+    assert [t for t, _n in plan.part_pages][0] == "一、创建条件"
+    assert sum(n for _t, n in plan.part_pages) <= plan.pages
+    assert result.substitutions["方正仿宋_GBK"].startswith("FandolFang")
+    assert result.substitutions["Times New Roman"].startswith("LiberationSerif")
+
+
+def test_page_limit_from_the_project_file_is_checked_on_the_pdf(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    root = content_copy({"项目.yaml": lambda t: t.replace("页数限制:\n  建设方案:\n", "页数限制:\n  建设方案: 5\n")})
+    result = build(root, tmp_path / "out", pdf=True)
+    pages = next(r.pages for r in result.documents if r.doc.id == "plan")
+    assert result.exit_code == 1
+    assert any(d.code == "page-limit" and d.message == f"建设方案：{pages} 页，超出页数上限 5 页" for d in result.report.diagnostics)
+
+
+def test_second_build_does_no_work_and_one_markdown_change_rebuilds_only_the_plan(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    root = content_copy()
+    out = tmp_path / "out"
+    build(root, out, pdf=True)
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    again = build(root, out, pdf=True)
+    assert not any(r.rebuilt for r in again.documents)
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name in stamps and not p.name.startswith(("检查报告", ".chanjiao"))} == {
+        k: v for k, v in stamps.items() if not k.startswith(("检查报告", ".chanjiao"))
+    }
+    assert again.documents[0].pages is not None  # pages known without reconverting
+    md = root / "建设方案/4-建设计划.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\n\n新增一段建设计划说明。\n", encoding="utf-8")
+    third = build(root, out, pdf=True)
+    rebuilt = {r.doc.id for r in third.documents if r.rebuilt}
+    assert rebuilt == {"plan"}
+    assert "新增一段建设计划说明" in _squash(read_pdf(out / f"{NAME}-建设方案.pdf").text)
+
+
+def test_without_libreoffice_build_writes_docx_and_says_how_to_install(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy()
+    env = {**os.environ, "PATH": str(CHANJIAO.parent), "CHANJIAO_SOFFICE": str(tmp_path / "no-soffice")}
+    done = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "out" / f"{NAME}-建设方案.docx").is_file()
+    assert not list((tmp_path / "out").glob("*.pdf"))
+    assert done.stdout.count("未找到 LibreOffice") == 1 and "apt-get install" in done.stdout
+    forced = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(tmp_path / "out2"), "--pdf"], capture_output=True, text=True, env=env, timeout=120)
+    assert forced.returncode == 3 and "未找到 LibreOffice" in forced.stderr
+
+
+def test_failed_conversion_leaves_previous_outputs_intact(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    root = content_copy()
+    out = tmp_path / "out"
+    build(root, out, pdf=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".pdf"}
+    crash = tmp_path / "crash-soffice"
+    crash.write_text("#!/bin/sh\nexit 134\n", encoding="utf-8")
+    crash.chmod(0o755)
+    md = root / "推荐书/4-建设规划.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\n\n补充一句。\n", encoding="utf-8")
+    env = {**os.environ, "CHANJIAO_SOFFICE": str(crash)}
+    done = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 3 and "LibreOffice 异常退出" in done.stderr and "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".pdf"} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.suffix in (".tmp", ".part")]
+
+
+def test_content_errors_stop_before_rendering_and_keep_outputs(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy({"基本信息.yaml": lambda t: t.replace("推荐区县:", "推荐区:")})
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.docx").write_bytes(b"previous")
+    done = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out), "--no-pdf"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "未知的键“推荐区”" in done.stdout and "未生成文档" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["old.docx"]
+
+
+def test_check_report_files_are_written(example_build: tuple[Path, BuildResult]) -> None:
+    out, _result = example_build
+    import json
+
+    data = json.loads((out / "检查报告.json").read_text(encoding="utf-8"))
+    assert data["ok"] is True
+    assert {d["document"] for d in data["documents"]} == {"建设方案", "推荐书"}
+    assert all(d["pages"] for d in data["documents"])
+    assert "通过" in (out / "检查报告.txt").read_text(encoding="utf-8")
+
+
+def test_make_submission_target_exists_and_names_the_build() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    dry = subprocess.run(["make", "-n", "submission"], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert "chanjiao build content -o build" in dry.stdout
+    assert shutil.which("make")
