@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import io
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,17 @@ from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
 from .counting import is_east_asian
 from .errors import ContentError, Diagnostic, Location, Severity, ToolError
 from .i18n import _
-from .model import Block, Heading, Image, ListBlock, Paragraph, Prose, Span, Table
+from .model import (
+    Block,
+    Heading,
+    Image,
+    ListBlock,
+    Paragraph,
+    Prose,
+    Span,
+    Table,
+    strip_heading_number,
+)
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
 TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
@@ -35,7 +44,6 @@ IMAGE_HEIGHT_SHARE = 0.85
 _TWIPS_PER_EMU = 1 / 635
 
 #: A number the writer typed before a heading (the tool numbers headings itself); not the "3." of "3.5万".
-_USER_NUMBER = re.compile(r"^\s*(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、](?!\d)|[（(]\d+[）)])\s*")
 _DIGITS = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _BULLETS = ("●", "○")
@@ -211,7 +219,7 @@ class _PartWriter:
         number = heading_number(h.level, self.counters[h.level - 1])
         spans = list(h.spans)
         if spans:
-            spans[0] = Span(_USER_NUMBER.sub("", spans[0].text, count=1), spans[0].bold, spans[0].italic)
+            spans[0] = Span(strip_heading_number(spans[0].text), spans[0].bold, spans[0].italic)
         self.spans(self.paragraph(PLAN_HEADING_STYLES[h.level]), [Span(number), *spans])
 
     def list_block(self, block: ListBlock, depth: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,16 @@ class Image:
 
 
 Block = Heading | Paragraph | ListBlock | Table | Image
+
+
+# A number the writer typed before a heading (一、 （一） 1. （1）); the tool numbers headings
+# itself. "3.5万" is not a number prefix.
+HEADING_NUMBER = re.compile(r"^\s*(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、](?!\d)|[（(]\d+[）)])\s*")
+
+
+def strip_heading_number(text: str) -> str:
+    """`text` without a heading number the writer typed."""
+    return HEADING_NUMBER.sub("", text, count=1)
 
 
 def spans_text(spans: tuple[Span, ...]) -> str:

@@ -11,13 +11,21 @@ from pathlib import Path
 from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
 from .errors import Diagnostic, Location, Severity
 from .i18n import _, format_number
-from .model import Application, Heading, Image, Item, ListValue, Value, spans_text
+from .model import (
+    Application,
+    Heading,
+    Image,
+    Item,
+    ListValue,
+    Value,
+    spans_text,
+    strip_heading_number,
+)
 
 Rule = Callable[[Application], Iterator[Diagnostic]]
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4})$")
-_NUMBERING = re.compile(r"^\s*(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]|（\d+）)\s*")
 
 
 def _value(app: Application, path: str) -> Value | None:
@@ -216,7 +224,7 @@ def leads_are_members(app: Application) -> Iterator[Diagnostic]:
 
 
 def _heading_title(h: Heading) -> str:
-    return _NUMBERING.sub("", spans_text(h.spans)).strip().rstrip("。.")
+    return strip_heading_number(spans_text(h.spans)).strip().rstrip("。.")
 
 
 def plan_headings(app: Application) -> Iterator[Diagnostic]:
