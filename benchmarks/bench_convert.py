@@ -44,23 +44,30 @@ def _set_font(run: Run) -> None:
     run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "方正仿宋_GBK")
 
 
-def timed(docs: list[Path], out_dir: Path, processes: int, repeat: int) -> float:
-    """Median wall time of converting all docs with the given number of processes."""
-    times = []
+def timed_rounds(
+    runs: dict[str, tuple[list[Path], int]], out_dir: Path, repeat: int
+) -> dict[str, float]:
+    """Median wall time of each run (documents, processes). Runs take turns within each round,
+    so a load change on a shared machine hits every run alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        start = time.perf_counter()
-        convert_to_pdf(docs, out_dir, processes=processes)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, (docs, processes) in runs.items():
+            start = time.perf_counter()
+            convert_to_pdf(docs, out_dir / name, processes=processes)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=2)
-    parser.add_argument("--pages", type=int, default=16)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--pages", type=int, default=16, help="pages asked for (LibreOffice counts)"
+    )
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
+    parallel_count = min(cores, args.docs)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_dir = Path(tmp)
         docs = [tmp_dir / f"doc{i}.docx" for i in range(args.docs)]
@@ -68,15 +75,31 @@ def main() -> None:
             make_document(doc, args.pages)
         warm = convert_to_pdf(docs[:1], tmp_dir / "warm")  # fill the OS file cache first
         page_count = read_pdf(warm[0]).page_count
-        one = timed(docs, tmp_dir / "one", 1, args.repeat)
-        parallel_count = min(cores, args.docs)
-        parallel = timed(docs, tmp_dir / "par", parallel_count, args.repeat)
-        single = timed(docs[:1], tmp_dir / "single", 1, args.repeat)
-    print(f"{cores} cores, {args.docs} documents of {page_count} pages, median of {args.repeat}")
-    print(f"one document alone:                  {single:6.2f} s")
-    print(f"all documents in one invocation:     {one:6.2f} s")
-    print(f"{parallel_count} invocations in parallel:          {parallel:6.2f} s")
-    print(f"ratio one-invocation / parallel:     {one / parallel:6.2f}")
+        cpu_before = os.times()
+        t = timed_rounds(
+            {
+                "single": (docs[:1], 1),
+                "one": (docs, 1),
+                "parallel": (docs, parallel_count),
+                "auto": (docs, 0),  # 0: convert_to_pdf's own choice by idle cores
+            },
+            tmp_dir,
+            args.repeat,
+        )
+        cpu = os.times()
+    busy = os.getloadavg()[0]
+    print(
+        f"{cores} cores (load {busy:.1f}), {args.docs} documents of {page_count} pages, median of {args.repeat}"
+    )
+    print(f"one document alone:                  {t['single']:6.2f} s")
+    print(f"all documents in one invocation:     {t['one']:6.2f} s")
+    print(f"{parallel_count} invocations in parallel:          {t['parallel']:6.2f} s")
+    print(f"ratio one-invocation / parallel:     {t['one'] / t['parallel']:6.2f}")
+    print(f"convert_to_pdf's own choice:         {t['auto']:6.2f} s")
+    children = (cpu.children_user + cpu.children_system) - (
+        cpu_before.children_user + cpu_before.children_system
+    )
+    print(f"LibreOffice CPU time, all runs:      {children:6.2f} s")
 
 
 if __name__ == "__main__":

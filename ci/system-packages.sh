@@ -19,7 +19,7 @@ PACKAGES=(
     poppler-utils            # pdffonts, pdftoppm, pdftotext: inspect PDFs by hand
 )
 FANDOL_FROM=${FANDOL_FROM:-extract}
-FANDOL_DIR=/usr/local/share/fonts/fandol
+FANDOL_DIR=${FANDOL_DIR:-/usr/local/share/fonts/fandol}
 FANDOL_FILES=(FandolFang-Regular FandolSong-Regular FandolSong-Bold FandolHei-Regular FandolHei-Bold FandolKai-Regular)
 
 log() { printf '[system-packages] %s\n' "$*"; }
@@ -56,7 +56,12 @@ done
 if ((${#missing[@]})); then
     ensure_lists "${missing[@]}"
     log "installing: ${missing[*]}"
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # Lists that are present but stale name files the mirror no longer has: refresh and retry.
+    apt-get install -y -q --no-install-recommends "${missing[@]}" || {
+        log "install failed: apt-get update, then retry"
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+    }
 else
     log "already installed: ${PACKAGES[*]}"
 fi
@@ -75,7 +80,8 @@ if [[ $FANDOL_FROM == extract ]] && ! fandol_present; then
     log "fetching texlive-lang-chinese to extract the Fandol fonts into $FANDOL_DIR"
     # _apt downloads into a directory it can write; root-owned mktemp dirs trigger a warning.
     chown _apt "$work" 2>/dev/null || true
-    (cd "$work" && apt-get download -q texlive-lang-chinese)
+    (cd "$work" && { apt-get download -q texlive-lang-chinese ||
+        { apt-get update -q && apt-get download -q texlive-lang-chinese; }; })
     mkdir -p "$work/x" "$FANDOL_DIR"
     dpkg-deb -x "$work"/texlive-lang-chinese_*.deb "$work/x"
     src=$work/x/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol

@@ -16,7 +16,7 @@ from pathlib import Path
 from generator.errors import ToolError
 from generator.fontmap import fontconfig_env, write_fonts_conf
 from generator.i18n import _
-from generator.pdf import read_pdf
+from generator.pdf import count_pages
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
 SOFFICE_ENV = "CHANJIAO_SOFFICE"  # an explicit LibreOffice program, for unusual installs
@@ -27,10 +27,11 @@ _SOFFICE_PLACES = (
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
 _VERSION_TIMEOUT = 30.0
-# Start-up (~1 s) dominates a conversion and LibreOffice converts on one core, so one process
-# per core beats one process for all documents, a little: on 2 busy cores, two 12-page forms took
-# 1.56 s in two processes vs 1.70 s in one, two 43-page ones 2.22 s vs 2.55 s
-# (benchmarks/bench_convert.py). More processes than cores only add start-up and ~210 MB of memory each.
+# Start-up (~1 s of CPU) dominates a conversion and LibreOffice converts on one core. On 2 idle
+# cores, one process per core beat one process for all documents a little (two 12-page forms:
+# 1.34 s vs 1.43 s; two 43-page ones: 2.22 s vs 2.55 s). On busy cores the second start-up only
+# adds CPU (two 12-page forms at load 4: 3.62 s vs 3.34 s), so only idle cores get a process.
+# Each process also takes ~210 MB. Numbers: benchmarks/bench_convert.py.
 _MAX_PROCESSES = 4
 
 
@@ -109,7 +110,8 @@ def convert_to_pdf(
     Each LibreOffice process has its own throwaway profile and process group, sees our fonts.conf
     (with fonts_dir's fonts first) and is killed with all its children after `timeout` seconds.
     Every PDF is checked to open before any is moved into out_dir, so a failure leaves previous
-    PDFs untouched.
+    PDFs untouched. `processes` splits the documents over that many parallel processes; None
+    (or 0) uses one per idle core.
     """
     if not docx_paths:
         return []
@@ -120,7 +122,7 @@ def convert_to_pdf(
     with tempfile.TemporaryDirectory(prefix="chanjiao-lo-") as tmp:
         tmp_dir = Path(tmp)
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
-        jobs = _plan(docx_paths, tmp_dir, processes or min(os.cpu_count() or 1, _MAX_PROCESSES))
+        jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
         _run(soffice, jobs, conf_path, timeout)
         produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
         sources = [src for job in jobs for src in job.sources]
@@ -143,6 +145,13 @@ def _check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
         stems[path.stem] = path
     if fonts_dir is not None and not fonts_dir.is_dir():
         raise ToolError(_("字体文件夹不存在：{path}").format(path=fonts_dir))
+
+
+def _idle_cores() -> int:
+    """Cores left idle by the rest of the machine (1-minute load), at least 1, at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    idle = (cores or 1) - os.getloadavg()[0]
+    return max(1, min(_MAX_PROCESSES, round(idle)))
 
 
 def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
@@ -240,12 +249,12 @@ def _verified_pdf(job: _Job, index: int) -> Path:
             )
         )
     try:
-        info = read_pdf(pdf_path)
+        pages = count_pages(pdf_path)
     except ToolError as exc:
         raise ToolError(
             _("LibreOffice 生成的 PDF 无法打开：{file}（{reason}）").format(file=src, reason=exc)
         ) from exc
-    if info.page_count == 0:
+    if pages == 0:
         raise ToolError(_("LibreOffice 生成的 PDF 没有页面：{file}").format(file=src))
     return pdf_path
 

@@ -88,6 +88,14 @@ def read_pdf(path: Path) -> PdfInfo:
         ) from exc
 
 
+def count_pages(path: Path) -> int:
+    """The number of pages, after checking the file opens (cheaper than read_pdf)."""
+    reader = _open(
+        path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path
+    )
+    return len(reader.pages)
+
+
 def embedded_fonts(path: Path) -> list[str]:
     """Names of the fonts embedded in a PDF (subset prefix removed), sorted."""
     return list(read_pdf(path).embedded_fonts)

@@ -130,14 +130,17 @@ def test_chinese_text_is_set_in_a_fangsong_face(soffice: Path, tmp_path: Path) -
 
 
 @pytest.mark.libreoffice
-def test_several_documents_keep_their_names_order_and_pages(soffice: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-processes"])
+def test_several_documents_keep_their_names_order_and_pages(
+    soffice: Path, tmp_path: Path, processes: int
+) -> None:
     docs = [
         make_docx(tmp_path / "某某产教联合体建设方案.docx", "建设方案正文", page_breaks=2),
         make_docx(tmp_path / "推荐书.docx", "推荐书正文"),
         make_docx(tmp_path / "redline.docx", "修订稿正文", page_breaks=1),
     ]
     out_dir = tmp_path / "out"
-    pdfs = convert_to_pdf(docs, out_dir, soffice=soffice)
+    pdfs = convert_to_pdf(docs, out_dir, soffice=soffice, processes=processes)
 
     assert pdfs == [
         out_dir / "某某产教联合体建设方案.pdf",

@@ -14,7 +14,7 @@ from pypdf import PdfWriter
 
 from generator.convert import convert_to_pdf, find_soffice
 from generator.errors import ToolError
-from generator.pdf import PackagePart, assemble_package, embedded_fonts, read_pdf
+from generator.pdf import PackagePart, assemble_package, count_pages, embedded_fonts, read_pdf
 
 A4 = (595.3, 841.9)
 
@@ -64,6 +64,7 @@ def test_read_pdf_sees_text_fonts_and_headings(plan_pdf: Path) -> None:
     assert not any("+" in name for name in info.fonts)  # subset prefixes are stripped
     assert [b.title for b in info.outline] == ["一、总体要求"]
     assert embedded_fonts(plan_pdf) == list(info.embedded_fonts)
+    assert count_pages(plan_pdf) == 2
 
 
 @pytest.mark.libreoffice
@@ -174,6 +175,8 @@ def test_read_pdf_of_a_broken_file_is_a_tool_error(tmp_path: Path) -> None:
     broken.write_bytes(b"%PDF-1.4\n%%EOF")
     with pytest.raises(ToolError, match="无法读取 PDF"):
         read_pdf(broken)
+    with pytest.raises(ToolError, match="无法读取 PDF"):
+        count_pages(broken)
 
 
 def test_a_pdf_without_fonts_has_no_embedded_fonts(tmp_path: Path) -> None:
