@@ -154,6 +154,53 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
 
 @main.command()
+@click.argument("directory", default="content", type=click.Path(file_okay=False, path_type=Path))
+@_lang_option
+def doctor(directory: Path) -> None:
+    """检查 LibreOffice、字体及替代字体、版本。Check LibreOffice, fonts and versions."""
+    import platform
+    from importlib.metadata import version
+
+    from .doctor import diagnose
+    from .documents import template_font_families
+    from .fontmap import FontKind
+
+    fonts_dir = None
+    project = directory / "项目.yaml"
+    if project.is_file():
+        from .content import load_application
+
+        app, _diags = load_application(directory)
+        if app.get("project.fonts_dir"):
+            fonts_dir = directory / str(app.get("project.fonts_dir"))
+    report = diagnose(template_font_families(), fonts_dir=fonts_dir)
+    ok, bad = "✓", "✗"
+    lo = report.libreoffice
+    if lo.ok:
+        click.echo(f"{ok} LibreOffice: {lo.path}（{lo.version}）")
+    else:
+        click.echo(f"{bad} LibreOffice: {lo.problem}")
+    click.echo(_("字体（模板中使用的字体 → 生成 PDF 时实际使用）："))
+    kinds = {FontKind.REAL: _("已安装"), FontKind.STAND_IN: _("替代字体"), FontKind.FALLBACK: _("无同风格替代，效果不对")}
+    for font in report.fonts:
+        mark = bad if font.kind is FontKind.FALLBACK else ok
+        click.echo(f"  {mark} {font.requested} → {font.family} {font.style}（{kinds[font.kind]}，{font.file.name}）")
+    if report.fonts_dir.path is None:
+        click.echo(_("字体目录：未设置（在 项目.yaml 的“字体目录”中设置，放入已授权的方正字体）"))
+    elif report.fonts_dir.exists:
+        click.echo(_("字体目录：{path}（{n} 个字体文件）").format(path=report.fonts_dir.path, n=len(report.fonts_dir.files)))
+    else:
+        click.echo(_("字体目录：{path} 不存在").format(path=report.fonts_dir.path))
+    versions = ", ".join(f"{name} {version(name)}" for name in ("chanjiao", "docxtpl", "python-docx", "pypdf", "markdown-it-py"))
+    click.echo(_("版本：Python {python}，{versions}").format(python=platform.python_version(), versions=versions))
+    for problem in report.problems:
+        click.echo(f"{bad} {problem}")
+    if report.ok:
+        click.echo(_("可以生成 PDF。"))
+    sys.exit(0 if report.ok else EXIT_TOOL)
+
+
+@main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(file: Path) -> None:
     """输出 Word 文档的文字，供 git diff 使用。Print a .docx's text (git textconv)."""

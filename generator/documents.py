@@ -34,6 +34,24 @@ PACKAGE_DEFAULT_NAME = "{联合体名称}-申报材料"
 _UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
 
 
+def template_font_families() -> tuple[str, ...]:
+    """Every font family the templates name (styles and direct formatting), sorted."""
+    import re
+    import zipfile
+
+    found: set[str] = set()
+    for doc in DOCUMENTS:
+        path = TEMPLATES_DIR / doc.template
+        if not path.is_file():
+            continue
+        with zipfile.ZipFile(path) as zf:
+            for part in zf.namelist():
+                if re.fullmatch(r"word/(styles|document|footer\d*|header\d*|footnotes)\.xml", part):
+                    for rfonts in re.findall(r"<w:rFonts\b[^>]*>", zf.read(part).decode("utf-8")):
+                        found.update(re.findall(r'w:(?:ascii|hAnsi|eastAsia|cs)="([^"]+)"', rfonts))
+    return tuple(sorted(found))
+
+
 def templates_dir() -> Path:
     """Where the templates are; a clear error when the installation lacks them."""
     if TEMPLATES_DIR.is_dir():

@@ -24,6 +24,7 @@ from .documents import (
     Document,
     document_stem,
     output_stem,
+    template_font_families,
     templates_dir,
 )
 from .docx_blocks import prose_writer, split_runs_by_script
@@ -39,8 +40,6 @@ REPORT_STEM = "检查报告"
 _NON_BLOCKING = frozenset(
     {"over-limit", "funding-sum", "staff-sum", "type-lead", "part-whole", "plan-heading", "page-limit"}
 )
-#: The font families the templates name, for the substitution report.
-TEMPLATE_FONTS = ("方正仿宋_GBK", "方正小标宋_GBK", "方正黑体_GBK", "方正楷体_GBK", "宋体", "Times New Roman")
 
 Progress = Callable[[str], None]
 
@@ -205,7 +204,7 @@ def _substitutions(fonts_dir: Path | None, embedded: set[str]) -> dict[str, str]
     out: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
         conf_path = write_fonts_conf(Path(tmp), fonts_dir)
-        for family in TEMPLATE_FONTS:
+        for family in template_font_families():
             match = match_font(family, conf_path)
             keys = {_font_key(n) for n in match.families}
             used = sorted(e for e in embedded if any(_font_key(e).startswith(k) for k in keys if k))

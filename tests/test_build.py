@@ -156,3 +156,23 @@ def test_make_submission_target_exists_and_names_the_build() -> None:
     dry = subprocess.run(["make", "-n", "submission"], cwd=repo, capture_output=True, text=True, timeout=60)
     assert "chanjiao build content -o build" in dry.stdout
     assert shutil.which("make")
+
+
+def test_doctor_names_every_template_font_and_its_stand_in(example_root: Path, libreoffice: Path) -> None:
+    from generator.documents import template_font_families
+
+    done = subprocess.run([str(CHANJIAO), "doctor", str(example_root)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "LibreOffice 7" in done.stdout or "LibreOffice" in done.stdout.splitlines()[0]
+    for family in template_font_families():
+        assert f" {family} → " in done.stdout
+    fang = next(line for line in done.stdout.splitlines() if " 方正仿宋_GBK → " in line)
+    assert "FandolFang" in fang and "Sans" not in fang
+    assert "字体目录：" in done.stdout and "版本：Python" in done.stdout
+
+
+def test_doctor_without_libreoffice_says_how_to_install(example_root: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "CHANJIAO_SOFFICE": str(tmp_path / "none")}
+    done = subprocess.run([str(CHANJIAO), "doctor", str(example_root)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 3
+    assert "未找到 LibreOffice" in done.stdout and "apt-get install" in done.stdout
