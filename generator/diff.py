@@ -46,7 +46,7 @@ class Revision:
 
     label: str
     root: Path
-    date: dt.datetime
+    date: dt.datetime | None = None  # a commit's date; for a folder, worked out once it is read
 
 
 @dataclass
@@ -80,12 +80,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _folder_date(root: Path) -> dt.datetime:
-    """A folder's revision date: SOURCE_DATE_EPOCH, else its newest file's time, so the same
-    files give the same redline bytes."""
+def _sources_date(app: Application) -> dt.datetime:
+    """A folder's revision date: SOURCE_DATE_EPOCH, else the time its newest content file was
+    saved, so the same files give the same redline bytes."""
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         return _now()
-    times = [p.stat().st_mtime for p in root.rglob("*") if p.is_file() and "build" not in p.relative_to(root).parts[:1]]
+    times = [(Path(app.root) / rel).stat().st_mtime for rel in app.sources if (Path(app.root) / rel).is_file()]
     return dt.datetime.fromtimestamp(int(max(times)), tz=dt.UTC).replace(tzinfo=None) if times else _now()
 
 
@@ -95,7 +95,7 @@ def _folder(path_text: str) -> Revision:
         raise ToolError(_("找不到文件夹：{path}").format(path=root))
     if not (root / PROJECT_FILE).is_file():
         raise ToolError(_("{path} 不是申报材料目录：缺少 {file}").format(path=root, file=PROJECT_FILE))
-    return Revision(str(root), root, _folder_date(root))
+    return Revision(str(root), root)
 
 
 def _commit(repo: Path, rel: str, revision: str, dest: Path) -> Revision:
@@ -119,7 +119,7 @@ def find_revisions(content_dir: Path, rev_a: str, rev_b: str | None, tmp: Path, 
     a = _commit(repo, rel, rev_a, tmp / "a")
     if rev_b is None:
         b = _folder(str(content_dir))
-        return a, Revision(_("工作区"), b.root, b.date)
+        return a, Revision(_("工作区"), b.root)
     return a, _commit(repo, rel, rev_b, tmp / "b")
 
 
@@ -229,7 +229,7 @@ def diff(
                 result.tool_errors.append(str(exc))
                 result.table.skipped.append(_("{doc}修订对照：{reason}").format(doc=doc.title, reason=exc))
                 continue
-            out = redline(a_bytes, b_bytes, author=AUTHOR, date=b.date)
+            out = redline(a_bytes, b_bytes, author=AUTHOR, date=b.date or _sources_date(app_b))
             result.redlines[doc.title] = count_changes(out)
             outputs[out_dir / f"{document_stem(app_b, doc)}{REDLINE_SUFFIX}.docx"] = out
 

@@ -228,6 +228,9 @@ class _Redliner:
                         else:
                             container.append(copied)
                     last = copied
+        if container.tag == TC and _blocks(container) and _blocks(container)[-1].tag == TBL:
+            # A cell must end with a paragraph; a deleted nested table put last needs one after it.
+            container.append(etree.Element(P))
 
     def _mark_whole(self, el: etree._Element, kind: str) -> None:
         if el.tag == TR:
@@ -335,35 +338,37 @@ class _Redliner:
     def _import(self, x: etree._Element) -> etree._Element:
         """A deep copy of A's block, made safe to live in B's package."""
         el = copy.deepcopy(x)
-        for node in list(el.iter()):
-            if not isinstance(node.tag, str):
-                continue
+        for node in [n for n in el.iter() if isinstance(n.tag, str) and self._foreign(n)]:
+            node.getparent().remove(node)
+        for node in [n for n in el.iter() if isinstance(n.tag, str)]:
             for attr in [a for a in node.attrib if a.startswith(f"{{{_W14}}}")]:
                 del node.attrib[attr]  # paragraph ids must stay unique in B
-            if node.tag in _DROPPED_IN_COPIES or (
-                node.tag in _NOTE_REFERENCES and node.get(w("id")) not in self._notes[_NOTE_REFERENCES[node.tag]]
-            ):
-                parent = node.getparent()
-                if parent is not None:
-                    parent.remove(node)
-                continue
-            if node.tag == w("numPr"):
-                num = node.find(w("numId"))
-                if num is not None and num.get(w("val")) not in self._numbering and num.get(w("val")) != "0":
-                    node.getparent().remove(node)
-                continue
-            for attr, rid in list(node.attrib.items()):
-                if attr.startswith(f"{{{R_NS}}}"):
-                    new = self.b.pkg.adopt(self.a.pkg, rid)
-                    if new is None:
-                        # A part that cannot travel (a chart, an embedded object): the run goes,
-                        # its text (none) with it, rather than a link into nothing.
-                        run = next((a for a in node.iterancestors(R)), None)
-                        if run is not None and run.getparent() is not None:
-                            run.getparent().remove(run)
-                        break
+            for attr, rid in [(a, v) for a, v in node.attrib.items() if a.startswith(f"{{{R_NS}}}")]:
+                new = self.b.pkg.adopt(self.a.pkg, rid)
+                if new is not None:
                     node.set(attr, new)
+                    continue
+                # A part that cannot travel (a chart, an embedded object): its run goes, with no
+                # text in it, rather than a link into nothing.
+                gone = next(node.iterancestors(R), node)
+                if gone is not el and gone.getparent() is not None:
+                    gone.getparent().remove(gone)
+                break
         return el
+
+    def _foreign(self, node: etree._Element) -> bool:
+        """True for what in A's block points into A's own bookkeeping and has no place in B."""
+        parent = node.getparent()
+        if parent is None or node.tag in _DROPPED_IN_COPIES:
+            return parent is not None
+        if node.tag == w("sectPr"):
+            return parent.tag == PPR  # A's section break: links to A's headers, A's page layout
+        if node.tag in _NOTE_REFERENCES:
+            return node.get(w("id")) not in self._notes[_NOTE_REFERENCES[node.tag]]
+        if node.tag == w("numPr"):
+            num = node.find(w("numId"))
+            return num is not None and num.get(w("val")) not in self._numbering and num.get(w("val")) != "0"
+        return False
 
 
 def _split_run(run: etree._Element, start: int, cuts: set[int]) -> list[tuple[int, etree._Element]]:

@@ -321,3 +321,21 @@ def test_the_pdf_shows_the_changes(repo: Path, tmp_path: Path) -> None:
     flat = re.sub(r"\s", "", "".join(info.page_texts))
     # Both the deleted and the inserted wording are printed (struck through and underlined).
     assert "探索混合所有制改革" in flat and "西部地区规模最大的电驱动总成生产基地之一" in flat
+
+
+def test_covers_and_the_summary_table_are_diffed_too(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(EXAMPLE, old)
+    shutil.copytree(EXAMPLE, new)
+    edit(new, "基本信息.yaml", "联合体名称: 重庆云岭智能网联新能源汽车零部件市域产教联合体", "联合体名称: 重庆云岭智能网联汽车市域产教联合体")
+    edit(new, "基本信息.yaml", "日期: 2024-06-12", "日期: 2024-06-20")
+    done = run(tmp_path, "--dirs", str(old), str(new), "--no-pdf")
+    assert done.returncode == 0, done.stderr
+    out_dir = tmp_path / "build/diff"
+    # Files carry revision B's name.
+    plan = document_xml((out_dir / "重庆云岭智能网联汽车市域产教联合体-建设方案-修订对照.docx").read_bytes())
+    deleted = ["".join(d.itertext()) for d in plan.iterfind(".//w:del", NS) if len(d)]
+    assert sum("新能源" in t for t in deleted) >= 2  # the cover and the summary table
+    assert any(t == "12" for t in deleted)  # the cover's date, 2024年6月12日 → 20日
+    in_tables = ["".join(d.itertext()) for d in plan.iterfind(".//w:tbl//w:del", NS)]
+    assert any("新能源" in t for t in in_tables)  # the summary table's 联合体名称 cell

@@ -289,3 +289,75 @@ def test_accept_all_gives_b_and_reject_all_gives_a(seed: int) -> None:
     a_blocks: list[Block] = [_sentence(rng) if rng.random() < 0.75 else _table(rng) for _ in range(rng.randint(1, 12))]
     b_blocks = _mutate(rng, a_blocks)
     check_roundtrip(make_docx(a_blocks), make_docx(b_blocks))
+
+
+def test_a_nested_table_deleted_from_a_cell_leaves_the_cell_ending_with_a_paragraph() -> None:
+    def doc(nested: bool) -> bytes:
+        d = Document()
+        cell = d.add_table(rows=1, cols=2).cell(0, 0)
+        cell.text = "外层单元格"
+        if nested:
+            cell.add_table(rows=1, cols=2).cell(0, 0).text = "内层表格"
+            cell._tc.remove(cell._tc[-1])  # the nested table last in A's cell, after its text
+        buf = io.BytesIO()
+        d.save(buf)
+        return buf.getvalue()
+
+    out = check_roundtrip(doc(True), doc(False))
+    tc = body(out).find(".//w:tc", NS)
+    assert tc[-1].tag == f"{{{W}}}p"
+    assert tc.find("w:tbl/w:tr/w:trPr/w:del", NS) is not None
+
+
+def test_a_deleted_section_break_does_not_travel() -> None:
+    def doc(with_break: bool) -> bytes:
+        d = Document()
+        d.add_paragraph("第一页。")
+        if with_break:
+            d.add_paragraph("横向页面的说明。")
+            d.add_section()
+        d.add_paragraph("最后一页。")
+        buf = io.BytesIO()
+        d.save(buf)
+        return buf.getvalue()
+
+    out = check_roundtrip(doc(True), doc(False))
+    assert body(out).find(".//w:pPr/w:sectPr", NS) is None
+    assert marks(out)[1] == ["横向页面的说明。"]
+
+
+def test_tabs_and_line_breaks_inside_a_paragraph() -> None:
+    def doc(second: str) -> bytes:
+        d = Document()
+        p = d.add_paragraph()
+        p.add_run("姓名\t陈立新")
+        p.add_run().add_break()
+        p.add_run(second)
+        buf = io.BytesIO()
+        d.save(buf)
+        return buf.getvalue()
+
+    out = check_roundtrip(doc("电话\t13908316625"), doc("电话\t13908316626"))
+    assert marks(out) == (["13908316626"], ["13908316625"])
+
+
+def test_a_replaced_image_is_deleted_and_inserted(tmp_path: Path) -> None:
+    a = make_docx(["正文。", ("image", "图1"), "结尾。"], tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    b_doc = Document()
+    b_doc.add_paragraph("正文。")
+    img = other / "pixel.png"
+    data = bytearray(PNG)
+    data[0x29] ^= 1  # a different pixel: a different image
+    img.write_bytes(bytes(data))
+    b_doc.add_picture(str(img), width=Cm(1))
+    b_doc.add_paragraph("图1")
+    b_doc.add_paragraph("结尾。")
+    buf = io.BytesIO()
+    b_doc.save(buf)
+    out = check_roundtrip(a, buf.getvalue())
+    drawings = body(out).findall(".//w:drawing", NS)
+    assert len(drawings) == 2
+    kinds = sorted(next(x.tag for x in d.iterancestors() if x.tag in (f"{{{W}}}ins", f"{{{W}}}del")).split("}")[1] for d in drawings)
+    assert kinds == ["del", "ins"]
