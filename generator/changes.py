@@ -66,6 +66,22 @@ def _text(v: Value | ListValue | None) -> str | None:
     return None
 
 
+def _renames(old: dict[str, Item], new: dict[str, Item], rest: tuple[FieldSpec, ...]) -> dict[str, str]:
+    """Entries whose name alone changed (every other field the same and something in them):
+    a rename, not one entry removed and another added."""
+    def signature(item: Item) -> tuple[str, ...]:
+        return tuple(format_value(item.get(s.id)) for s in rest)
+
+    came = [n for n in new if n not in old]
+    out: dict[str, str] = {}
+    for name in (n for n in old if n not in new):
+        sig = signature(old[name])
+        match = next((c for c in came if any(sig) and signature(new[c]) == sig and c not in out.values()), None)
+        if match is not None:
+            out[name] = match
+    return out
+
+
 class _Comparer:
     def __init__(self, a: Application, b: Application):
         self.a, self.b = a, b
@@ -135,6 +151,16 @@ class _Comparer:
             return out
 
         old, new = keyed(self.a), keyed(self.b)
+        renamed = _renames(old, new, fields[1:])
+        for old_name, new_name in renamed.items():
+            added, removed = chars_added_removed(old_name, new_name)
+            key_value = new[new_name].fields.get(key_id)
+            yield Change(
+                part, f"{trail} › {new_name} › {fields[0].label}", "text", old_name, new_name,
+                added=added, removed=removed, path=f"{spec.path}.{key_id}",
+                location=str(key_value.loc if key_value else new[new_name].loc),
+            )
+        old = {renamed.get(k, k): v for k, v in old.items()}
         yield from self._entries(part, spec, trail, {k: str(i.loc) for k, i in old.items()}, {k: str(i.loc) for k, i in new.items()})
         for name, item_b in new.items():
             item_a = old.get(name)

@@ -339,3 +339,49 @@ def test_covers_and_the_summary_table_are_diffed_too(tmp_path: Path) -> None:
     assert any(t == "12" for t in deleted)  # the cover's date, 2024年6月12日 → 20日
     in_tables = ["".join(d.itertext()) for d in plan.iterfind(".//w:tbl//w:del", NS)]
     assert any("新能源" in t for t in in_tables)  # the summary table's 联合体名称 cell
+
+
+# -- the change table from the models alone --------------------------------------------------------
+
+
+def compare(content_copy: object, edits: dict) -> list:
+    from generator.changes import compare_applications
+
+    a, _da = load_application(EXAMPLE)
+    b, _db = load_application(content_copy(edits))  # type: ignore[operator]
+    return compare_applications(a, b)
+
+
+def test_a_renamed_entry_is_a_rename_not_a_removal_and_an_addition(content_copy: object) -> None:
+    rows = compare(content_copy, {"附件/清单.yaml": lambda t: t.replace("现场照片\n", "现场照片（6张）\n")})
+    assert [(r.kind, r.field.split(" › ")[-1], r.old, r.new) for r in rows] == [
+        ("text", "附件名称", "联合体成立大会暨第一届理事会第一次会议现场照片", "联合体成立大会暨第一届理事会第一次会议现场照片（6张）")
+    ]
+
+
+def test_a_changed_contact_and_a_reordered_list(content_copy: object) -> None:
+    rows = compare(
+        content_copy,
+        {
+            "推荐书/1-联合体概况.yaml": lambda t: t.replace('陈立新, 联系电话: "13908316625"', '陈立新, 联系电话: "13908316626"'),
+            "基本信息.yaml": lambda t: t.replace(
+                "  - 重庆云岭职业技术学院\n  - 重庆市云岭区职业教育中心", "  - 重庆市云岭区职业教育中心\n  - 重庆云岭职业技术学院"
+            ),
+        },
+    )
+    from generator.changes import describe
+
+    got = {r.field: (r.old, r.new, describe(r)) for r in rows}
+    phone = got["秘书处（办公室）情况 › 人员姓名及联系电话 › 陈立新 › 联系电话"]
+    assert phone[:2] == ("13908316625", "13908316626")
+    assert got["牵头学校"][2] == "顺序调整"
+    assert next(r for r in rows if r.field.endswith("联系电话")).added == 1
+
+
+def test_a_limited_text_shows_its_count_against_the_limit(content_copy: object) -> None:
+    from generator.changes import describe_count
+
+    rows = compare(content_copy, {"推荐书/2-服务能力.yaml": lambda t: t.replace("教学能力比赛二等奖1项", "教学能力比赛一等奖1项、二等奖1项")})
+    [row] = rows
+    assert row.limit == 100 and row.words_after == row.words_before + 6
+    assert describe_count(row) == f"{row.words_before} → {row.words_after} / 100"
