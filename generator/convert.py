@@ -16,7 +16,6 @@ from pathlib import Path
 from generator.errors import ToolError
 from generator.fontmap import fontconfig_env, write_fonts_conf
 from generator.i18n import _
-from generator.pdf import count_pages
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
 SOFFICE_ENV = "CHANJIAO_SOFFICE"  # an explicit LibreOffice program, for unusual installs
@@ -229,6 +228,8 @@ def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[by
 
 def _verified_pdf(job: _Job, index: int) -> Path:
     """The job's PDF for its index-th document, after checking LibreOffice really made it."""
+    from generator.pdf import count_pages  # here: finding LibreOffice must not load pypdf
+
     assert job.proc is not None
     src = job.sources[index]
     code = job.proc.returncode

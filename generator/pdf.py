@@ -61,8 +61,12 @@ class PackagePart:
     path: Path
 
 
-def read_pdf(path: Path) -> PdfInfo:
-    """Read a PDF's pages, text, fonts, outline, page labels and title."""
+def read_pdf(path: Path, *, text: bool = True) -> PdfInfo:
+    """Read a PDF's pages, text, fonts, outline, page labels and title.
+
+    `text=False` leaves the page texts empty: extracting them is most of the cost, and the build
+    needs only pages, fonts and bookmarks.
+    """
     reader = _open(
         path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path
     )
@@ -75,7 +79,7 @@ def read_pdf(path: Path) -> PdfInfo:
         return PdfInfo(
             page_count=len(reader.pages),
             page_sizes=tuple(_displayed_size(page) for page in reader.pages),
-            page_texts=tuple(page.extract_text() for page in reader.pages),
+            page_texts=tuple(page.extract_text() if text else "" for page in reader.pages),
             fonts=tuple(sorted(fonts)),
             embedded_fonts=tuple(sorted(n for n, e in fonts.items() if e)),
             outline=tuple(_walk_outline(reader, reader.outline, 0)),

@@ -12,12 +12,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from .atomic import write_atomic
 from .check import Report, check_content
 from .context import build_context, document_date
-from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
 from .documents import (
     DOCUMENTS,
     PACKAGE_DEFAULT_NAME,
@@ -27,12 +28,12 @@ from .documents import (
     template_font_families,
     templates_dir,
 )
-from .docx_blocks import prose_writer, split_runs_by_script
 from .errors import Diagnostic, Location, Severity, ToolError
 from .i18n import _
 from .model import Application, Image, Item, ListValue
-from .pdf import PackagePart, assemble_package, read_pdf
-from .render import render_document, write_atomic
+
+if TYPE_CHECKING:
+    from .pdf import PackagePart
 
 STATE_FILE = ".chanjiao-build.json"
 REPORT_STEM = "检查报告"
@@ -143,6 +144,10 @@ def _save_state(out_dir: Path, state: dict) -> None:
 
 def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...] = DOCUMENTS) -> list[Path]:
     """Render each document of `docs` into `out_dir` as .docx; returns the paths written."""
+    # Imported here: a build with nothing to render never loads docxtpl.
+    from .docx_blocks import prose_writer, split_runs_by_script
+    from .render import render_document
+
     context = build_context(app)
     when = document_date(app)
     written = []
@@ -178,8 +183,10 @@ def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, i
 
 
 def _measure(result: DocumentResult) -> None:
+    from .pdf import read_pdf
+
     assert result.pdf is not None
-    info = read_pdf(result.pdf)
+    info = read_pdf(result.pdf, text=False)
     result.pages = info.page_count
     top = [(b.title, b.page) for b in info.outline if b.level == 0 and b.page is not None]
     result.part_pages = _part_pages([(t, p) for t, p in top if p is not None], info.page_count)
@@ -233,6 +240,8 @@ def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> 
 
 
 def _attachment_parts(app: Application) -> list[PackagePart]:
+    from .pdf import PackagePart
+
     listed = app.values.get("attachments.items")
     if not isinstance(listed, ListValue):
         return []
@@ -296,6 +305,8 @@ def build(
     result.rendered = True
 
     # 2. PDFs
+    from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
+
     soffice = find_soffice() if pdf is not False else None
     fonts_dir = _fonts_dir(app)
     if pdf is True and soffice is None:
@@ -330,6 +341,8 @@ def build(
 
         # 3. The package
         package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
+        from .pdf import PackagePart, assemble_package
+
         parts = [PackagePart(r.doc.title, r.pdf) for r in result.documents if r.pdf is not None]
         parts += _attachment_parts(app)
         title = str(app.get("basics.name") or "")

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
+from .atomic import write_atomic
 from .errors import ToolError
 from .i18n import _
 from .model import Prose
@@ -73,21 +72,6 @@ def deterministic_docx(data: bytes, when: dt.datetime) -> bytes:
             info.external_attr = 0o644 << 16
             dst.writestr(info, payload)
     return out.getvalue()
-
-
-def write_atomic(out_path: Path, data: bytes) -> None:
-    """Write `data` to `out_path` so that readers see the old file or the new one, never a part."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render_bytes(
