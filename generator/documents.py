@@ -62,7 +62,7 @@ def templates_dir() -> Path:
 def output_stem(app: Application, pattern_path: str, default: str) -> str:
     """A file name (without suffix) from the project file's pattern, safe on every file system."""
     pattern = app.get(pattern_path) or default
-    name = str(app.get("basics.name") or _("联合体"))
+    name = str(app.get("basics.name") or "联合体")  # a file name: never translated
     return pattern.replace("{联合体名称}", name).translate(_UNSAFE_IN_NAMES).strip() or name
 
 

@@ -78,7 +78,7 @@ class _Reader:
                     # markdown-it percent-encodes the path; the file system wants it as written.
                     images.append((unquote(str(tok.attrs.get("src", ""))), tok.content))
                 else:
-                    self.warn(inline, "md-image-inline", _("此处的图片无法排版，已按文字保留"))
+                    self.warn(inline, "md-image-inline", _("图片要单独成段（前后各空一行）才能排版；此处只保留了图题文字"))
                     out.append(Span(tok.content, bold, italic))
             elif t == "html_inline" and _COMMENT.fullmatch(tok.content.strip()):
                 pass

@@ -43,6 +43,10 @@ def _label(app: Application, path: str) -> str:
     return app.label(app.form.by_path()[path])
 
 
+def _item_label(app: Application, kind: str, id_: str) -> str:
+    return next(s.label for s in app.form.item_fields[kind] if s.id == id_)
+
+
 def _diag(loc: Location, severity: Severity, code: str, message: str, field: str = "") -> Diagnostic:
     return Diagnostic(loc, severity, code, message, field)
 
@@ -112,7 +116,7 @@ def type_matches_leads(app: Application) -> Iterator[Diagnostic]:
             Severity.ERROR,
             "type-lead",
             _("申报类型为“{type}”，但未填写{lead}").format(type=labels[str(chosen.value)], lead=_label(app, need)),
-            _("申报类型"),
+            _label(app, "basics.application_type"),
         )
 
 
@@ -182,7 +186,7 @@ def credit_codes(app: Application) -> Iterator[Diagnostic]:
                 _("{category}“{name}”的统一社会信用代码 {code} 未通过 GB 32100 校验，请核对").format(
                     category=category, name=item.get("name") or "", code=code.value
                 ),
-                _("统一社会信用代码"),
+                _item_label(app, "units", "credit_code"),
             )
 
 
@@ -198,7 +202,7 @@ def phones_look_right(app: Application) -> Iterator[Diagnostic]:
                 _("{category}“{name}”的联系电话“{phone}”不像固定电话（如 023-12345678）或手机号").format(
                     category=category, name=item.get("name") or "", phone=phone.value
                 ),
-                _("联系电话"),
+                _item_label(app, "units", "phone"),
             )
 
 
@@ -247,7 +251,7 @@ def plan_headings(app: Application) -> Iterator[Diagnostic]:
                 _("{section}：第 {n} 个一级标题应为“# {title}”（官方提纲的固定标题），现为“{found}”").format(
                     section=prose.spec.label, n=n + 1, title=title, found=found or _("（缺少）")
                 )
-                + (_("；是否写成了“{hint}”？").format(hint=hint[0]) if hint and hint[0] != title else ""),
+                + (_("；是否应为“{hint}”？").format(hint=hint[0]) if hint and hint[0] != title else ""),
                 prose.spec.label,
             )
             break
@@ -284,7 +288,7 @@ def attachments_exist(app: Application) -> Iterator[Diagnostic]:
                 Severity.ERROR,
                 "attachment",
                 _("附件“{title}”：{problem}").format(title=item.get("title") or "", problem=exc),
-                _("附件及证明材料"),
+                app.label(app.form.file("attachments")),
             )
 
 

@@ -67,7 +67,7 @@ def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
     unit = spec.unit or (spec.of.unit if spec.of else "")
     limit = spec.limit or (spec.of.limit if spec.of else None)
     if unit:
-        bits.append(_("单位：{unit}").format(unit=unit))
+        bits.append(_("计量单位：{unit}").format(unit=unit))
     if limit:
         bits.append(_("不超过{limit}字").format(limit=limit))
     if not spec.required:
@@ -99,7 +99,7 @@ def _yaml_lines(form: FormSpec, baseline: int, spec: FieldSpec, indent: str) -> 
         lines.extend(_comment(_("每项一行，以“- ”开头"), indent))
         lines.append(f"{indent}{spec.key}:")
     elif t == "choice":
-        lines.extend(_comment(_("可选：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
+        lines.extend(_comment(_("可选值：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
         lines.append(f"{indent}{spec.key}:")
     else:
         lines.append(f"{indent}{spec.key}:")
