@@ -233,9 +233,12 @@ def diff(
             result.redlines[doc.title] = count_changes(out)
             outputs[out_dir / f"{document_stem(app_b, doc)}{REDLINE_SUFFIX}.docx"] = out
 
-        # 4. Write: the redlines, their PDFs, the change table.
+        # 4. Write: the redlines and the change table, then the PDFs (the slow, fallible part).
         for path, data in outputs.items():
             write_atomic(path, data)
+            result.files.append(path)
+        for path, text in ((out_dir / f"{TABLE_STEM}.md", changes.render_markdown(result.table)), (out_dir / f"{TABLE_STEM}.json", changes.render_json(result.table))):
+            write_atomic(path, (text + "\n").encode("utf-8"))
             result.files.append(path)
         if pdf is False:
             result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
@@ -243,14 +246,13 @@ def diff(
             result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
         elif outputs:
             progress(_("转换为 PDF（LibreOffice）…"))
-            fonts_dir = _fonts_dir(b, app_b, content_dir)
-            result.files += convert_to_pdf(list(outputs), out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
-        for path, text in ((out_dir / f"{TABLE_STEM}.md", changes.render_markdown(result.table)), (out_dir / f"{TABLE_STEM}.json", changes.render_json(result.table))):
-            write_atomic(path, (text + "\n").encode("utf-8"))
-            result.files.append(path)
+            try:
+                result.files += convert_to_pdf(list(outputs), out_dir, fonts_dir=_fonts_dir(b, app_b, content_dir), timeout=timeout, soffice=soffice)
+            except ToolError as exc:
+                result.tool_errors.append(str(exc))
+                result.pdf_skipped_reason = _("未生成 PDF：{reason}").format(reason=exc)
         _remove_stale(out_dir, result.files)
     return result
-
 
 
 # -- reports -------------------------------------------------------------------------------------

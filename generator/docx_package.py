@@ -1,7 +1,8 @@
-"""A .docx as parts in memory: the main document, its relationships, and carrying A's images into B."""
+"""A .docx as parts in memory: the main document, its relationships, and blocks (with their images) from another."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import posixpath
@@ -12,11 +13,19 @@ from lxml import etree
 from .errors import ToolError
 from .i18n import _
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOCUMENT = f"{R_NS}/officeDocument"
 _CONTENT_TYPES = "[Content_Types].xml"
+#: Annotations that belong to the source document's own bookkeeping and would clash with ours.
+_DROPPED_IN_COPIES = frozenset(
+    f"{{{W}}}{n}"
+    for n in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd", "commentReference", "permStart", "permEnd", "proofErr")
+)
+_NOTE_REFERENCES = {f"{{{W}}}footnoteReference": "footnotes", f"{{{W}}}endnoteReference": "endnotes"}
 
 
 def _xml(root: etree._Element) -> bytes:
@@ -41,6 +50,12 @@ class Package:
         except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
             raise ToolError(_("无法读取 Word 文档 {label}：{reason}").format(label=label, reason=exc)) from exc
         self._hashes: dict[str, str] = {}
+        self._numbering = self._ids("numbering", "num", "numId")
+        self._notes = {kind: self._ids(kind, kind[:-1], "id") for kind in ("footnotes", "endnotes")}
+
+    def _ids(self, part: str, tag: str, attr: str) -> set[str]:
+        payload = self.parts.get(f"word/{part}.xml")
+        return {el.get(f"{{{W}}}{attr}", "") for el in etree.fromstring(payload).iter(f"{{{W}}}{tag}")} if payload else set()
 
     # -- relationships ---------------------------------------------------------------------
 
@@ -113,6 +128,45 @@ class Package:
                 etree.SubElement(self.types, f"{{{CT_NS}}}Override", {"PartName": f"/{name}", "ContentType": content_type})
         target = posixpath.relpath(name, posixpath.dirname(self.doc_name))
         return self._add_relationship(type_, target, external=False)
+
+    # -- blocks from another document -----------------------------------------------------
+
+    def import_block(self, other: Package, block: etree._Element) -> etree._Element:
+        """A deep copy of `other`'s paragraph or table, made safe to live in this document."""
+        el = copy.deepcopy(block)
+        for node in [n for n in el.iter() if isinstance(n.tag, str) and self._foreign(n)]:
+            node.getparent().remove(node)
+        for node in [n for n in el.iter() if isinstance(n.tag, str)]:
+            for attr in [a for a in node.attrib if a.startswith(f"{{{_W14}}}")]:
+                del node.attrib[attr]  # paragraph ids must stay unique here
+            for attr, rid in [(a, v) for a, v in node.attrib.items() if a.startswith(f"{{{R_NS}}}")]:
+                new = self.adopt(other, rid)
+                if new is not None:
+                    node.set(attr, new)
+                    continue
+                # A part that cannot travel (a chart, an embedded object): its run goes, with no
+                # text in it, rather than a link into nothing.
+                gone = next(node.iterancestors(f"{{{W}}}r"), node)
+                if gone is not el and gone.getparent() is not None:
+                    gone.getparent().remove(gone)
+                break
+        return el
+
+    def _foreign(self, node: etree._Element) -> bool:
+        """True for what in another document's block points into that document's own
+        bookkeeping and has no place here."""
+        parent = node.getparent()
+        if parent is None or node.tag in _DROPPED_IN_COPIES:
+            return parent is not None
+        if node.tag == f"{{{W}}}sectPr":
+            return parent.tag == f"{{{W}}}pPr"  # a section break: links to its headers, its page layout
+        if node.tag in _NOTE_REFERENCES:
+            return node.get(f"{{{W}}}id") not in self._notes[_NOTE_REFERENCES[node.tag]]
+        if node.tag == f"{{{W}}}numPr":
+            num = node.find(f"{{{W}}}numId")
+            val = num.get(f"{{{W}}}val") if num is not None else None
+            return val is not None and val != "0" and val not in self._numbering
+        return False
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -40,7 +40,6 @@ from .textdiff import Segment, diff_segments, similarity
 
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _V = "urn:schemas-microsoft-com:vml"
-_W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 TAB, BR = w("tab"), w("br")
 _BLOCKS = (P, TBL, SDT)
 #: Paragraphs less alike than this are a deletion and an insertion, not one edited paragraph.
@@ -49,11 +48,6 @@ _ROW_SIMILARITY = 0.3
 _TABLE_SIMILARITY = 0.3
 #: Above this many candidate pairs, pairing in a changed region is positional, not optimal.
 _PAIRING_LIMIT = 2500
-#: Annotations that belong to A's own bookkeeping and would clash with B's ids.
-_DROPPED_IN_COPIES = frozenset(
-    w(n) for n in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd", "commentReference", "permStart", "permEnd", "proofErr")
-)
-_NOTE_REFERENCES = {w("footnoteReference"): "footnotes", w("endnoteReference"): "endnotes"}
 
 
 def _blocks(container: etree._Element) -> list[etree._Element]:
@@ -128,13 +122,6 @@ class _Side:
 class _Redliner:
     def __init__(self, a: _Side, b: _Side, marker: ChangeMarker):
         self.a, self.b, self.marker = a, b, marker
-        self._numbering = self._ids(b.pkg, "numbering", w("num"), w("numId"))
-        self._notes = {kind: self._ids(b.pkg, kind, w(kind[:-1]), w("id")) for kind in ("footnotes", "endnotes")}
-
-    @staticmethod
-    def _ids(pkg: Package, part: str, tag: str, attr: str) -> set[str]:
-        payload = pkg.parts.get(f"word/{part}.xml")
-        return {el.get(attr, "") for el in etree.fromstring(payload).iter(tag)} if payload else set()
 
     # -- alignment ----------------------------------------------------------------------------
 
@@ -156,7 +143,9 @@ class _Redliner:
             return s if s >= _ROW_SIMILARITY else None
         if x.tag == TBL:
             s = SequenceMatcher(None, self.a.key(x)[1:], self.b.key(y)[1:], autojunk=False).ratio()
-            return max(s, _TABLE_SIMILARITY)
+            if len(x.findall(f"{w('tblGrid')}/{w('gridCol')}")) == len(y.findall(f"{w('tblGrid')}/{w('gridCol')}")):
+                return max(s, _TABLE_SIMILARITY)  # one table edited, even if most rows changed
+            return s if s >= _PARAGRAPH_SIMILARITY else None
         return 0.5
 
     def _pair_region(self, xs: list[etree._Element], ys: list[etree._Element]) -> Iterator[tuple[str, etree._Element | None, etree._Element | None]]:
@@ -215,7 +204,7 @@ class _Redliner:
                     last = y
                 else:
                     assert x is not None
-                    copied = self._import(x)
+                    copied = self.b.pkg.import_block(self.a.pkg, x)
                     self._mark_whole(copied, "del")
                     if last is not None:
                         last.addnext(copied)
@@ -332,43 +321,6 @@ class _Redliner:
                         out.append(copy.deepcopy(child))
                 pos += n
         return wrapper
-
-    # -- copying A's blocks into B ------------------------------------------------------------
-
-    def _import(self, x: etree._Element) -> etree._Element:
-        """A deep copy of A's block, made safe to live in B's package."""
-        el = copy.deepcopy(x)
-        for node in [n for n in el.iter() if isinstance(n.tag, str) and self._foreign(n)]:
-            node.getparent().remove(node)
-        for node in [n for n in el.iter() if isinstance(n.tag, str)]:
-            for attr in [a for a in node.attrib if a.startswith(f"{{{_W14}}}")]:
-                del node.attrib[attr]  # paragraph ids must stay unique in B
-            for attr, rid in [(a, v) for a, v in node.attrib.items() if a.startswith(f"{{{R_NS}}}")]:
-                new = self.b.pkg.adopt(self.a.pkg, rid)
-                if new is not None:
-                    node.set(attr, new)
-                    continue
-                # A part that cannot travel (a chart, an embedded object): its run goes, with no
-                # text in it, rather than a link into nothing.
-                gone = next(node.iterancestors(R), node)
-                if gone is not el and gone.getparent() is not None:
-                    gone.getparent().remove(gone)
-                break
-        return el
-
-    def _foreign(self, node: etree._Element) -> bool:
-        """True for what in A's block points into A's own bookkeeping and has no place in B."""
-        parent = node.getparent()
-        if parent is None or node.tag in _DROPPED_IN_COPIES:
-            return parent is not None
-        if node.tag == w("sectPr"):
-            return parent.tag == PPR  # A's section break: links to A's headers, A's page layout
-        if node.tag in _NOTE_REFERENCES:
-            return node.get(w("id")) not in self._notes[_NOTE_REFERENCES[node.tag]]
-        if node.tag == w("numPr"):
-            num = node.find(w("numId"))
-            return num is not None and num.get(w("val")) not in self._numbering and num.get(w("val")) != "0"
-        return False
 
 
 def _split_run(run: etree._Element, start: int, cuts: set[int]) -> list[tuple[int, etree._Element]]:

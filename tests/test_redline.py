@@ -361,3 +361,51 @@ def test_a_replaced_image_is_deleted_and_inserted(tmp_path: Path) -> None:
     assert len(drawings) == 2
     kinds = sorted(next(x.tag for x in d.iterancestors() if x.tag in (f"{{{W}}}ins", f"{{{W}}}del")).split("}")[1] for d in drawings)
     assert kinds == ["del", "ins"]
+
+
+def _cells_docx(blocks: Sequence[Block]) -> bytes:
+    """Like make_docx, but a cell's "¶" starts another paragraph and "⊞" a nested table."""
+    doc = Document()
+    for block in blocks:
+        if isinstance(block, str):
+            doc.add_paragraph(block.replace("|", ""))
+            continue
+        assert isinstance(block, list)
+        table = doc.add_table(rows=len(block), cols=len(block[0]))
+        for i, row in enumerate(block):
+            for j, text in enumerate(row):
+                cell = table.cell(i, j)
+                first, *rest = text.split("¶")
+                cell.text = first
+                for extra in rest:
+                    if extra.startswith("⊞"):
+                        cell.add_table(rows=1, cols=2).cell(0, 1).text = extra[1:]
+                    else:
+                        cell.add_paragraph(extra)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_cells_with_paragraphs_and_nested_tables_round_trip(seed: int) -> None:
+    rng = random.Random(seed)
+
+    def cell() -> str:
+        return "¶".join(rng.choice(["⊞", ""]) + _sentence(rng).replace("|", "") for _ in range(rng.randint(1, 3)))
+
+    a_blocks: list[Block] = [
+        _sentence(rng) if rng.random() < 0.5 else [[cell() for _ in range(2)] for _ in range(rng.randint(1, 4))]
+        for _ in range(rng.randint(1, 8))
+    ]
+    b_blocks = _mutate(rng, a_blocks)
+    for block in b_blocks:
+        if isinstance(block, list):
+            r, c = rng.randrange(len(block)), rng.randrange(len(block[0]))
+            parts = block[r][c].split("¶")
+            if rng.random() < 0.4 and len(parts) > 1:
+                parts.pop(rng.randrange(len(parts)))
+            else:
+                parts.insert(rng.randrange(len(parts) + 1), rng.choice(["⊞", ""]) + "新增段落")
+            block[r][c] = "¶".join(parts)
+    check_roundtrip(_cells_docx(a_blocks), _cells_docx(b_blocks))
