@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import Diagnostic, Location, Severity, ToolError
@@ -165,6 +166,8 @@ class _Loader:
             self.names(spec, value, path, key_loc, trail)
         elif t in ITEM_LIST_TYPES:
             self.items(spec, value, path, key_loc, trail)
+        elif t == "part_limits":
+            self.part_limits(spec, value, path, key_loc, trail)
         else:
             self.app.values[path] = self.leaf(spec, value, key_loc, trail)
 
@@ -336,6 +339,21 @@ class _Loader:
             self.missing(spec, key_loc, trail)
         self.app.values[path] = ListValue(spec, tuple(out), node.loc)
 
+    def part_limits(self, spec: FieldSpec, node: Node, path: str, key_loc: Location, trail: tuple[str, ...]) -> None:
+        """Page limits by part title; the titles must be the documents' own."""
+        if isinstance(node, Scalar) and node.empty:
+            return
+        if not isinstance(node, Mapping):
+            self.wrong_shape(spec, node, trail, _("键值（每行“部分标题: 页数”）"))
+            return
+        titles = self.form.part_titles()
+        count = replace(spec, type="count", required=False)
+        for key, k_loc, value in node.entries:
+            if key not in titles:
+                self.unknown_key(key, k_loc, titles, trail)
+                continue
+            self.app.values[f"{path}.{key}"] = self.leaf(count, value, k_loc, (*trail, key))
+
     # -- problems ----------------------------------------------------------------------------
 
     def missing(self, spec: FieldSpec, loc: Location, trail: tuple[str, ...]) -> None:
@@ -358,8 +376,6 @@ class _Loader:
 
 
 def _as_text(spec: FieldSpec) -> FieldSpec:
-    from dataclasses import replace
-
     return replace(spec, type="text", required=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,8 +18,9 @@ FIGURE_TYPES = frozenset({"count", "amount", "percent", "area"})
 #: Node types whose value is a list of mappings declared in `item_fields`.
 ITEM_LIST_TYPES = frozenset({"units", "people", "attachments"})
 NODE_TYPES = frozenset(
-    {"group", "text", "date", "choice", "names", "yearly", "prose"} | FIGURE_TYPES | ITEM_LIST_TYPES
+    {"group", "text", "date", "choice", "names", "yearly", "prose", "part_limits"} | FIGURE_TYPES | ITEM_LIST_TYPES
 )
+_PART_TITLE = re.compile(r"^(\d+\.|[一二三四五六七八九十]+、)")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ class FormSpec:
     def by_path(self) -> dict[str, FieldSpec]:
         """Every spec by its dotted English path."""
         return {s.path: s for f in self.files for s in f.walk()}
+
+    def part_titles(self) -> list[str]:
+        """The numbered parts of the documents (一、创建条件 … 4.建设规划), as their headings print."""
+        return [f.label for f in self.files if _PART_TITLE.match(f.label)]
 
     def limited_fields(self) -> Iterator[FieldSpec]:
         """Every text or prose field that has a 字数 limit, in form order."""

@@ -30,7 +30,7 @@ from .documents import (
 )
 from .errors import Diagnostic, Location, Severity, ToolError
 from .i18n import _
-from .model import Application, Image, Item, ListValue
+from .model import Application, Image, Item, ListValue, Value
 
 if TYPE_CHECKING:
     from .pdf import PackagePart
@@ -224,7 +224,21 @@ def _substitutions(fonts_dir: Path | None, embedded: set[str]) -> dict[str, str]
 
 def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
     out = []
+    prefix = "project.page_limits.parts."
+    part_limits = {p[len(prefix):]: v for p, v in app.values.items() if p.startswith(prefix) and isinstance(v, Value) and v.present}
     for r in results:
+        for title, pages in r.part_pages:
+            v = part_limits.get("".join(title.split()))
+            if v is not None and pages > int(v.value):  # type: ignore[arg-type]
+                out.append(
+                    Diagnostic(
+                        v.loc,
+                        Severity.ERROR,
+                        "page-limit",
+                        _("{doc} {part}：{pages} 页，超出页数上限 {limit} 页").format(doc=r.doc.title, part=title, pages=pages, limit=v.value),
+                        title,
+                    )
+                )
         limit = app.get(f"project.page_limits.{r.doc.id}")
         if limit and r.pages and r.pages > int(limit):
             out.append(

@@ -176,3 +176,14 @@ def test_doctor_without_libreoffice_says_how_to_install(example_root: Path, tmp_
     done = subprocess.run([str(CHANJIAO), "doctor", str(example_root)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 3
     assert "未找到 LibreOffice" in done.stdout and "apt-get install" in done.stdout
+
+
+def test_page_limit_per_part_is_checked_from_the_pdf_bookmarks(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    root = content_copy({"项目.yaml": lambda t: t.replace("  各部分:\n", "  各部分:\n    三、建设内容与举措: 1\n    3.特色与创新: 9\n")})
+    result = build(root, tmp_path / "out", pdf=True)
+    plan = next(r for r in result.documents if r.doc.id == "plan")
+    pages = dict(plan.part_pages)["三、建设内容与举措"]
+    messages = [d.render() for d in result.report.diagnostics if d.code == "page-limit"]
+    assert len(messages) == 1 and messages[0].startswith("项目.yaml:")
+    assert messages[0].endswith(f"建设方案 三、建设内容与举措：{pages} 页，超出页数上限 1 页")
+    assert result.exit_code == 1

@@ -174,3 +174,11 @@ def test_comma_string_where_a_list_belongs(content_copy: ContentCopy) -> None:
 def test_not_a_content_repo(tmp_path: Path) -> None:
     report, _app = check_content(tmp_path)
     assert [d.code for d in report.diagnostics] == ["not-content-repo"]
+
+
+def test_part_page_limit_must_name_a_real_part(content_copy: ContentCopy) -> None:
+    root = content_copy({"项目.yaml": lambda t: t.replace("  各部分:\n", "  各部分:\n    三、建设内容和举措: 10\n")})
+    line = _line_of(root, "项目.yaml", "三、建设内容和举措")
+    assert _messages(root) == [
+        f"项目.yaml:{line}:5: 未知的键“三、建设内容和举措”（页数限制 › 各部分页数上限）：是否应为“三、建设内容与举措”？"
+    ]
