@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from generator.form import load_form
 
 BIN = Path(sys.executable).parent
@@ -80,3 +82,20 @@ def test_make_without_chanjiao_says_how_to_install(tmp_path: Path) -> None:
     done = subprocess.run(["make", "check"], cwd=repo, capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode != 0
     assert "未找到 chanjiao 命令" in done.stdout
+
+
+@pytest.mark.libreoffice
+def test_make_submission_in_a_completed_team_repo(tmp_path: Path, example_root: Path, libreoffice: Path) -> None:
+    repo = _init(tmp_path)
+    for src in example_root.rglob("*"):
+        if src.is_file():
+            dest = repo / src.relative_to(example_root)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+    done = _make(repo, "submission")
+    assert done.returncode == 0, done.stdout + done.stderr
+    built = sorted(p.name for p in (repo / "build").iterdir() if not p.name.startswith("."))
+    assert any(n.endswith("-申报材料.pdf") for n in built)
+    assert sum(n.endswith(".docx") for n in built) == 2 and sum(n.endswith(".pdf") for n in built) == 3
+    status = subprocess.run(["git", "status", "--porcelain", "--", "build"], cwd=repo, capture_output=True, text=True)
+    assert status.stdout == ""  # build/ is ignored by the team's .gitignore
