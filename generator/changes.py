@@ -11,7 +11,7 @@ from .context import format_value
 from .counting import count_words
 from .form import FIGURE_TYPES, ITEM_LIST_TYPES, FieldSpec
 from .i18n import _
-from .model import Application, Item, ListValue, Value
+from .model import Application, Heading, Item, ListValue, Prose, Value, block_texts, spans_text
 from .textdiff import chars_added_removed
 
 #: What a row is about: a figure, a short text, an entry of a list, or a prose part.
@@ -207,6 +207,50 @@ class _Comparer:
             words_before=count_words(old).words, words_after=count_words(new).words,
             limit=spec.limit, path=spec.path, location=str(either.loc) if either is not None else spec.key,
         )
+        yield from self.sections(part, spec, _sections(pa), _sections(pb))
+
+    def sections(self, part: str, spec: FieldSpec, old: dict[str, tuple[str, str]], new: dict[str, tuple[str, str]]) -> Iterator[Change]:
+        """Under a prose part's row, a row per section (by its headings) that changed."""
+        if set(old) | set(new) <= {""}:
+            return  # no headings: the part's own row says it all
+        gone = {k: v for k, v in old.items() if k not in new}
+        renamed = {k: next((n for n, (t, _w) in new.items() if n not in old and t == text and text), None) for k, (text, _w) in gone.items()}
+        for key, (text_b, where) in new.items():
+            text_a = old[key][0] if key in old else None
+            was = next((k for k, n in renamed.items() if n == key), None)
+            if text_a == text_b or (text_a is None and was is not None):
+                if was is not None:
+                    yield Change(part, key, "prose", was, key, path=spec.path, location=where)
+                continue
+            added, removed = chars_added_removed(text_a or "", text_b)
+            yield Change(part, key or _("（首个标题前）"), "prose", None, key if text_a is None else None, added=added, removed=removed, path=spec.path, location=where)
+        for key, (text_a, where) in gone.items():
+            if renamed[key] is None:
+                _added, removed = chars_added_removed(text_a, "")
+                yield Change(part, key, "prose", key, None, removed=removed, path=spec.path, location=where)
+
+
+def _sections(prose: Prose | None) -> dict[str, tuple[str, str]]:
+    """A prose part's text by section: its headings' path ("基本情况 › 牵头企业") → (text, where)."""
+    if prose is None:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    trail: list[str] = []
+    key, where, lines = "", str(prose.loc), list[str]()
+    for block in (*prose.blocks, None):
+        if block is None or isinstance(block, Heading):
+            if key or lines:
+                name, n = key, 2
+                while name in out:
+                    name, n = f"{key}（{n}）", n + 1
+                out[name] = ("\n".join(lines), where)
+            if block is None:
+                break
+            trail = [*trail[: block.level - 1], spans_text(block.spans)]
+            key, where, lines = " › ".join(trail), str(block.loc), []
+        else:
+            lines.extend(block_texts(block))
+    return out
 
 
 def compare_applications(a: Application, b: Application, *, skip_files: frozenset[str] = frozenset()) -> list[Change]:
@@ -250,6 +294,12 @@ def describe(row: Change) -> str:
         if row.new is None:
             return _("删除：{name}").format(name=row.old)
         return _("顺序调整")
+    if row.kind == "prose" and (row.old is not None or row.new is not None):
+        if row.new is None:
+            return _("删除本节（−{removed} 字）").format(removed=row.removed)
+        if row.old is None:
+            return _("新增本节（+{added} 字）").format(added=row.added)
+        return _("标题：{old} → {new}").format(old=row.old, new=row.new)
     if row.kind == "text" and max(len(row.old or ""), len(row.new or "")) <= _SHORT:
         return f"{_short(row.old)} → {_short(row.new)}"
     return _("+{added} −{removed} 字").format(added=row.added, removed=row.removed)

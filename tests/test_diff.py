@@ -170,7 +170,12 @@ def test_the_change_table_names_every_change_by_the_form(round_1_to_2: tuple) ->
     tasks = by_field[("三、建设内容与举措", "三、建设内容与举措")]
     assert tasks["chars_removed"] > 50 and tasks["chars_added"] == 0
     assert tasks["words_after"] < tasks["words_before"]
-    assert len(rows) == 6
+    # Under each prose part, the section (by its headings) where the change is.
+    edited = by_field[("一、创建条件", "基本情况 › 牵头企业")]
+    assert (edited["old"], edited["new"], edited["chars_added"]) == (None, None, conditions["chars_added"])
+    removed = by_field[("三、建设内容与举措", "建立产教联合体实体化运行机制 › 探索混合所有制改革")]
+    assert (removed["old"], removed["new"], removed["chars_removed"]) == ("建立产教联合体实体化运行机制 › 探索混合所有制改革", None, tasks["chars_removed"] - len("探索混合所有制改革"))
+    assert len(rows) == 8
     # The terminal and the Markdown file show the same rows.
     assert "9 → 10 个" in done.stdout and "新增：重庆岭新智能制造装备有限公司" in done.stdout
     md = (out_dir / "变更表.md").read_text(encoding="utf-8")
@@ -271,7 +276,7 @@ def test_two_folders_without_git(tmp_path: Path) -> None:
     done = run(tmp_path, "--dirs", str(old), str(new), "--no-pdf", "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["a"] == str(old) and len(data["changes"]) == 6
+    assert data["a"] == str(old) and len(data["changes"]) == 8
     assert {r["document"] for r in data["redlines"]} == {"建设方案", "推荐书"}
     assert all(r["tracked_changes"] > 0 for r in data["redlines"])
     assert (tmp_path / "build/diff/变更表.md").is_file()
@@ -306,7 +311,7 @@ def test_make_diff_takes_the_two_revisions(repo: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(["make", "--no-print-directory", "diff", "A=round-1", "B=round-2"], cwd=work, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert len(changes(work / "build/diff")) == 6
+    assert len(changes(work / "build/diff")) == 8
 
 
 @pytest.mark.libreoffice
