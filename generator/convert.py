@@ -9,7 +9,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
 
@@ -40,7 +40,6 @@ class _Job:
 
     sources: list[Path]
     work_dir: Path
-    inputs: list[Path] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -154,17 +153,11 @@ def _idle_cores() -> int:
 
 
 def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
-    """Spread the documents over processes; copy each under an ASCII name, because LibreOffice
-    mangles non-ASCII file names under a C locale and the names carry the consortium's."""
+    """Spread the documents round-robin over at most `processes` jobs."""
     count = max(1, min(processes, len(docx_paths)))
     jobs = [_Job(sources=docx_paths[i::count], work_dir=tmp_dir / f"job{i}") for i in range(count)]
     for job in jobs:
-        (job.work_dir / "in").mkdir(parents=True)
-        job.out_dir.mkdir()
-        for n, src in enumerate(job.sources):
-            dest = job.work_dir / "in" / f"doc{n}{src.suffix.lower()}"
-            shutil.copyfile(src, dest)
-            job.inputs.append(dest)
+        job.out_dir.mkdir(parents=True)
     return jobs
 
 
@@ -207,7 +200,7 @@ def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[by
         "pdf:writer_pdf_Export",
         "--outdir",
         str(job.out_dir),
-        *map(str, job.inputs),
+        *(str(src.resolve()) for src in job.sources),
     ]
     with job.log_path.open("wb") as log:
         try:
@@ -242,7 +235,7 @@ def _verified_pdf(job: _Job, index: int) -> Path:
                 reason=reason, files=_names(job.sources), log=_log_tail(job)
             )
         )
-    pdf_path = job.out_dir / f"{job.inputs[index].stem}.pdf"
+    pdf_path = job.out_dir / f"{src.stem}.pdf"
     if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         raise ToolError(
             _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(
