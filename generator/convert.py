@@ -26,11 +26,11 @@ _SOFFICE_PLACES = (
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
 _VERSION_TIMEOUT = 30.0
-# Start-up (~1 s of CPU) dominates a conversion and LibreOffice converts on one core. On 2 idle
-# cores, one process per core beat one process for all documents a little (two 12-page forms:
-# 1.34 s vs 1.43 s; two 43-page ones: 2.22 s vs 2.55 s). On busy cores the second start-up only
-# adds CPU (two 12-page forms at load 4: 3.62 s vs 3.34 s), so only idle cores get a process.
-# Each process also takes ~210 MB. Numbers: benchmarks/bench_convert.py.
+# Start-up (~1 s of CPU) dominates a conversion and LibreOffice converts on one core. On 2 cores
+# at load ≈ 1, one process per core beat one process for all documents a little (two 12-page
+# forms: 1.34 s vs 1.43 s; two 43-page ones: 2.22 s vs 2.55 s). At load 3–4 the second start-up
+# only costs (3.16 s vs 2.49 s), so a process is started per idle core only (the 1-minute load
+# counts our own recent conversions too). ~210 MB each. Numbers: benchmarks/bench_convert.py.
 _MAX_PROCESSES = 4
 
 
