@@ -218,17 +218,21 @@ def diff(
                 )
                 continue
             progress(_("生成 {doc} 的修订对照…").format(doc=doc.title))
-            try:
-                a_bytes = _render(app_a, doc, tmp / "render-a")
-                b_bytes = _render(app_b, doc, tmp / "render-b")
-            except ContentError as exc:
-                result.diagnostics.extend((b.label, d) for d in exc.diagnostics)
-                result.table.skipped.append(_("{doc}修订对照：内容无法生成文档，未生成").format(doc=doc.title))
+            rendered: list[bytes] = []
+            for rev, app in ((a, app_a), (b, app_b)):
+                try:
+                    rendered.append(_render(app, doc, tmp / f"render-{len(rendered)}"))
+                except ContentError as exc:
+                    result.diagnostics.extend((rev.label, d) for d in exc.diagnostics)
+                    result.table.skipped.append(_("{doc}修订对照：{rev} 的内容无法生成文档，未生成").format(doc=doc.title, rev=rev.label))
+                    break
+                except ChanjiaoError as exc:
+                    result.tool_errors.append(str(exc))
+                    result.table.skipped.append(_("{doc}修订对照：{reason}").format(doc=doc.title, reason=exc))
+                    break
+            if len(rendered) < 2:
                 continue
-            except ChanjiaoError as exc:
-                result.tool_errors.append(str(exc))
-                result.table.skipped.append(_("{doc}修订对照：{reason}").format(doc=doc.title, reason=exc))
-                continue
+            a_bytes, b_bytes = rendered
             out = redline(a_bytes, b_bytes, author=AUTHOR, date=b.date or _sources_date(app_b))
             result.redlines[doc.title] = count_changes(out)
             outputs[out_dir / f"{document_stem(app_b, doc)}{REDLINE_SUFFIX}.docx"] = out

@@ -390,3 +390,15 @@ def test_a_limited_text_shows_its_count_against_the_limit(content_copy: object) 
     [row] = rows
     assert row.limit == 100 and row.words_after == row.words_before + 6
     assert describe_count(row) == f"{row.words_before} → {row.words_after} / 100"
+
+
+def test_a_document_that_cannot_be_rendered_at_one_revision_is_skipped_and_named(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(EXAMPLE, old)
+    shutil.copytree(EXAMPLE, new)
+    edit(new, "建设方案/1-创建条件.md", "## 牵头企业\n", "## 牵头企业\n\n![园区鸟瞰](图片/不存在.png)\n")
+    done = run(tmp_path, "--dirs", str(old), str(new), "--no-pdf")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(rf"{re.escape(str(new))}:建设方案/1-创建条件\.md:\d+:\d+: 错误: .*不存在\.png", done.stdout), done.stdout
+    assert f"建设方案修订对照：{new} 的内容无法生成文档" in done.stdout
+    assert set(redlines(tmp_path / "build/diff")) == {"推荐书"}
