@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Twips
 from docx.table import _Cell
+from lxml import etree
 
 from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
 from .counting import is_east_asian
@@ -366,7 +367,7 @@ def prose_writer(content_root: Path) -> Callable[[Any, Prose], _Deferred]:
 
 
 def split_runs_by_script(document: Any) -> None:
-    """Give Latin letters and digits in the rendered body their own CJ西文 runs.
+    """Give Latin letters and digits in the rendered body and footnotes their own CJ西文 runs.
 
     Template text and template values (the cover's date, the summary table's figures) arrive in
     whatever run the template had; this splits those runs the same way prose is written. Runs
@@ -378,6 +379,13 @@ def split_runs_by_script(document: Any) -> None:
         return
     for run in list(document.element.body.iter(qn("w:r"))):
         _split_run(run, latin_id)
+    # Footnotes ("2024—2026年填写…") are a part python-docx keeps as bytes: split them too.
+    for part in document.part.package.iter_parts():
+        if str(part.partname) == "/word/footnotes.xml":
+            root = etree.fromstring(part.blob)
+            for run in list(root.iter(qn("w:r"))):
+                _split_run(run, latin_id)
+            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _split_run(run: Any, latin_id: str) -> None:
