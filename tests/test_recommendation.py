@@ -742,3 +742,18 @@ def test_pdf_pages(rec: Recommendation, tmp_path: Path) -> None:
         assert label in page
     assert "None" not in "".join(pages)
     assert any(f.startswith("FandolFang") for f in info.fonts)  # 仿宋 for 方正仿宋_GBK, never a sans face
+
+
+def test_digits_in_footnotes_use_the_latin_face(rec: Recommendation) -> None:
+    checked = 0
+    for footnote in rec.footnotes().values():
+        for p in footnote.iter(w("p")):
+            for r in p.iter(w("r")):
+                run_text = text(r)
+                if not any(ch in "0123456789" for ch in run_text):
+                    continue
+                fonts = rec.styles.run_fonts(p, r)
+                assert (fonts["ascii"], fonts["hAnsi"]) == ("Times New Roman", "Times New Roman"), run_text
+                assert all(is_latin(ch) or ch.isspace() for ch in run_text), run_text
+                checked += 1
+    assert checked >= 3  # 2024—2026, 2000, 500, 200 …
