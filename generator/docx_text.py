@@ -13,13 +13,16 @@ from .i18n import _
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P, _TBL, _TR, _TC, _T, _TAB, _BR = (f"{{{W}}}{n}" for n in ("p", "tbl", "tr", "tc", "t", "tab", "br"))
 _DEL = f"{{{W}}}del"
+_R = f"{{{W}}}r"
 
 
 def paragraph_text(p: etree._Element) -> str:
     """A paragraph's visible text (deleted tracked text left out)."""
     out = []
     for el in p.iter(_T, _TAB, _BR):
-        if any(a.tag == _DEL for a in el.iterancestors()):
+        ancestors = [a.tag for a in el.iterancestors()]
+        # w:tab also names a tab stop in the paragraph's properties: only run content prints.
+        if _R not in ancestors or _DEL in ancestors:
             continue
         out.append(el.text or "" if el.tag == _T else ("\t" if el.tag == _TAB else "\n"))
     return "".join(out)
