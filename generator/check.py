@@ -10,15 +10,10 @@ from pathlib import Path
 
 from .content import load_application
 from .counting import count_words
-from .errors import Diagnostic, Location, Severity
+from .errors import EXIT_CONTENT, EXIT_OK, Diagnostic, Location, Severity
 from .i18n import _, format_number
 from .model import Application, Prose, Value
 from .rules import apply_rules
-
-EXIT_OK = 0
-EXIT_CONTENT = 1
-EXIT_USAGE = 2
-EXIT_TOOL = 3
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .check import EXIT_CONTENT, EXIT_TOOL, check_content
-from .errors import ChanjiaoError, ContentError
-from .i18n import _, detect_language, set_language
-from .pipeline import build as build_application
-from .report import render_build_json, render_build_text, render_report_json, render_report_text
+from .errors import EXIT_CONTENT, EXIT_TOOL, ChanjiaoError, ContentError
+from .i18n import _, detect_language, language, set_language
+
+# Commands import what they need when they run: `chanjiao build` with nothing changed, `--help`
+# and `textconv` should not pay for YAML, Markdown, docxtpl and pypdf.
 
 EXIT_CODES_HELP = """\b
 退出码 / exit codes:
@@ -58,6 +58,9 @@ def main() -> None:
 @_lang_option
 def check(directory: Path, fmt: str, strict: bool) -> None:
     """校验申报材料并统计字数（不生成文档）。Validate and count, no rendering."""
+    from .check import check_content
+    from .report import render_report_json, render_report_text
+
     try:
         report, _app = check_content(directory, strict=strict)
     except ContentError as exc:
@@ -80,9 +83,24 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
+    import os
+
+    from .buildcache import cached_result, inputs_fingerprint
+    from .documents import TEMPLATES_DIR
 
     def progress(message: str) -> None:
         click.echo(message, err=True)
+
+    options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options) if directory.is_dir() else ""
+    cached = cached_result(out_dir, fingerprint) if fingerprint else None
+    if cached is not None:
+        progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
+        click.echo(cached["json"] if fmt == "json" else cached["text"])
+        sys.exit(int(cached["exit_code"]))
+
+    from .pipeline import build as build_application
+    from .report import render_build_json, render_build_text, render_report_text
 
     try:
         result = build_application(
@@ -92,6 +110,7 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
             strict=strict,
             progress=progress,
             timeout=timeout,
+            fingerprint=fingerprint,
         )
     except ContentError as exc:
         click.echo(str(exc), err=True)

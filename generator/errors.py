@@ -7,6 +7,11 @@ from dataclasses import field as dc_field
 from enum import StrEnum
 from pathlib import Path
 
+EXIT_OK = 0
+EXIT_CONTENT = 1  # the content violates a limit or rule
+EXIT_USAGE = 2  # click's own code for a usage error
+EXIT_TOOL = 3  # the tool could not run
+
 
 class Severity(StrEnum):
     """How bad a diagnostic is: errors fail the check, warnings only with --strict."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
 from .atomic import write_atomic
+from .buildcache import CACHE_KEY
 from .check import Report, check_content
 from .context import build_context, document_date
 from .documents import (
@@ -268,13 +269,15 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
     return parts
 
 
-def _write_reports(result: BuildResult, out_dir: Path) -> None:
+def _write_reports(result: BuildResult, out_dir: Path) -> tuple[str, str]:
     from .report import render_build_json, render_build_text
 
-    txt, js = out_dir / f"{REPORT_STEM}.txt", out_dir / f"{REPORT_STEM}.json"
-    write_atomic(txt, (render_build_text(result) + "\n").encode("utf-8"))
-    write_atomic(js, (render_build_json(result) + "\n").encode("utf-8"))
-    result.report_files = [txt, js]
+    txt_path, js_path = out_dir / f"{REPORT_STEM}.txt", out_dir / f"{REPORT_STEM}.json"
+    text, js = render_build_text(result), render_build_json(result)
+    write_atomic(txt_path, (text + "\n").encode("utf-8"))
+    write_atomic(js_path, (js + "\n").encode("utf-8"))
+    result.report_files = [txt_path, js_path]
+    return text, js
 
 
 # -- the build -----------------------------------------------------------------------------------
@@ -288,10 +291,13 @@ def build(
     strict: bool = False,
     progress: Progress = _quiet,
     timeout: float = 180,
+    fingerprint: str = "",
 ) -> BuildResult:
     """Build the application at `root` into `out_dir`.
 
     `pdf`: True requires LibreOffice, False skips PDFs, None makes them when LibreOffice is there.
+    `fingerprint`: buildcache.inputs_fingerprint taken before reading anything; stored with the
+    outcome so that the next build from the same inputs can skip all work.
     """
     progress(_("读取并校验申报材料…"))
     report, app = check_content(root, strict=strict)
@@ -307,14 +313,14 @@ def build(
     # 1. Word documents
     for doc in DOCUMENTS:
         docx_path = out_dir / f"{document_stem(app, doc)}.docx"
-        fingerprint = _docx_fingerprint(app, doc)
+        docx_fp = _docx_fingerprint(app, doc)
         old = state.get("documents", {}).get(doc.id, {})
         r = DocumentResult(doc, docx_path)
-        if old.get("docx_fingerprint") != fingerprint or old.get("docx") != docx_path.name or not docx_path.is_file():
+        if old.get("docx_fingerprint") != docx_fp or old.get("docx") != docx_path.name or not docx_path.is_file():
             progress(_("生成 {name}…").format(name=docx_path.name))
             render_documents(app, out_dir, (doc,))
             r.rebuilt = True
-        new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": fingerprint}
+        new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
         result.documents.append(r)
     result.rendered = True
 
@@ -373,6 +379,10 @@ def build(
             result.substitutions = dict(state["substitutions"])
         new_state["substitutions"] = result.substitutions
 
-    _write_reports(result, out_dir)
+    text, js = _write_reports(result, out_dir)
+    if fingerprint:
+        files = [p.name for p in (*(r.docx for r in result.documents), *(r.pdf for r in result.documents if r.pdf), result.package) if p]
+        new_state[CACHE_KEY] = fingerprint
+        new_state["cached"] = {"text": text, "json": js, "exit_code": result.exit_code, "files": [*files, *(p.name for p in result.report_files)]}
     _save_state(out_dir, new_state)
     return result

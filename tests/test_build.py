@@ -187,3 +187,23 @@ def test_page_limit_per_part_is_checked_from_the_pdf_bookmarks(content_copy: Con
     assert len(messages) == 1 and messages[0].startswith("项目.yaml:")
     assert messages[0].endswith(f"建设方案 三、建设内容与举措：{pages} 页，超出页数上限 1 页")
     assert result.exit_code == 1
+
+
+def test_cli_second_build_reuses_everything_and_any_change_rebuilds(content_copy: ContentCopy, libreoffice: Path) -> None:
+    root = content_copy()
+    out = root / "build"  # as in a team repo: the output folder inside the content folder
+    first = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    second = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0
+    assert "沿用上次生成的文件" in second.stderr
+    assert second.stdout == first.stdout  # the same report, pages and fonts included
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
+    (root / "推荐书/4-建设规划.md").write_text((root / "推荐书/4-建设规划.md").read_text(encoding="utf-8") + "\n补充。\n", encoding="utf-8")
+    third = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out), "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert third.returncode == 0 and "沿用上次生成的文件" not in third.stderr
+    import json
+
+    rebuilt = {d["document"]: d["rebuilt"] for d in json.loads(third.stdout)["documents"]}
+    assert rebuilt == {"建设方案": False, "推荐书": True}
