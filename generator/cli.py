@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,10 @@ def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chanjiao")
 def main() -> None:
@@ -49,6 +54,10 @@ def main() -> None:
     Turns a 市域产教联合体 application kept as YAML and Markdown into the official documents.
     """
     set_language(detect_language(None))
+    # `kill`, a closed terminal or a CI timeout send SIGTERM: exit through Python so that every
+    # `finally` runs — LibreOffice process groups are killed and temporary files removed.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

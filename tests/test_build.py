@@ -207,3 +207,29 @@ def test_cli_second_build_reuses_everything_and_any_change_rebuilds(content_copy
 
     rebuilt = {d["document"]: d["rebuilt"] for d in json.loads(third.stdout)["documents"]}
     assert rebuilt == {"建设方案": False, "推荐书": True}
+
+
+def test_sigterm_during_conversion_leaves_no_converter_and_no_partial_file(content_copy: ContentCopy, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    root = content_copy()
+    out = tmp_path / "out"
+    pids = tmp_path / "pids"
+    fake = tmp_path / "soffice"
+    # Plays soffice.bin: a child that ignores TERM and would outlive its launcher.
+    fake.write_text(f"#!/bin/sh\ntrap '' TERM HUP\nsleep 300 &\necho $! > {pids}\necho $$ >> {pids}\nwait\n", encoding="utf-8")
+    fake.chmod(0o755)
+    env = {**os.environ, "CHANJIAO_SOFFICE": str(fake), "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([str(CHANJIAO), "build", str(root), "-o", str(out), "--pdf"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (pids.exists() and len(pids.read_text().split()) == 2) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err
+    from test_convert import process_gone
+
+    assert all(process_gone(int(pid)) for pid in pids.read_text().split())
+    assert not list(out.glob("*.pdf")) and not [p for p in out.iterdir() if p.name.endswith((".tmp", ".part"))]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("chanjiao-")]
