@@ -46,7 +46,21 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     sys.exit(128 + signum)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group that turns the tool's own errors into a message and an exit code, once."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ContentError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(exc.exit_code)
+        except ChanjiaoError as exc:
+            click.echo(_("错误：{message}").format(message=exc), err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chanjiao")
 def main() -> None:
     """chanjiao：把市域产教联合体申报材料从纯文本生成正式文档。
@@ -70,14 +84,7 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
     from .check import check_content
     from .report import render_report_json, render_report_text
 
-    try:
-        report, _app = check_content(directory, strict=strict)
-    except ContentError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONTENT)
-    except ChanjiaoError as exc:
-        click.echo(_("错误：{message}").format(message=exc), err=True)
-        sys.exit(EXIT_TOOL)
+    report, _app = check_content(directory, strict=strict)
     click.echo(render_report_json(report) if fmt == "json" else render_report_text(report))
     sys.exit(report.exit_code)
 
@@ -111,22 +118,9 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
     from .pipeline import build as build_application
     from .report import render_build_json, render_build_text, render_report_text
 
-    try:
-        result = build_application(
-            directory,
-            out_dir,
-            pdf=pdf,
-            strict=strict,
-            progress=progress,
-            timeout=timeout,
-            fingerprint=fingerprint,
-        )
-    except ContentError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONTENT)
-    except ChanjiaoError as exc:
-        click.echo(_("错误：{message}").format(message=exc), err=True)
-        sys.exit(EXIT_TOOL)
+    result = build_application(
+        directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
+    )
     if not result.rendered:
         click.echo(render_report_text(result.report))
         click.echo(_("内容有错误，未生成文档；上次生成的文件保持不变。"), err=True)
@@ -143,11 +137,7 @@ def init(directory: Path, form_version: str | None) -> None:
     """新建申报材料仓库：每个文件的模板和官方填写说明。Scaffold a new content repo."""
     from .scaffold import init_content_repo
 
-    try:
-        written = init_content_repo(directory, version=form_version)
-    except ChanjiaoError as exc:
-        click.echo(_("错误：{message}").format(message=exc), err=True)
-        sys.exit(EXIT_TOOL)
+    written = init_content_repo(directory, version=form_version)
     click.echo(_("已在 {path} 新建申报材料仓库（{n} 个文件）。").format(path=directory, n=len(written)))
     click.echo(_("下一步：进入该目录，按各文件中的说明填写，然后运行 make check 查看还缺什么。"))
 
@@ -172,11 +162,7 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
     if content_dir is None:
         content_dir = Path("content") if Path("content").is_dir() else Path(".")
-    try:
-        result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
-    except ChanjiaoError as exc:
-        click.echo(_("错误：{message}").format(message=exc), err=True)
-        sys.exit(EXIT_TOOL)
+    result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
     click.echo(render_diff_json(result) if fmt == "json" else render_diff_text(result))
     sys.exit(result.exit_code)
 
@@ -234,11 +220,7 @@ def textconv(file: Path) -> None:
     """输出 Word 文档的文字，供 git diff 使用。Print a .docx's text (git textconv)."""
     from .docx_text import docx_text
 
-    try:
-        click.echo(docx_text(file))
-    except ChanjiaoError as exc:
-        click.echo(_("错误：{message}").format(message=exc), err=True)
-        sys.exit(EXIT_TOOL)
+    click.echo(docx_text(file))
 
 
 if __name__ == "__main__":  # pragma: no cover

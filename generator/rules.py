@@ -174,36 +174,36 @@ def _unit_items(app: Application) -> Iterator[tuple[str, Item]]:
                     yield app.label(v.spec), item
 
 
+def _unit_field_warnings(
+    app: Application, field_id: str, ok: Callable[[str], bool], code: str, message: str
+) -> Iterator[Diagnostic]:
+    """A warning for each member unit whose `field_id` is given but fails `ok`."""
+    for category, item in _unit_items(app):
+        value = item.fields.get(field_id)
+        if value and value.present and not ok(str(value.value)):
+            yield _diag(
+                value.loc,
+                Severity.WARNING,
+                code,
+                message.format(category=category, name=item.get("name") or "", value=value.value),
+                _item_label(app, "units", field_id),
+            )
+
+
 def credit_codes(app: Application) -> Iterator[Diagnostic]:
     """统一社会信用代码, where given, passes its checksum (a warning: some early codes fail it)."""
-    for category, item in _unit_items(app):
-        code = item.fields.get("credit_code")
-        if code and code.present and not credit_code_valid(str(code.value)):
-            yield _diag(
-                code.loc,
-                Severity.WARNING,
-                "credit-code",
-                _("{category}“{name}”的统一社会信用代码 {code} 未通过 GB 32100 校验，请核对").format(
-                    category=category, name=item.get("name") or "", code=code.value
-                ),
-                _item_label(app, "units", "credit_code"),
-            )
+    return _unit_field_warnings(
+        app, "credit_code", credit_code_valid, "credit-code",
+        _("{category}“{name}”的统一社会信用代码 {value} 未通过 GB 32100 校验，请核对"),
+    )
 
 
 def phones_look_right(app: Application) -> Iterator[Diagnostic]:
     """Phone numbers look like a landline (023-xxxxxxxx) or a mobile number."""
-    for category, item in _unit_items(app):
-        phone = item.fields.get("phone")
-        if phone and phone.present and not _PHONE.match(str(phone.value).replace(" ", "")):
-            yield _diag(
-                phone.loc,
-                Severity.WARNING,
-                "phone",
-                _("{category}“{name}”的联系电话“{phone}”不像固定电话（如 023-12345678）或手机号").format(
-                    category=category, name=item.get("name") or "", phone=phone.value
-                ),
-                _item_label(app, "units", "phone"),
-            )
+    return _unit_field_warnings(
+        app, "phone", lambda phone: bool(_PHONE.match(phone.replace(" ", ""))), "phone",
+        _("{category}“{name}”的联系电话“{value}”不像固定电话（如 023-12345678）或手机号"),
+    )
 
 
 def leads_are_members(app: Application) -> Iterator[Diagnostic]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import stat
 import struct
@@ -25,14 +24,9 @@ FANDOL_FANG_TEXLIVE = Path(
 
 
 @pytest.fixture
-def soffice() -> Path:
-    """The real LibreOffice: a failure in CI (it must be installed there), a skip elsewhere."""
-    found = find_soffice()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice is required in CI: run ci/system-packages.sh")
-        pytest.skip("LibreOffice not installed")
-    return found
+def soffice(libreoffice: Path) -> Path:
+    """The real LibreOffice (conftest: a failure under CI=true, a skip elsewhere)."""
+    return libreoffice
 
 
 @pytest.fixture

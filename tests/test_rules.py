@@ -131,3 +131,10 @@ def test_missing_attachment_names_the_entry(content_copy: ContentCopy) -> None:
     (root / "附件" / first_file.group(1).strip('"')).unlink()
     errors, _w, _c = _diags(root)
     assert any(e.startswith("附件/清单.yaml:") and "找不到文件" in e for e in errors), errors
+
+
+def test_a_phone_that_is_neither_landline_nor_mobile_is_a_warning(content_copy: ContentCopy) -> None:
+    root = content_copy({OVERVIEW: lambda t: t.replace('联系电话: "023-65702556"', '联系电话: "6441-37"')})
+    errors, warnings, code = _diags(root)
+    assert errors == [] and code == 0
+    assert any("的联系电话“6441-37”不像固定电话（如 023-12345678）或手机号" in w for w in warnings), warnings

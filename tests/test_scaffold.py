@@ -28,6 +28,15 @@ def _init(tmp_path: Path) -> Path:
     return repo
 
 
+def _fill_in(repo: Path, example_root: Path) -> None:
+    """The team writes its application: every file of the example over the stubs."""
+    for src in example_root.rglob("*"):
+        if src.is_file():
+            dest = repo / src.relative_to(example_root)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+
+
 def test_init_writes_every_declared_file_with_official_guidance(tmp_path: Path) -> None:
     repo = _init(tmp_path)
     for spec in load_form().files:
@@ -58,11 +67,7 @@ def test_make_check_in_a_new_repo_lists_every_empty_required_field(tmp_path: Pat
 
 def test_a_filled_in_repo_passes_make_check(tmp_path: Path, example_root: Path) -> None:
     repo = _init(tmp_path)
-    for src in example_root.rglob("*"):
-        if src.is_file():
-            dest = repo / src.relative_to(example_root)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
+    _fill_in(repo, example_root)
     done = _make(repo, "check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.rstrip().splitlines()[-1].startswith("通过：")
@@ -87,11 +92,7 @@ def test_make_without_chanjiao_says_how_to_install(tmp_path: Path) -> None:
 @pytest.mark.libreoffice
 def test_make_submission_in_a_completed_team_repo(tmp_path: Path, example_root: Path, libreoffice: Path) -> None:
     repo = _init(tmp_path)
-    for src in example_root.rglob("*"):
-        if src.is_file():
-            dest = repo / src.relative_to(example_root)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
+    _fill_in(repo, example_root)
     done = _make(repo, "submission")
     assert done.returncode == 0, done.stdout + done.stderr
     built = sorted(p.name for p in (repo / "build").iterdir() if not p.name.startswith("."))
