@@ -9,8 +9,10 @@ from .errors import ToolError
 from .i18n import _
 from .model import Application
 
-#: The templates shipped with the tool (the repo's `templates/`, or the installed copy).
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+#: The templates shipped with the tool: the repo's `templates/` in a checkout, else the copy
+#: installed inside the package.
+_CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = _CHECKOUT_TEMPLATES if _CHECKOUT_TEMPLATES.is_dir() else Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
