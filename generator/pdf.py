@@ -59,6 +59,20 @@ class PackagePart:
 
     title: str
     path: Path
+    #: index of the page printed "— 1 —" (pages before it, a cover, get the label 封面)
+    numbered_from: int = 0
+
+
+_PAGE_ONE = re.compile(r"[—–-]1[—–-]$")
+
+
+def printed_numbering_start(path: Path, probe: int = 3) -> int:
+    """The index of the page whose footer prints "— 1 —" among the first `probe` pages, else 0."""
+    reader = _open(path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path)
+    for index, page in enumerate(reader.pages[:probe]):
+        if _PAGE_ONE.search("".join(page.extract_text().split())):
+            return index
+    return 0
 
 
 def read_pdf(path: Path, *, text: bool = True) -> PdfInfo:
@@ -106,7 +120,8 @@ def embedded_fonts(path: Path) -> list[str]:
 
 
 def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) -> None:
-    """Join the parts into one PDF with a bookmark per part and page labels restarting at 1."""
+    """Join the parts into one PDF with a bookmark per part and page labels as each part prints
+    its page numbers (restarting at 1 for each part, after its cover)."""
     writer = PdfWriter()
     for part in parts:
         first = len(writer.pages)
@@ -117,7 +132,11 @@ def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) ->
             raise ToolError(
                 _("附件「{title}」没有页面：{path}").format(title=part.title, path=part.path)
             )
-        writer.set_page_label(first, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
+        # Labels match what is printed: a cover is "封面", numbering starts where "— 1 —" is.
+        numbered = first + min(part.numbered_from, len(writer.pages) - first - 1)
+        if numbered > first:
+            writer.set_page_label(first, numbered - 1, prefix="封面")  # part of the document: not translated
+        writer.set_page_label(numbered, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
     writer.add_metadata({"/Title": title})
     writer.page_mode = "/UseOutlines"
     _write_atomically(writer, out_path)

@@ -61,6 +61,7 @@ class DocumentResult:
     part_pages: list[tuple[str, int]] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)
     rebuilt: bool = False
+    numbered_from: int = 0  # the PDF page printed "— 1 —"
 
 
 @dataclass
@@ -184,7 +185,7 @@ def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, i
 
 
 def _measure(result: DocumentResult) -> None:
-    from .pdf import read_pdf
+    from .pdf import printed_numbering_start, read_pdf
 
     assert result.pdf is not None
     info = read_pdf(result.pdf, text=False)
@@ -192,6 +193,7 @@ def _measure(result: DocumentResult) -> None:
     top = [(b.title, b.page) for b in info.outline if b.level == 0 and b.page is not None]
     result.part_pages = _part_pages([(t, p) for t, p in top if p is not None], info.page_count)
     result.fonts = list(info.embedded_fonts)
+    result.numbered_from = printed_numbering_start(result.pdf)
 
 
 def _font_key(name: str) -> str:
@@ -345,7 +347,7 @@ def build(
             entry = new_state["documents"][r.doc.id]
             entry["pdf_fingerprint"] = pdf_fp
             if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
-                r.pages, r.fonts = old["pages"], old.get("fonts", [])
+                r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)
                 r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
             else:
                 stale.append(r)
@@ -356,14 +358,16 @@ def build(
                 _measure(r)
                 r.rebuilt = True
         for r in result.documents:
-            new_state["documents"][r.doc.id].update({"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages})
+            new_state["documents"][r.doc.id].update(
+                {"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages, "numbered_from": r.numbered_from}
+            )
         report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
 
         # 3. The package
         package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
         from .pdf import PackagePart, assemble_package
 
-        parts = [PackagePart(r.doc.title, r.pdf) for r in result.documents if r.pdf is not None]
+        parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in result.documents if r.pdf is not None]
         parts += _attachment_parts(app)
         title = str(app.get("basics.name") or "")
         package_fp = _digest(title, *(f"{p.title}={_file_digest(p.path)}" for p in parts))

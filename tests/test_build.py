@@ -59,8 +59,14 @@ def test_package_has_both_documents_then_the_attachments_with_bookmarks(example_
     assert top[1].page == plan.page_count and top[2].page == plan.page_count + rec.page_count
     assert package.page_count == plan.page_count + rec.page_count + 3
     assert package.title == NAME
-    # page labels restart for each document, as they are printed
-    assert package.page_labels[0] == "1" and package.page_labels[plan.page_count] == "1"
+    # page labels say what each page prints: the plan's cover is 封面, then "— 1 —", "— 2 —" …
+    import re
+
+    printed = [re.search(r"[—–-](\d+)[—–-]$", _squash(t)) for t in plan.page_texts]
+    assert printed[0] is None and printed[1] is not None and printed[1].group(1) == "1"
+    for index, match in enumerate(printed):
+        assert package.page_labels[index] == (match.group(1) if match else "封面"), index
+    assert package.page_labels[plan.page_count] == "1"  # the form has no printed numbers: 1, 2, …
 
 
 def test_build_reports_pages_and_font_substitutions(example_build: tuple[Path, BuildResult]) -> None:
