@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -58,6 +59,22 @@ class _Main(click.Group):
         except ChanjiaoError as exc:
             click.echo(_("错误：{message}").format(message=exc), err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo(_("已中断。"), err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            # A bug, not the user's doing: say so plainly; CHANJIAO_DEBUG=1 shows the traceback.
+            if os.environ.get("CHANJIAO_DEBUG"):
+                raise
+            click.echo(
+                _("内部错误（{kind}：{message}）。这是 chanjiao 的问题，不是申报材料的问题；请把这条信息和所用命令报告给维护者（设置 CHANJIAO_DEBUG=1 可显示详细信息）。").format(
+                    kind=type(exc).__name__, message=exc
+                ),
+                err=True,
+            )
+            ctx.exit(EXIT_TOOL)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,8 +116,6 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
-    import os
-
     from .buildcache import cached_result, inputs_fingerprint
     from .documents import TEMPLATES_DIR
 

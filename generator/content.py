@@ -63,6 +63,7 @@ class _Loader:
             return None
         except OSError as exc:
             self.error(Location(rel_path), "file-unreadable", _("无法读取文件：{reason}").format(reason=exc.strerror))
+            self.app.sources[rel_path] = "unreadable"  # reported: not "missing" as well
             return None
         self.app.sources[rel_path] = hashlib.sha256(raw).hexdigest()
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
 
+from generator.atomic import copy_atomic
 from generator.errors import ToolError
 from generator.fontmap import fontconfig_env, write_fonts_conf
 from generator.i18n import _
@@ -127,7 +128,7 @@ def convert_to_pdf(
         sources = [src for job in jobs for src in job.sources]
         targets = [out_dir / f"{src.stem}.pdf" for src in sources]
         for pdf_path, target in zip(produced, targets, strict=True):
-            _publish(pdf_path, target)
+            copy_atomic(pdf_path, target)
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
@@ -255,25 +256,6 @@ def _verified_pdf(job: _Job, index: int) -> Path:
     if pages == 0:
         raise ToolError(_("LibreOffice 生成的 PDF 没有页面：{file}").format(file=src))
     return pdf_path
-
-
-def _publish(pdf_path: Path, target: Path) -> None:
-    """Copy next to the target, then rename over it: a reader never sees a partial PDF."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".part", dir=target.parent
-        )
-        os.close(fd)
-        try:
-            shutil.copyfile(pdf_path, tmp_name)
-            os.chmod(tmp_name, 0o644)  # mkstemp makes it private; the PDF is meant to be shared
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ToolError(_("无法写入 {path}：{reason}").format(path=target, reason=exc)) from exc
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import changes, git
+from .atomic import write_atomic
 from .changes import ChangeTable, compare_applications
 from .content import PROJECT_FILE, load_application
 from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
@@ -26,7 +27,6 @@ from .i18n import _
 from .model import Application
 from .pipeline import render_documents
 from .redline import redline
-from .render import write_atomic
 from .revisions import count_changes
 
 AUTHOR = "chanjiao"

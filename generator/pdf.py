@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from pypdf.constants import PageLabelStyle
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from generator.atomic import write_atomic
 from generator.errors import ToolError
 from generator.i18n import _
 
@@ -139,7 +138,9 @@ def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) ->
         writer.set_page_label(numbered, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
     writer.add_metadata({"/Title": title})
     writer.page_mode = "/UseOutlines"
-    _write_atomically(writer, out_path)
+    buf = io.BytesIO()
+    writer.write(buf)
+    write_atomic(out_path, buf.getvalue())
 
 
 def _part_reader(part: PackagePart) -> PdfReader:
@@ -235,23 +236,3 @@ def _walk_outline(reader: PdfReader, items: list[Any], level: int) -> Iterator[B
             yield from _walk_outline(reader, item, level + 1)
         else:
             yield Bookmark(str(item.title), level, reader.get_destination_page_number(item))
-
-
-def _write_atomically(writer: PdfWriter, out_path: Path) -> None:
-    """Write next to the target, then rename: readers never see a half-written package."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent
-    )
-    try:
-        with os.fdopen(fd, "wb") as out:
-            writer.write(out)
-        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a package is meant to be shared
-        os.replace(tmp_name, out_path)
-    except BaseException as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ToolError(
-                _("无法写入 {path}：{reason}").format(path=out_path, reason=exc)
-            ) from exc
-        raise

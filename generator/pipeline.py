@@ -308,7 +308,10 @@ def build(
     if blocking:
         return result
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ToolError(_("无法创建输出目录 {path}：{reason}").format(path=out_dir, reason=exc.strerror)) from exc
     state = _load_state(out_dir)
     new_state: dict = {"version": __version__, "documents": {}}
 

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 ContentCopy = Callable[..., Path]
 
 
@@ -94,3 +96,36 @@ def test_dates_are_formatted_the_chinese_way() -> None:
     from generator.i18n import format_date
 
     assert format_date(dt.date(2024, 6, 3), locale="zh_Hans_CN") == "2024年6月3日"
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(example_root: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("build", str(example_root), "-o", str(blocker / "out"), "--no-pdf")
+    assert result.returncode == 3
+    assert "无法创建输出目录" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bug_is_reported_plainly_not_as_a_traceback(monkeypatch: pytest.MonkeyPatch, example_root: Path) -> None:
+    from click.testing import CliRunner
+
+    import generator.check
+    from generator.cli import main
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(generator.check, "check_content", broken)
+    monkeypatch.delenv("CHANJIAO_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["check", str(example_root)])
+    assert result.exit_code == 3
+    assert "内部错误（RuntimeError：boom）" in result.output and "Traceback" not in result.output
+
+
+def test_an_unreadable_file_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "项目.yaml").mkdir()  # a folder where the project file should be
+    result = run("check", str(tmp_path))
+    assert result.returncode == 1
+    assert [line for line in result.stdout.splitlines() if line.startswith("项目.yaml:")] == [
+        "项目.yaml: 错误: 无法读取文件：Is a directory"
+    ]
