@@ -123,6 +123,17 @@ def _kind(requested: str, families: tuple[str, ...], table: dict[str, tuple[str,
     return FontKind.FALLBACK
 
 
+def font_characters(font_file: Path) -> frozenset[int]:
+    """The code points a font file has glyphs for (the first face of a collection)."""
+    from fontTools.ttLib import TTFont  # only when a PDF was made
+
+    try:
+        with TTFont(str(font_file), lazy=True, fontNumber=0) as font:
+            return frozenset(font.getBestCmap() or ())
+    except Exception as exc:  # fontTools raises many types for a damaged file
+        raise ToolError(_("无法读取字体文件 {path}：{reason}").format(path=font_file, reason=exc)) from exc
+
+
 def font_files(fonts_dir: Path) -> list[Path]:
     """Font files in a fonts folder, searched recursively as fontconfig does."""
     return sorted(
