@@ -144,6 +144,30 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
     sys.exit(result.exit_code)
 
 
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
+@click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
+@_lang_option
+def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> None:
+    """多个联合体的汇总表（一个区县推荐多个联合体时）。The summary table for several consortia."""
+    from .summary import build_summary
+
+    result = build_summary(list(directories), out_dir, pdf=pdf)
+    for d in result.diagnostics:
+        click.echo(f"{d.location}: {_('错误')}: {d.message}")
+    if result.diagnostics:
+        click.echo(_("有联合体的基本信息或成员情况有错误，未生成汇总表。"), err=True)
+        sys.exit(result.exit_code)
+    for row in result.rows:
+        click.echo(f"{row['index']}. {row['name']}")
+    for path in (result.docx, result.pdf):
+        if path is not None:
+            click.echo(str(path))
+    if result.pdf_skipped_reason:
+        click.echo(result.pdf_skipped_reason)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--form-version", default=None, help="表格版本 / form version (default: the newest)")

@@ -81,13 +81,14 @@ def _joined(names: list[str]) -> str:
     return LIST_SEPARATOR.join(n for n in names if n)
 
 
-def _summary_row(app: Application, data: dict[str, Any]) -> dict[str, str]:
+def summary_row(app: Application, data: dict[str, Any], index: int = 1) -> dict[str, str]:
+    """One row of the summary table 表 重庆市市域产教联合体建设方案, from the covers' data."""
     basics, overview = data["basics"], data["overview"]
     members = overview["members"]
     lead = [basics["lead_park"]] if basics["lead_park"] else []
     lead += basics["lead_enterprises"]
     return {
-        "index": "1",
+        "index": str(index),
         "name": basics["name"],
         "lead_department": _joined(basics["lead_department"]),
         "lead_park_or_enterprise": _joined(lead),
@@ -113,7 +114,7 @@ def build_context(app: Application) -> dict[str, Any]:
     data["labels"] = {spec.id: _labels(app, spec) for spec in form.files}
     data["footnotes"] = {k: format_label(v, app.baseline_year) for k, v in form.footnotes.items()}
     data["form"] = {"version": form.version, "title": form.title}
-    data["summary_rows"] = [_summary_row(app, data)]
+    data["summary_rows"] = [summary_row(app, data)]
     return data
 
 

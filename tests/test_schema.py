@@ -66,3 +66,11 @@ def test_redlines_are_valid(content_copy: ContentCopy, tmp_path: Path) -> None:
     assert len(redlines) == 2
     for path in redlines:
         assert findings(path) == [], path.name
+
+
+def test_summary_template_and_table_are_valid(example_root: Path, tmp_path: Path) -> None:
+    from generator.summary import TEMPLATE, build_summary
+
+    assert findings(TEMPLATES_DIR / TEMPLATE) == []
+    result = build_summary([example_root], tmp_path / "out", pdf=False)
+    assert result.docx is not None and findings(result.docx) == []

@@ -1,0 +1,82 @@
+"""`chanjiao summary`: the summary table for several consortia, for a district recommending more
+than one (the official table has a row per consortium)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .check import check_content
+from .context import build_context, document_date, summary_row
+from .documents import templates_dir
+from .errors import Diagnostic, Location, Severity
+from .i18n import _
+from .model import Prose
+
+TEMPLATE = "汇总表.docx"
+OUTPUT_STEM = "重庆市市域产教联合体建设方案汇总表"
+#: The files the summary row is made from: problems elsewhere do not stop the table.
+READS = ("项目.yaml", "基本信息.yaml", "推荐书/1-联合体概况.yaml")
+
+
+@dataclass
+class SummaryResult:
+    """The table written (or not) and every problem that stopped a consortium's row."""
+
+    docx: Path | None = None
+    pdf: Path | None = None
+    rows: list[dict[str, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    pdf_skipped_reason: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every consortium gave its row, 1 otherwise."""
+        return 1 if self.diagnostics else 0
+
+
+def _no_prose(_tpl: Any, prose: Prose) -> Any:
+    raise AssertionError(f"the summary template prints no prose ({prose.spec.key})")
+
+
+def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) -> SummaryResult:
+    """Validate each consortium's covers and members, then write one table with a row each."""
+    result = SummaryResult()
+    apps = []
+    for root in roots:
+        report, app = check_content(root)
+        blocking = [d for d in report.errors if d.location.path in READS]
+        for d in blocking:
+            where = Location(f"{root.name}/{d.location.path}", d.location.line, d.location.column)
+            result.diagnostics.append(Diagnostic(where, Severity.ERROR, d.code, d.message, d.field))
+        apps.append(app)
+    if result.diagnostics:
+        return result
+    result.rows = [summary_row(app, build_context(app), n) for n, app in enumerate(apps, start=1)]
+    from .docx_blocks import split_runs_by_script
+    from .render import render_document
+
+    when = max(document_date(app) for app in apps)
+    result.docx = render_document(
+        templates_dir() / TEMPLATE,
+        {"summary_rows": result.rows},
+        out_dir / f"{OUTPUT_STEM}.docx",
+        when=when,
+        write_prose=_no_prose,
+        finish=split_runs_by_script,
+    )
+    if pdf is False:
+        return result
+    from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
+
+    soffice = find_soffice()
+    if soffice is None:
+        if pdf is True:
+            from .errors import ToolError
+
+            raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
+        result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
+        return result
+    (result.pdf,) = convert_to_pdf([result.docx], out_dir, soffice=soffice)
+    return result
