@@ -11,15 +11,6 @@ from generator.errors import ToolError
 from generator.fontmap import FontKind, FontMatch, font_files, match_font, write_fonts_conf
 from generator.i18n import _
 
-# The families the templates name (DESIGN.md principle 3).
-TEMPLATE_FONTS = (
-    "方正仿宋_GBK",
-    "方正小标宋_GBK",
-    "方正黑体_GBK",
-    "方正楷体_GBK",
-    "宋体",
-    "Times New Roman",
-)
 # FandolFang (the only free Simplified 仿宋) ships in texlive-lang-chinese; ci/system-packages.sh
 # in the source tree installs just its fonts instead.
 FONTS_HINT = (
@@ -92,12 +83,17 @@ class DoctorReport:
 
 
 def diagnose(
-    families: tuple[str, ...] | list[str] = TEMPLATE_FONTS,
+    families: tuple[str, ...] | list[str] | None = None,
     *,
     fonts_dir: Path | None = None,
     soffice: Path | None = None,
 ) -> DoctorReport:
-    """Check LibreOffice, the fonts folder, and what each family resolves to under our map."""
+    """Check LibreOffice, the fonts folder, and what each family (default: every font the
+    templates name) resolves to under our map."""
+    if families is None:
+        from generator.documents import template_font_families
+
+        families = template_font_families()
     fonts_status = _fonts_dir_status(fonts_dir)
     usable_dir = fonts_dir if fonts_status.exists else None
     fonts: tuple[FontMatch, ...] = ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,6 @@ from .atomic import write_atomic
 from .buildcache import CACHE_KEY
 from .check import Report, check_content
 from .context import build_context, document_date
-from .counting import is_east_asian
 from .documents import (
     DOCUMENTS,
     PACKAGE_DEFAULT_NAME,
@@ -31,11 +30,11 @@ from .documents import (
     templates_dir,
 )
 from .errors import Diagnostic, Location, Severity, ToolError
+from .fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
 from .i18n import _
-from .model import Application, Image, Item, ListValue, Value, block_texts
+from .model import Application, Image, Item, ListValue, Value
 
 if TYPE_CHECKING:
-    from .fontmap import FontMatch
     from .pdf import PackagePart
 
 STATE_FILE = ".chanjiao-build.json"
@@ -198,83 +197,6 @@ def _measure(result: DocumentResult) -> None:
     result.numbered_from = printed_numbering_start(result.pdf)
 
 
-def _font_key(name: str) -> str:
-    """A font name reduced so a family and its PDF BaseFont compare: Noto CJK collections name
-    every face `…CJKjp…` in the PDF whichever language was used."""
-    import re
-
-    key = re.sub(r"[\s_-]", "", name.lower())
-    return re.sub(r"cjk(jp|sc|tc|kr|hk)", "cjk", key)
-
-
-def _font_matches(fonts_dir: Path | None) -> dict[str, FontMatch]:
-    """What fontconfig, under our map, picks for each font the templates name."""
-    import tempfile
-
-    from .fontmap import match_font, write_fonts_conf
-
-    with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
-        conf_path = write_fonts_conf(Path(tmp), fonts_dir)
-        return {family: match_font(family, conf_path) for family in template_font_families()}
-
-
-def _substitutions(matches: dict[str, FontMatch], embedded: set[str]) -> dict[str, str]:
-    """Each font the templates name → the face the PDFs embed for it (read back, not assumed)."""
-    out: dict[str, str] = {}
-    for family, match in matches.items():
-        keys = {_font_key(n) for n in match.families}
-        used = sorted(e for e in embedded if any(_font_key(e).startswith(k) for k in keys if k))
-        # Several weights of one family may be embedded: name the one fontconfig chose.
-        used.sort(key=lambda e: _font_key(match.style) not in _font_key(e))
-        if used:
-            out[family] = used[0] if match.kind.value != "real" else family
-    return out
-
-
-#: The face most of the text is set in: its stand-in must have a glyph for every character.
-BODY_FONT = "方正仿宋_GBK"
-
-
-def _texts(app: Application) -> Iterator[tuple[str, Location]]:
-    for v in app.values.values():
-        entries = v.items if isinstance(v, ListValue) else (v,)
-        for entry in entries:
-            values = entry.fields.values() if isinstance(entry, Item) else (entry,)
-            for value in values:
-                if isinstance(value, Value) and isinstance(value.value, str):
-                    yield value.value, value.loc
-    for prose in app.prose.values():
-        for block in prose.blocks:
-            for text in block_texts(block):
-                yield text, block.loc
-
-
-def _missing_glyphs(app: Application, match: FontMatch) -> list[Diagnostic]:
-    """A warning for each Chinese character the body font's stand-in cannot draw."""
-    from .fontmap import font_characters
-
-    if match.kind.value == "real":
-        return []
-    covered = font_characters(match.file)
-    first_seen: dict[str, Location] = {}
-    for text, loc in _texts(app):
-        for ch in text:
-            if ch not in first_seen and ord(ch) not in covered and is_east_asian(ch) and not ch.isspace():
-                first_seen[ch] = loc
-    return [
-        Diagnostic(
-            loc,
-            Severity.WARNING,
-            "missing-glyph",
-            _("“{char}”不在替代字体 {font} 中，PDF 里这个字会借用其他字体、字形可能不一致；把已授权的 {family} 放入字体目录可避免").format(
-                char=ch, font=match.family, family=BODY_FONT
-            ),
-            BODY_FONT,
-        )
-        for ch, loc in first_seen.items()
-    ]
-
-
 def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
     out = []
     prefix = "project.page_limits.parts."
@@ -431,9 +353,9 @@ def build(
         result.package = package_path
 
         if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
-            matches = _font_matches(fonts_dir)
-            result.substitutions = _substitutions(matches, {f for r in result.documents for f in r.fonts})
-            glyphs = _missing_glyphs(app, matches[BODY_FONT]) if BODY_FONT in matches else []
+            matches = font_matches(template_font_families(), fonts_dir)
+            result.substitutions = substitutions(matches, {f for r in result.documents for f in r.fonts})
+            glyphs = missing_glyphs(app, matches[BODY_FONT]) if BODY_FONT in matches else []
             missing: list[list[str | int]] = [[d.message, d.location.path, d.location.line, d.location.column] for d in glyphs]
         else:
             result.substitutions = dict(state["substitutions"])

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.doctor import TEMPLATE_FONTS, diagnose
+from generator.doctor import diagnose
+from generator.documents import template_font_families
 from generator.fontmap import FontKind, stand_ins, write_fonts_conf
+
+TEMPLATE_FONTS = template_font_families()
 
 
 @pytest.fixture
