@@ -44,7 +44,7 @@ PLAN_HEADING_STYLES = {1: "heading 2", 2: "heading 3", 3: "heading 4"}
 IMAGE_HEIGHT_SHARE = 0.85
 _TWIPS_PER_EMU = 1 / 635
 
-#: A number the writer typed before a heading (the tool numbers headings itself); not the "3." of "3.5万".
+#: Chinese digits, circled numbers and bullets for headings and list markers the tool prints.
 _DIGITS = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _BULLETS = ("●", "○")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from enum import StrEnum
-from pathlib import Path
 
 EXIT_OK = 0
 EXIT_CONTENT = 1  # the content violates a limit or rule
@@ -70,11 +69,3 @@ class ToolError(ChanjiaoError):
     """Raised when the tool itself cannot run (missing program, unwritable output, timeout)."""
 
     exit_code = 3
-
-
-def relative_path(path: Path, root: Path) -> str:
-    """The path as a user reads it in messages: relative to the content root when inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
