@@ -41,7 +41,7 @@ STATE_FILE = ".chanjiao-build.json"
 REPORT_STEM = "检查报告"
 #: Loader diagnostics that leave the model incomplete: nothing is rendered from it.
 _NON_BLOCKING = frozenset(
-    {"over-limit", "funding-sum", "staff-sum", "type-lead", "part-whole", "plan-heading", "page-limit"}
+    {"over-limit", "funding-sum", "staff-sum", "type-lead", "part-whole", "plan-heading", "page-limit", "attachment"}
 )
 
 Progress = Callable[[str], None]
@@ -74,6 +74,7 @@ class BuildResult:
     package: Path | None = None
     report_files: list[Path] = field(default_factory=list)
     pdf_skipped_reason: str = ""
+    package_skipped_reason: str = ""
     substitutions: dict[str, str] = field(default_factory=dict)
     rendered: bool = False
 
@@ -243,6 +244,21 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
     return parts
 
 
+def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict, new_state: dict, progress: Progress) -> Path:
+    from .pdf import PackagePart, assemble_package
+
+    package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
+    parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in result.documents if r.pdf is not None]
+    parts += _attachment_parts(app)
+    title = str(app.get("basics.name") or "")
+    package_fp = _digest(title, *(f"{p.title}={_file_digest(p.path)}" for p in parts))
+    if state.get("package_fingerprint") != package_fp or state.get("package") != package_path.name or not package_path.is_file():
+        progress(_("合成申报材料 PDF…"))
+        assemble_package(parts, package_path, title=title)
+    new_state["package"], new_state["package_fingerprint"] = package_path.name, package_fp
+    return package_path
+
+
 def _write_reports(result: BuildResult, out_dir: Path) -> tuple[str, str]:
     from .report import render_build_json, render_build_text
 
@@ -338,19 +354,11 @@ def build(
             )
         report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
 
-        # 3. The package
-        package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
-        from .pdf import PackagePart, assemble_package
-
-        parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in result.documents if r.pdf is not None]
-        parts += _attachment_parts(app)
-        title = str(app.get("basics.name") or "")
-        package_fp = _digest(title, *(f"{p.title}={_file_digest(p.path)}" for p in parts))
-        if state.get("package_fingerprint") != package_fp or state.get("package") != package_path.name or not package_path.is_file():
-            progress(_("合成申报材料 PDF…"))
-            assemble_package(parts, package_path, title=title)
-        new_state["package"], new_state["package_fingerprint"] = package_path.name, package_fp
-        result.package = package_path
+        # 3. The package: not while an attachment is missing (reported above), the rest stands.
+        if any(d.code == "attachment" for d in report.errors):
+            result.package_skipped_reason = _("附件有错误，未合成申报材料 PDF；建设方案和推荐书已生成。")
+        else:
+            result.package = _assemble(app, result, out_dir, state, new_state, progress)
 
         if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
             matches = font_matches(template_font_families(), fonts_dir)

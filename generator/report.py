@@ -119,8 +119,9 @@ def render_build_text(result: BuildResult) -> str:
                 lines.append("    " + _("{title}：{n} 页").format(title=title, n=n))
     if result.package is not None:
         lines.append(f"{result.package}")
-    if result.pdf_skipped_reason:
-        lines.append(result.pdf_skipped_reason)
+    for reason in (result.pdf_skipped_reason, result.package_skipped_reason):
+        if reason:
+            lines.append(reason)
     if result.substitutions:
         lines.append("")
         lines.append(_("字体（从 PDF 读回的嵌入字体）："))
@@ -152,4 +153,5 @@ def render_build_json(result: BuildResult) -> str:
     data["package"] = str(result.package) if result.package else None
     data["font_substitutions"] = result.substitutions
     data["pdf_skipped"] = result.pdf_skipped_reason or None
+    data["package_skipped"] = result.package_skipped_reason or None
     return json.dumps(data, ensure_ascii=False, indent=2)

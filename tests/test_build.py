@@ -250,3 +250,18 @@ def test_a_character_the_fangsong_stand_in_lacks_is_a_warning_naming_where_it_is
         f"推荐书/1-联合体概况.yaml:{line}:8: “镕”不在替代字体 FandolFang 中，PDF 里这个字会借用其他字体、字形可能不一致；把已授权的 方正仿宋_GBK 放入字体目录可避免"
     ]
     assert result.exit_code == 0  # a warning: the PDF is still made
+
+
+def test_a_missing_attachment_stops_only_the_package(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    import re
+
+    root = content_copy()
+    listing = (root / "附件/清单.yaml").read_text(encoding="utf-8")
+    first = re.search(r"文件: *(\S+)", listing)
+    assert first
+    (root / "附件" / first.group(1).strip('"')).unlink()
+    result = build(root, tmp_path / "out", pdf=True)
+    assert result.exit_code == 1 and result.package is None
+    assert any(d.code == "attachment" and d.location.path == "附件/清单.yaml" for d in result.report.errors)
+    assert sorted(p.suffix for p in (tmp_path / "out").glob(f"{NAME}-*")) == [".docx", ".docx", ".pdf", ".pdf"]
+    assert "附件有错误，未合成申报材料 PDF" in result.package_skipped_reason
