@@ -11,11 +11,24 @@ from .context import format_value
 from .counting import count_words
 from .form import FIGURE_TYPES, ITEM_LIST_TYPES, FieldSpec
 from .i18n import _
-from .model import Application, Heading, Item, ListValue, Prose, Value, block_texts, spans_text
+from .model import (
+    Application,
+    Heading,
+    Item,
+    ListBlock,
+    ListValue,
+    Paragraph,
+    Prose,
+    Span,
+    Table,
+    Value,
+    block_texts,
+    spans_text,
+)
 from .textdiff import chars_added_removed
 
 #: What a row is about: a figure, a short text, an entry of a list, or a prose part.
-KINDS = ("figure", "text", "list", "prose")
+KINDS = ("figure", "text", "list", "prose", "format")
 _SHORT = 40  # texts up to this many characters are shown whole, old and new
 
 
@@ -198,6 +211,9 @@ class _Comparer:
         pa, pb = self.a.prose.get(spec.path), self.b.prose.get(spec.path)
         old, new = (pa.text() if pa else ""), (pb.text() if pb else "")
         if old == new:
+            if _emphasis(pa) != _emphasis(pb):
+                either = pb or pa
+                yield Change(part, part, "format", None, None, path=spec.path, location=str(either.loc) if either else spec.key)
             return
         added, removed = chars_added_removed(old, new)
         either = pb or pa
@@ -228,6 +244,33 @@ class _Comparer:
             if renamed[key] is None:
                 _added, removed = chars_added_removed(text_a, "")
                 yield Change(part, key, "prose", key, None, removed=removed, path=spec.path, location=where)
+
+
+def _emphasis(prose: Prose | None) -> tuple[tuple[str, bool, bool], ...]:
+    """Every span of a prose part with its bold and italic: what a format-only edit changes."""
+    if prose is None:
+        return ()
+    out: list[tuple[str, bool, bool]] = []
+
+    def spans(items: tuple[Span, ...]) -> None:
+        out.extend((s.text, s.bold, s.italic) for s in items)
+
+    def walk_list(block: ListBlock) -> None:
+        for item in block.items:
+            spans(item.spans)
+            for child in item.children:
+                walk_list(child)
+
+    for block in prose.blocks:
+        if isinstance(block, Heading | Paragraph):
+            spans(block.spans)
+        elif isinstance(block, ListBlock):
+            walk_list(block)
+        elif isinstance(block, Table):
+            for row in (block.header, *block.rows):
+                for cell in row:
+                    spans(cell)
+    return tuple(out)
 
 
 def _sections(prose: Prose | None) -> dict[str, tuple[str, str]]:
@@ -288,6 +331,8 @@ def describe(row: Change) -> str:
     unit = f" {row.unit}" if row.unit else ""
     if row.kind == "figure":
         return f"{_short(row.old)} → {_short(row.new)}{unit}"
+    if row.kind == "format":
+        return _("仅格式变化（加粗、斜体）")
     if row.kind == "list":
         if row.old is None:
             return _("新增：{name}").format(name=row.new)

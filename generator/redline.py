@@ -19,7 +19,9 @@ from lxml import etree
 from .docx_package import R_NS, Package
 from .render import deterministic_docx
 from .revisions import (
+    DEL,
     DEL_TEXT,
+    INS,
     PPR,
     RPR,
     SDT,
@@ -75,6 +77,32 @@ def paragraph_text(p: etree._Element) -> str:
     return "".join(_item_text(c) for r in paragraph_runs(p) for c in r)
 
 
+def run_format(run: etree._Element) -> tuple[bool, bool]:
+    """The emphasis a run sets directly (bold, italic): what Markdown can change."""
+    rpr = run.find(RPR)
+
+    def on(tag: str) -> bool:
+        el = rpr.find(w(tag)) if rpr is not None else None
+        return el is not None and el.get(w("val"), "true") not in ("0", "false", "off")
+
+    return on("b"), on("i")
+
+
+def format_signature(p: etree._Element) -> tuple[tuple[int, tuple[bool, bool]], ...]:
+    """The paragraph's emphasis as (length, format) stretches: equal text, different look."""
+    out: list[tuple[int, tuple[bool, bool]]] = []
+    for run in paragraph_runs(p):
+        n = sum(_item_length(c) for c in run)
+        if not n:
+            continue
+        fmt = run_format(run)
+        if out and out[-1][1] == fmt:
+            out[-1] = (out[-1][0] + n, fmt)
+        else:
+            out.append((n, fmt))
+    return tuple(out)
+
+
 class _Side:
     """One revision's document: its package, and each block's comparison key, computed once."""
 
@@ -91,7 +119,7 @@ class _Side:
     def key(self, el: etree._Element) -> tuple:
         if el not in self._keys:
             if el.tag == P:
-                key: tuple = ("p", paragraph_text(el), self.images(el))
+                key: tuple = ("p", paragraph_text(el), self.images(el), format_signature(el))
             elif el.tag == TBL:
                 key = ("t", *(self.key(tr) for tr in _children(el, TR)))
             elif el.tag == TR:
@@ -298,6 +326,50 @@ class _Redliner:
                 ppr = pb.find(PPR)
                 pb.insert(1 if ppr is not None and pb[0] is ppr else 0, deleted)
             last = deleted
+        equal = [s for s in diff_segments(self.a.text(pa), self.b.text(pb)) if s.equal]
+        self._mark_formats(a_runs, pb, equal)
+
+    def _mark_formats(self, a_runs: list[etree._Element], pb: etree._Element, equal: list[Segment]) -> None:
+        """Where text stayed but its emphasis changed, a w:rPrChange keeps A's run properties."""
+        a_props: list[tuple[tuple[bool, bool], etree._Element | None]] = []
+        for run in a_runs:
+            props = (run_format(run), run.find(RPR))
+            a_props.extend([props] * sum(_item_length(c) for c in run))
+        to_a = {b: seg.a0 + (b - seg.b0) for seg in equal for b in range(seg.b0, seg.b1)}
+        pos = 0
+        for run in list(pb.iter(R)):
+            if any(up.tag == DEL for up in run.iterancestors()):
+                continue
+            n = sum(_item_length(c) for c in run if c.tag != RPR)
+            start, pos = pos, pos + n
+            if not n or any(up.tag == INS for up in run.iterancestors()):
+                continue
+            old = [a_props[to_a[b]] if b in to_a and to_a[b] < len(a_props) else None for b in range(start, start + n)]
+            if all(o is None or o[0] == run_format(run) for o in old):
+                continue
+            cuts = {start + k for k in range(1, n) if old[k] != old[k - 1]}
+            parent, index = run.getparent(), run.getparent().index(run)
+            pieces = _split_run(run, start, cuts) if cuts else [(start, run)]
+            if len(pieces) > 1:
+                parent.remove(run)
+            for offset, (piece_start, piece) in enumerate(pieces):
+                if len(pieces) > 1:
+                    parent.insert(index + offset, piece)
+                was = old[piece_start - start]
+                if was is not None and was[0] != run_format(piece):
+                    self._record_format(piece, was[1])
+
+    def _record_format(self, run: etree._Element, old_rpr: etree._Element | None) -> None:
+        rpr = run.find(RPR)
+        if rpr is None:
+            rpr = etree.Element(RPR)
+            run.insert(0, rpr)
+        change = self.marker.mark("rPrChange")
+        original = etree.SubElement(change, RPR)
+        for child in old_rpr if old_rpr is not None else ():
+            if child.tag != w("rPrChange"):
+                original.append(copy.deepcopy(child))
+        rpr.append(change)  # rPrChange closes the run's properties (CT_RPr)
 
     def _deleted(self, a_runs: list[etree._Element], seg: Segment) -> etree._Element:
         """A w:del holding A's text `seg.a0:seg.a1` in A's run formatting."""

@@ -27,6 +27,7 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 RUN_CONTAINERS = frozenset(w(n) for n in ("hyperlink", "smartTag", "fldSimple", "sdt", "sdtContent", "customXml", "ins", "moveTo", "dir", "bdo"))
 #: Elements that follow the revision marks inside a paragraph mark's w:pPr (schema order).
 _AFTER_PPR_RPR = frozenset({w("sectPr"), w("pPrChange")})
+RPR_CHANGE = w("rPrChange")
 _FORMAT_CHANGES = frozenset(w(n) for n in ("rPrChange", "pPrChange", "trPrChange", "tblPrChange", "tcPrChange", "sectPrChange", "tblGridChange", "numberingChange"))
 
 
@@ -203,8 +204,18 @@ def _resolve(root: etree._Element, keep: Iterable[str], drop: Iterable[str]) -> 
             for r in el.iter(R):
                 _to_live_run(r)
             _unwrap(el)
+    rejecting = DEL in keep_tags
     for el in list(root.iter(*_FORMAT_CHANGES)):
-        _drop(el)
+        props = el.getparent()
+        original = el.find(RPR)
+        if rejecting and el.tag == RPR_CHANGE and props is not None and original is not None:
+            # Rejecting a format change puts back the run properties it recorded.
+            for child in list(props):
+                props.remove(child)
+            for child in list(original):
+                props.append(child)
+        else:
+            _drop(el)
 
 
 def accept_all(root: etree._Element) -> None:
@@ -218,10 +229,10 @@ def reject_all(root: etree._Element) -> None:
 
 
 def count_changes(data: bytes) -> int:
-    """How many tracked changes (insertions and deletions) a .docx's body holds."""
+    """How many tracked changes (insertions, deletions, format changes) a .docx's body holds."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         root = etree.fromstring(zf.read("word/document.xml"))
-    return sum(1 for _el in root.iter(INS, DEL, MOVE_FROM, MOVE_TO))
+    return sum(1 for _el in root.iter(INS, DEL, MOVE_FROM, MOVE_TO, RPR_CHANGE))
 
 
 def _resolve_docx(data: bytes, accept: bool) -> bytes:

@@ -402,3 +402,22 @@ def test_a_document_that_cannot_be_rendered_at_one_revision_is_skipped_and_named
     assert re.search(rf"{re.escape(str(new))}:建设方案/1-创建条件\.md:\d+:\d+: 错误: .*不存在\.png", done.stdout), done.stdout
     assert f"建设方案修订对照：{new} 的内容无法生成文档" in done.stdout
     assert set(redlines(tmp_path / "build/diff")) == {"推荐书"}
+
+
+def test_emphasis_only_edit_is_a_format_revision_and_a_table_row(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(EXAMPLE, old)
+    shutil.copytree(EXAMPLE, new)
+    edit(new, "推荐书/4-建设规划.md", "共建专业达到15个", "**共建专业达到15个**")
+    out = tmp_path / "diff"
+    done = run(tmp_path, "--dirs", str(old), str(new), "-o", str(out), "--no-pdf")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = changes(out)
+    assert [(r["part"], r["kind"]) for r in rows] == [("4.建设规划", "format")]
+    assert "仅格式变化（加粗、斜体）" in done.stdout
+    rec = redlines(out)["推荐书"]
+    root = document_xml(rec)
+    # one format revision per run of the phrase (the digits are a run of their own, in Times New Roman)
+    changed = "".join("".join(t.text or "" for t in c.getparent().getparent().iter(f"{{{W}}}t")) for c in root.iter(f"{{{W}}}rPrChange"))
+    assert changed == "共建专业达到15个"
+    assert not [e for e in root.iter(f"{{{W}}}ins", f"{{{W}}}del") if e.getparent().tag != f"{{{W}}}rPr"]

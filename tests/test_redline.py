@@ -409,3 +409,37 @@ def test_cells_with_paragraphs_and_nested_tables_round_trip(seed: int) -> None:
                 parts.insert(rng.randrange(len(parts) + 1), rng.choice(["⊞", ""]) + "新增段落")
             block[r][c] = "¶".join(parts)
     check_roundtrip(_cells_docx(a_blocks), _cells_docx(b_blocks))
+
+
+def _bold_stretches(data: bytes) -> list[str]:
+    """The texts of bold runs (direct w:b), in order, as a reader sees the emphasis."""
+    out: list[str] = []
+    for r in body(data).iter(f"{{{W}}}r"):
+        rpr = r.find(f"{{{W}}}rPr")
+        bold = rpr is not None and rpr.find(f"{{{W}}}b") is not None and rpr.find(f"{{{W}}}b").get(f"{{{W}}}val", "true") not in ("0", "false")
+        t = "".join(x.text or "" for x in r.iter(f"{{{W}}}t"))
+        if bold and t:
+            out.append(t)
+    return out
+
+
+def test_emphasis_added_without_changing_text_is_a_format_revision() -> None:
+    a = make_docx(["联合体坚持政府统筹、园区牵头。"])
+    b = make_docx(["联合体坚持|政府统筹|、园区牵头。"])  # "政府统筹" made bold
+    out = check_roundtrip(a, b)
+    changes = list(body(out).iter(f"{{{W}}}rPrChange"))
+    assert len(changes) == 1
+    assert changes[0].get(f"{{{W}}}author") == "chanjiao" and changes[0].get(f"{{{W}}}date") == "2024-06-12T09:30:00Z"
+    assert marks(out) == ([], [])
+    assert _bold_stretches(accept_all_docx(out)) == ["政府统筹"]
+    assert _bold_stretches(reject_all_docx(out)) == []
+
+
+def test_emphasis_removed_next_to_a_text_change() -> None:
+    a = make_docx(["|一是健全运行机制。|联合体成立理事会。"])
+    b = make_docx(["一是健全运行机制。联合体成立了理事会。"])
+    out = check_roundtrip(a, b)
+    assert marks(out) == (["了"], [])
+    assert len(list(body(out).iter(f"{{{W}}}rPrChange"))) == 1
+    assert _bold_stretches(reject_all_docx(out)) == ["一是健全运行机制。"]
+    assert _bold_stretches(accept_all_docx(out)) == []

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from generator.content import load_application
 from generator.documents import DOCUMENTS, TEMPLATES_DIR
 from generator.pipeline import render_documents
+from generator.revisions import count_changes
 
 BIN = Path(sys.executable).parent
 ContentCopy = Callable[..., Path]
@@ -54,6 +56,9 @@ def test_redlines_are_valid(content_copy: ContentCopy, tmp_path: Path) -> None:
     shutil.copytree(old, new)
     capacity = new / "推荐书/2-服务能力.yaml"
     capacity.write_text(capacity.read_text(encoding="utf-8").replace("共建专业: {2023年: 9, 2024年: 12}", "共建专业: {2023年: 9, 2024年: 14}"), encoding="utf-8")
+    roadmap = new / "推荐书/4-建设规划.md"
+    phrase = "共建专业达到15个"
+    roadmap.write_text(roadmap.read_text(encoding="utf-8").replace(phrase, f"**{phrase}**", 1), encoding="utf-8")  # emphasis only
     plan = new / "建设方案/4-建设计划.md"
     plan.write_text("# 新的安排\n\n全部重写的一段建设计划。\n", encoding="utf-8")
     out = tmp_path / "diff"
@@ -66,6 +71,9 @@ def test_redlines_are_valid(content_copy: ContentCopy, tmp_path: Path) -> None:
     assert len(redlines) == 2
     for path in redlines:
         assert findings(path) == [], path.name
+    rec = next(p for p in redlines if "推荐书" in p.name)
+    assert b"w:rPrChange" in zipfile.ZipFile(rec).read("word/document.xml")
+    assert count_changes(rec.read_bytes()) >= 3  # the figure (del + ins) and the emphasis
 
 
 def test_summary_template_and_table_are_valid(example_root: Path, tmp_path: Path) -> None:
