@@ -26,6 +26,14 @@ EXIT_CODES_HELP = """\b
 """
 
 
+def _content_dir(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    """The content folder: as given; else `content/` when there is one (this repo), else the
+    current folder (a team's own repo, where the files sit at the top)."""
+    if value is not None:
+        return value
+    return Path("content") if Path("content").is_dir() else Path(".")
+
+
 def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
         lang = detect_language(value)
@@ -92,7 +100,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("directory", default="content", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
 @click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the check")
 @_lang_option
@@ -107,7 +115,7 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("directory", default="content", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
 @click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
@@ -207,7 +215,7 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
 
 @main.command()
-@click.argument("directory", default="content", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
 @_lang_option
 def doctor(directory: Path) -> None:
     """检查 LibreOffice、字体及替代字体、版本。Check LibreOffice, fonts and versions."""

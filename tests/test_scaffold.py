@@ -100,3 +100,11 @@ def test_make_submission_in_a_completed_team_repo(tmp_path: Path, example_root: 
     assert sum(n.endswith(".docx") for n in built) == 2 and sum(n.endswith(".pdf") for n in built) == 3
     status = subprocess.run(["git", "status", "--porcelain", "--", "build"], cwd=repo, capture_output=True, text=True)
     assert status.stdout == ""  # build/ is ignored by the team's .gitignore
+
+
+def test_commands_without_a_folder_use_the_team_repo_they_run_in(tmp_path: Path, example_root: Path) -> None:
+    repo = _init(tmp_path)
+    _fill_in(repo, example_root)
+    done = subprocess.run([str(BIN / "chanjiao"), "check"], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().splitlines()[-1].startswith("通过：")
