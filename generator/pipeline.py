@@ -311,10 +311,13 @@ def build(
         r = DocumentResult(doc, docx_path)
         if old.get("docx_fingerprint") != docx_fp or old.get("docx") != docx_path.name or not docx_path.is_file():
             progress(_("生成 {name}…").format(name=docx_path.name))
-            render_documents(app, out_dir, (doc,))
             r.rebuilt = True
         new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
         result.documents.append(r)
+    # One call for all stale documents: the template context is built once, not per document.
+    stale_docs = tuple(r.doc for r in result.documents if r.rebuilt)
+    if stale_docs:
+        render_documents(app, out_dir, stale_docs)
     result.rendered = True
 
     # 2. PDFs
