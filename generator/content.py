@@ -35,6 +35,7 @@ PROJECT_FILE = "项目.yaml"
 # Characters XML 1.0 cannot carry, so a .docx cannot either.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _NUMBER = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
+_YES, _NO = frozenset({"是"}), frozenset({"否"})
 _YEAR_KEY = re.compile(r"^(\d{4})年?$")
 _LIST_SEPARATORS = re.compile("[、，,；;]")
 
@@ -190,6 +191,8 @@ class _Loader:
             return Value(spec, self.date(text, node, field), node.loc)
         if t == "choice":
             return Value(spec, self.choice(text, node, field), node.loc)
+        if t == "yesno":
+            return Value(spec, self.yesno(text, node, field), node.loc)
         assert t in FIGURE_TYPES, t
         return Value(spec, self.figure(spec, text, node, field), node.loc)
 
@@ -250,6 +253,12 @@ class _Loader:
             _("{field}：应为 {options} 之一，现为“{found}”").format(field=field, options="、".join(f"“{o}”" for o in options), found=text),
             field,
         )
+        return None
+
+    def yesno(self, text: str, node: Scalar, field: str) -> bool | None:
+        if text in _YES or text in _NO:
+            return text in _YES
+        self.error(node.loc, "bad-choice", _("{field}：应为“是”或“否”，现为“{found}”").format(field=field, found=text), field)
         return None
 
     def yearly(self, spec: FieldSpec, node: Node, path: str, key_loc: Location, trail: tuple[str, ...]) -> None:

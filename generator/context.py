@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from typing import Any
 
 from .form import FieldSpec, format_label
@@ -41,9 +42,11 @@ def format_value(value: object) -> str:
     return format_figure(value)
 
 
-def _leaf(app: Application, path: str) -> str:
-    v = app.values.get(path)
-    return format_value(v.value) if isinstance(v, Value) else ""
+def _leaf(app: Application, spec: FieldSpec) -> str:
+    v = app.values.get(spec.path)
+    if not isinstance(v, Value):
+        return spec.default or ""  # absent: the form's default; written empty: nothing
+    return format_value(v.value)
 
 
 def _item(item: Item, specs: tuple[FieldSpec, ...]) -> dict[str, str]:
@@ -55,7 +58,8 @@ def _node(app: Application, spec: FieldSpec) -> Any:
     if t == "group":
         return {c.id: _node(app, c) for c in spec.children}
     if t == "yearly":
-        return {f"y{off}": _leaf(app, f"{spec.path}.y{off}") for off in spec.years}
+        assert spec.of is not None
+        return {f"y{off}": _leaf(app, replace(spec.of, path=f"{spec.path}.y{off}")) for off in spec.years}
     if t == "names":
         v = app.values.get(spec.path)
         return [format_value(i.value) for i in v.items if isinstance(i, Value)] if isinstance(v, ListValue) else []
@@ -68,7 +72,12 @@ def _node(app: Application, spec: FieldSpec) -> Any:
     if t == "choice":
         v = app.values.get(spec.path)
         return v.value if isinstance(v, Value) and v.value is not None else ""
-    return _leaf(app, spec.path)
+    if t == "yesno":
+        v = app.values.get(spec.path)
+        if isinstance(v, Value) and v.value is not None:
+            return bool(v.value)
+        return spec.default == "是"
+    return _leaf(app, spec)
 
 
 def _labels(app: Application, spec: FieldSpec) -> Any:

@@ -18,7 +18,7 @@ FIGURE_TYPES = frozenset({"count", "amount", "percent", "area"})
 #: Node types whose value is a list of mappings declared in `item_fields`.
 ITEM_LIST_TYPES = frozenset({"units", "people", "attachments"})
 NODE_TYPES = frozenset(
-    {"group", "text", "date", "choice", "names", "yearly", "prose", "part_limits"} | FIGURE_TYPES | ITEM_LIST_TYPES
+    {"group", "text", "date", "choice", "yesno", "names", "yearly", "prose", "part_limits"} | FIGURE_TYPES | ITEM_LIST_TYPES
 )
 _PART_TITLE = re.compile(r"^(\d+\.|[一二三四五六七八九十]+、)")
 
@@ -51,6 +51,8 @@ class FieldSpec:
     children: tuple[FieldSpec, ...] = ()
     headings: tuple[Heading, ...] = ()
     summary_table: bool = False
+    #: what the documents print when the key is absent (written empty, the field prints nothing)
+    default: str | None = None
 
     def child(self, key: str) -> FieldSpec | None:
         """The child declared under YAML key `key`, if any."""
@@ -114,7 +116,7 @@ def format_label(label: str, baseline: int) -> str:
 def _node(raw: dict, parent_path: str) -> FieldSpec:
     unknown = set(raw) - {
         "key", "id", "label", "type", "unit", "limit", "required", "footnote", "footnote_year",
-        "guidance", "years", "of", "children", "headings", "summary_table",
+        "guidance", "years", "of", "children", "headings", "summary_table", "default",
     }
     if unknown:
         raise ValueError(f"form declaration: unknown attribute(s) {sorted(unknown)} in {raw.get('key')}")
@@ -141,6 +143,7 @@ def _node(raw: dict, parent_path: str) -> FieldSpec:
         children=tuple(_node(c, path) for c in raw.get("children", ())),
         headings=tuple(Heading(**h) for h in raw.get("headings", ())),
         summary_table=raw.get("summary_table", False),
+        default=None if raw.get("default") is None else str(raw["default"]),
     )
 
 
