@@ -1,0 +1,161 @@
+"""The 建设方案 as printed: what LibreOffice makes of the template, read back from the PDF
+(text, glyph positions from the rendered page, page sizes and counts)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from generator.content import load_application
+from generator.convert import convert_to_pdf
+from generator.documents import PLAN
+from generator.docx_text import docx_text
+from generator.pipeline import render_documents
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "content"
+A4 = (210.0, 297.0)
+#: GB/T 9704 margins of the plan's portrait pages, mm.
+TOP, BOTTOM, LEFT, RIGHT = 37.0, 35.0, 28.0, 26.0
+PT = 25.4 / 72  # mm per point
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page in mm, from the page's top-left corner."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Line:
+    """One text line as pdftotext sees it, in mm."""
+
+    text: str
+    box: Box
+
+
+class PrintedPlan:
+    """A plan's .docx and its PDF, with the PDF read back by poppler."""
+
+    def __init__(self, docx: Path, pdf: Path) -> None:
+        self.docx, self.pdf = docx, pdf
+        self._pages: list[tuple[tuple[float, float], list[Line]]] | None = None
+
+    def text(self) -> str:
+        return subprocess.run(["pdftotext", str(self.pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+    def pages(self) -> list[tuple[tuple[float, float], list[Line]]]:
+        """Each page's size (mm) and its text lines."""
+        if self._pages is None:
+            out = subprocess.run(
+                ["pdftotext", "-bbox-layout", str(self.pdf), "-"], capture_output=True, check=True
+            ).stdout
+            root = etree.fromstring(out, etree.XMLParser(recover=True, huge_tree=True))
+            pages = []
+            for page in root.iter("{*}page"):
+                size = (float(page.get("width")) * PT, float(page.get("height")) * PT)
+                lines = []
+                for line in page.iter("{*}line"):
+                    words = "".join(w.text or "" for w in line.iter("{*}word"))
+                    lines.append(Line(words, Box(*(float(line.get(k)) * PT for k in ("xMin", "yMin", "xMax", "yMax")))))
+                pages.append((size, lines))
+            self._pages = pages
+        return self._pages
+
+    def ink(self, page: int, area: Box, dpi: int = 200) -> Box | None:
+        """The bounding box of what is drawn inside `area` on page `page` (1-based), in mm."""
+        from PIL import Image, ImageOps
+
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                ["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), "-png", str(self.pdf), f"{tmp}/p"],
+                check=True,
+            )
+            image = Image.open(next(Path(tmp).glob("p*.png"))).convert("L")
+        per_mm = dpi / 25.4
+        crop_box = tuple(round(v * per_mm) for v in (area.left, area.top, area.right, area.bottom))
+        crop = ImageOps.invert(image.crop(crop_box)).point(lambda v: 255 if v > 127 else 0)
+        found = crop.getbbox()
+        if found is None:
+            return None
+        x0, y0 = crop_box[0], crop_box[1]
+        return Box((found[0] + x0) / per_mm, (found[1] + y0) / per_mm, (found[2] + x0) / per_mm, (found[3] + y0) / per_mm)
+
+
+def print_plan(root: Path, out_dir: Path) -> PrintedPlan:
+    """Render the plan of the application at `root` and convert it with the real LibreOffice."""
+    app, _ = load_application(root)
+    (docx,) = render_documents(app, out_dir, (PLAN,))
+    (pdf,) = convert_to_pdf([docx], out_dir)
+    return PrintedPlan(docx, pdf)
+
+
+@pytest.fixture(scope="module")
+def example_printed(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> PrintedPlan:
+    """The example's plan, rendered and printed once for this module."""
+    return print_plan(EXAMPLE, tmp_path_factory.mktemp("plan-layout"))
+
+
+def body_pages(plan: PrintedPlan) -> list[int]:
+    """1-based numbers of the portrait pages that carry a printed page number."""
+    return [
+        n
+        for n, (size, lines) in enumerate(plan.pages(), start=1)
+        if size[0] < size[1] and any(re.fullmatch(r"—\d+—", ln.text) for ln in lines)
+    ]
+
+
+# -- punctuation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_every_enumeration_comma_and_comma_is_printed(example_printed: PrintedPlan) -> None:
+    written = docx_text(example_printed.docx)
+    printed = example_printed.text()
+    for mark in "、，。；“”（）":
+        assert written.count(mark) > 0 or mark in "；"
+        assert printed.count(mark) == written.count(mark), mark
+
+
+@pytest.mark.libreoffice
+def test_body_keeps_the_22_by_28_grid(example_printed: PrintedPlan) -> None:
+    # Page 3 is all body text in the example: 22 lines in the text block, 28 characters in a full line.
+    size, lines = example_printed.pages()[2]
+    in_block = [ln for ln in lines if ln.box.top >= TOP - 2 and ln.box.bottom <= size[1] - BOTTOM + 2]
+    assert len(in_block) == 22
+    full = [ln.text for ln in in_block if re.fullmatch(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]+", ln.text)]
+    assert full and max(len(t) for t in full) == 28
+
+
+# -- page numbers (GB/T 9704) -----------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_page_number_dash_sits_7_mm_below_the_text_block(example_printed: PrintedPlan) -> None:
+    pages = body_pages(example_printed)
+    assert len(pages) >= 10
+    block_bottom = A4[1] - BOTTOM
+    char = 14 * PT  # 四号: "one character in from the text block"
+    for n in pages[:2]:
+        size, lines = example_printed.pages()[n - 1]
+        number = next(ln for ln in lines if re.fullmatch(r"—\d+—", ln.text))
+        # The first dash alone: its top edge is the line GB/T 9704 measures from.
+        dash = example_printed.ink(n, Box(number.box.left - 1, block_bottom + 0.5, number.box.left + 3.5, size[1]))
+        assert dash is not None
+        assert dash.top - block_bottom == pytest.approx(7.0, abs=0.4)
+        whole = example_printed.ink(n, Box(0, block_bottom + 0.5, size[0], size[1]))
+        assert whole is not None
+        printed = int(number.text.strip("—"))
+        if printed % 2:  # odd pages: right, one character in from the text block's right edge
+            assert size[0] - RIGHT - whole.right == pytest.approx(char, abs=0.6)
+        else:
+            assert whole.left - LEFT == pytest.approx(char, abs=0.6)
