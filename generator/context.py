@@ -90,23 +90,46 @@ def _joined(names: list[str]) -> str:
     return LIST_SEPARATOR.join(n for n in names if n)
 
 
+#: U+2060 WORD JOINER: between the characters of a unit name it forbids a line break there, so a
+#: name in the narrow columns of the summary table wraps only at the 、 between names. Word and
+#: LibreOffice draw nothing for it; readers of the text drop it (`unglued`).
+WORD_JOINER = "\u2060"
+
+
+def glued(name: str) -> str:
+    """`name` with a word joiner between each pair of characters: one unbreakable unit."""
+    return WORD_JOINER.join(name)
+
+
+def unglued(text: str) -> str:
+    """`text` without the word joiners `glued` put in."""
+    return text.replace(WORD_JOINER, "")
+
+
+def _glued_list(names: list[str]) -> str:
+    return LIST_SEPARATOR.join(glued(n) for n in names if n)
+
+
 def summary_row(app: Application, data: dict[str, Any], index: int = 1) -> dict[str, str]:
-    """One row of the summary table 表 重庆市市域产教联合体建设方案, from the covers' data."""
+    """One row of the summary table 表 重庆市市域产教联合体建设方案, from the covers' data.
+
+    Names are glued (`glued`) so that a list of units breaks between names, never inside one.
+    """
     basics, overview = data["basics"], data["overview"]
     members = overview["members"]
     lead = [basics["lead_park"]] if basics["lead_park"] else []
     lead += basics["lead_enterprises"]
     return {
         "index": str(index),
-        "name": basics["name"],
-        "lead_department": _joined(basics["lead_department"]),
-        "lead_park_or_enterprise": _joined(lead),
-        "council": _joined(overview["council"]),
-        "secretariat": _joined(overview["secretariat"]["members"]),
-        "parks": _joined([u["name"] for u in members["parks"]]),
-        "enterprises": _joined([u["name"] for u in members["enterprises"]]),
-        "schools": _joined([u["name"] for u in members["schools"]]),
-        "institutes": _joined([u["name"] for u in members["institutes"]]),
+        "name": glued(basics["name"]),
+        "lead_department": _glued_list(basics["lead_department"]),
+        "lead_park_or_enterprise": _glued_list(lead),
+        "council": _glued_list(overview["council"]),
+        "secretariat": _glued_list(overview["secretariat"]["members"]),
+        "parks": _glued_list([u["name"] for u in members["parks"]]),
+        "enterprises": _glued_list([u["name"] for u in members["enterprises"]]),
+        "schools": _glued_list([u["name"] for u in members["schools"]]),
+        "institutes": _glued_list([u["name"] for u in members["institutes"]]),
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .check import check_content
-from .context import build_context, document_date, summary_row
+from .context import build_context, document_date, summary_row, unglued
 from .documents import templates_dir
 from .errors import Diagnostic, Location, Severity
 from .i18n import _
@@ -53,14 +53,16 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
         apps.append(app)
     if result.diagnostics:
         return result
-    result.rows = [summary_row(app, build_context(app), n) for n, app in enumerate(apps, start=1)]
+    # The template gets the names glued for line breaking; what is reported is plain text.
+    glued_rows = [summary_row(app, build_context(app), n) for n, app in enumerate(apps, start=1)]
+    result.rows = [{k: unglued(v) for k, v in row.items()} for row in glued_rows]
     from .docx_blocks import split_runs_by_script
     from .render import render_document
 
     when = max(document_date(app) for app in apps)
     result.docx = render_document(
         templates_dir() / TEMPLATE,
-        {"summary_rows": result.rows},
+        {"summary_rows": glued_rows},
         out_dir / f"{OUTPUT_STEM}.docx",
         when=when,
         write_prose=_no_prose,

@@ -28,7 +28,7 @@ from ooxml import (
 )
 
 from generator.content import load_application
-from generator.context import build_context, document_date
+from generator.context import build_context, document_date, unglued
 from generator.documents import PLAN, templates_dir
 from generator.docx_blocks import is_latin, prose_writer, script_segments, split_runs_by_script
 from generator.errors import ContentError, Location, ToolError
@@ -364,8 +364,52 @@ def test_summary_table_on_a_landscape_page_after_section_two(example_plan: Plan)
     assert [text(c) for c in cells2[6:]] == ["园区", "企业", "院校", "科研机构"]
     assert all(r.find(f"{w('trPr')}/{w('tblHeader')}") is not None for r in (head1, head2))
     assert len(data) == 1
-    assert [text(c) for c in data[0].findall(w("tc"))] == list(row.values())
-    assert row["name"] in [text(c) for c in data[0].findall(w("tc"))]
+    # The row may continue in tables of its own (see test_summary_continues_with_its_header):
+    # every column, read across them, holds the row's text.
+    tables = [t for t in sections[landscape] if t.tag == w("tbl")]
+    columns = list(zip(*([text(c) for c in t.findall(w("tr"))[2].findall(w("tc"))] for t in tables), strict=True))
+    assert columns[0] == ("1",) * len(tables)
+    for parts, value in zip(columns[1:], list(row.values())[1:], strict=True):
+        printed = [unglued(p) for p in parts if p]
+        assert "".join(printed).replace("、", "") == unglued(value).replace("、", "")
+        assert printed[0] == unglued(value)[: len(printed[0])]  # in order, from the start
+
+
+def test_summary_continues_with_its_header(example_plan: Plan) -> None:
+    section = example_plan.sections()[2]
+    tables = [t for t in section if t.tag == w("tbl")]
+    titles = [text(p) for p in section if p.tag == w("p") and text(p)]
+    assert titles == ["表  重庆市市域产教联合体建设方案"] + ["表  重庆市市域产教联合体建设方案（续）"] * (len(tables) - 1)
+    heads = [[etree.tostring(r) for r in t.findall(w("tr"))[:2]] for t in tables]
+    assert all(h == heads[0] for h in heads)
+    for p in section:
+        if p.tag == w("p") and text(p).endswith("（续）"):
+            assert p.find(f"{w('pPr')}/{w('pageBreakBefore')}") is not None
+
+
+def test_summary_columns_share_the_width_by_their_text(example_plan: Plan) -> None:
+    grid = [int(c.get(w("w"))) for c in example_plan.summary_table().iter(w("gridCol"))]
+    assert sum(grid) == 16838 - 1587 - 1474  # the landscape text block, exactly
+    app, _ = load_application(EXAMPLE)
+    row = list(build_context(app)["summary_rows"][0].values())
+    longest = max(range(10), key=lambda i: len(unglued(row[i])))
+    assert unglued(row[longest]) == unglued(row[7])  # 企业: the most text
+    assert grid[longest] == max(grid) and grid[longest] > 3 * sorted(grid)[-3]
+    assert min(grid) >= 2 * 210  # two 五号 characters at least
+
+
+def test_summary_names_are_glued_and_lines_break_between_names(example_plan: Plan) -> None:
+    app, _ = load_application(EXAMPLE)
+    enterprises = [u["name"] for u in build_context(app)["overview"]["members"]["enterprises"]]
+    cell = example_plan.summary_table().findall(w("tr"))[2].findall(w("tc"))[7]
+    # Each line of the cell (text between breaks) is whole names joined by 、.
+    lines = ["".join(t.text or "" if t.tag == w("t") else "\n" for t in cell.iter(w("t"), w("br"))).split("\n")]
+    lines = lines[0]
+    assert len(lines) > 3
+    for line in lines:
+        names = [n for n in unglued(line).split("、") if n]
+        assert names and set(names) <= set(enterprises), line
+    assert all("\u2060".join(unglued(part)) == part for part in lines[0].rstrip("、").split("、"))
 
 
 def test_section_orientation_and_margins(example_plan: Plan) -> None:
@@ -447,7 +491,7 @@ def test_text_appears_exactly_as_written(content_copy: Callable[..., Path], tmp_
     plan = Plan(build_plan(root, tmp_path / "out"))
     paragraphs = [text(p) for p in plan.paragraphs()]
     assert TRICKY in paragraphs
-    assert paragraphs.count(name) == 2  # the cover and the summary table
+    assert [unglued(p) for p in paragraphs].count(name) == 2  # the cover and the summary table (glued there)
     assert_valid_docx(plan.path)
     # What survives is only what the team wrote, never a tag of the template.
     leftovers = leftover_tags(plan.path.read_bytes())

@@ -1,0 +1,504 @@
+"""The summary table's layout, computed after rendering: column widths from the characters in each
+column, and continuation tables headed 表 …（续） where one landscape page cannot hold it.
+
+LibreOffice and Word size a fixed-layout table by its grid, and neither can mark a continued table
+（续）: both are done here, from the text each cell holds and the look the template gives it
+(font size and exact line spacing of the CJ汇总表 styles, page size and margins of its section).
+Line counts are estimated the way a CJK line fills: one em per Han character, half an em per Latin
+letter or digit, breaks only after a 、 (names are glued with word joiners, see `context.glued`).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from .context import LIST_SEPARATOR, WORD_JOINER
+from .counting import is_east_asian
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#: Style names (not ids: the template may be saved by another program) the table is known by.
+HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"
+CONTINUED = "（续）"
+#: Each header label wraps to at most this many lines, which sets the narrowest a column may be.
+HEAD_LINES = 3
+#: Room kept free on each page for what the estimate cannot know (font metrics, borders).
+SAFETY_LINES = 2
+
+
+def w(tag: str) -> str:
+    """Clark name of a WordprocessingML tag."""
+    return f"{{{W_NS}}}{tag}"
+
+
+def _int(el: etree._Element | None, attr: str, default: int) -> int:
+    if el is None or el.get(w(attr)) is None:
+        return default
+    return int(float(el.get(w(attr))))
+
+
+@dataclass(frozen=True)
+class TextLook:
+    """Font size and exact line pitch of a paragraph style, in twips."""
+
+    size: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """The text block a table sits in, in twips."""
+
+    width: int
+    height: int
+
+
+@functools.lru_cache(maxsize=4096)
+def em_width(text: str) -> float:
+    """Width of `text` in ems of the table font: Han characters and full-width marks 1, others ½."""
+    return sum(0.0 if ch == WORD_JOINER else 1.0 if is_east_asian(ch) else 0.5 for ch in text)
+
+
+def units(text: str) -> list[str]:
+    """The unbreakable pieces of a cell's text: each name with the 、 that follows it."""
+    parts = text.split(LIST_SEPARATOR)
+    return [p + LIST_SEPARATOR for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
+    """Fill lines `per_line` ems wide with the pieces, breaking only between pieces: the text of
+    each line that starts with a break, and how many lines are printed.
+
+    A trailing 、 may hang past the edge (overflowPunct), so it does not count against the line.
+    A piece longer than a whole line starts a new line and wraps where the line ends; it counts
+    as the lines it fills, and what follows may share its last line.
+    """
+    if not pieces:
+        return [""], 1
+    segments: list[list[str]] = [[]]
+    lines, used = 1, 0.0
+    for piece in pieces:
+        width = em_width(piece)
+        body = em_width(piece.rstrip(LIST_SEPARATOR))
+        if used + body <= per_line + 1e-6:
+            used += width
+            segments[-1].append(piece)
+            continue
+        if used > 0:
+            lines += 1
+            used = 0.0
+            segments.append([])
+        segments[-1].append(piece)
+        if body <= per_line + 1e-6:
+            used = width
+        else:
+            extra = math.ceil(body / per_line) - 1
+            lines += extra
+            used = width - extra * per_line
+    return ["".join(seg) for seg in segments], lines
+
+
+def count_lines(pieces: list[str], per_line: float) -> int:
+    """Lines the pieces fill in a column `per_line` ems wide (see `pack`)."""
+    return pack(pieces, per_line)[1]
+
+
+def _cut(piece: str, ems: float) -> str:
+    """The longest start of `piece` (ending on a character, not a joiner) at most `ems` wide."""
+    used, end = 0.0, 0
+    for i, ch in enumerate(piece):
+        used += em_width(ch)
+        if used > ems + 1e-6:
+            break
+        if ch != WORD_JOINER:
+            end = i + 1
+    return piece[:end]
+
+
+def take_lines(pieces: list[str], per_line: float, max_lines: int) -> int:
+    """How many of `pieces`, from the first, fit in `max_lines` lines (at least one)."""
+    n = 0
+    while n < len(pieces) and count_lines(pieces[: n + 1], per_line) <= max_lines:
+        n += 1
+    return max(n, 1) if pieces else 0
+
+
+class SummaryTable:
+    """One rendered summary table and what its layout depends on."""
+
+    def __init__(self, tbl: etree._Element, page: Page, data: TextLook, head: TextLook, margins: tuple[int, int, int]) -> None:
+        self.tbl, self.page, self.data, self.head = tbl, page, data, head
+        self.cell_lr, self.cell_tb, self.border = margins
+        rows = tbl.findall(w("tr"))
+        self.head_rows = [r for r in rows if r.find(f"{w('trPr')}/{w('tblHeader')}") is not None]
+        self.body_rows = [r for r in rows if r not in self.head_rows]
+        self.ncols = len(tbl.findall(f"{w('tblGrid')}/{w('gridCol')}"))
+
+    # -- cells by grid column ---------------------------------------------------------------------
+
+    def cells(self, tr: etree._Element) -> list[tuple[int, int, etree._Element]]:
+        """(first grid column, span, tc) for each cell of a row."""
+        out, col = [], 0
+        for tc in tr.findall(w("tc")):
+            span = _int(tc.find(f"{w('tcPr')}/{w('gridSpan')}"), "val", 1)
+            out.append((col, span, tc))
+            col += span
+        return out
+
+    @staticmethod
+    def text(tc: etree._Element) -> str:
+        return "".join(t.text or "" for t in tc.iter(w("t")))
+
+    def column_texts(self, tr: etree._Element) -> list[str]:
+        texts = [""] * self.ncols
+        for col, span, tc in self.cells(tr):
+            if span == 1:
+                texts[col] = self.text(tc)
+        return texts
+
+    # -- widths -----------------------------------------------------------------------------------
+
+    def _per_line(self, width: int, look: TextLook) -> float:
+        return max(1, (width - 2 * self.cell_lr) // look.size)
+
+    def widths(self) -> list[int]:
+        """Grid widths that share the text block by the text in each column, each column at least
+        wide enough for its header label in `HEAD_LINES` lines."""
+        total = self.page.width
+        minimum = [2] * self.ncols  # in ems of the data font
+        for tr in self.head_rows:
+            for col, span, tc in self.cells(tr):
+                if span == 1:
+                    need = math.ceil(em_width(self.text(tc)) / HEAD_LINES) * self.head.size / self.data.size
+                    minimum[col] = max(minimum[col], math.ceil(need))
+        rows = [[units(t) for t in self.column_texts(tr)] for tr in self.body_rows]
+        demand = [sum(em_width("".join(r[c])) for r in rows) for c in range(self.ncols)]
+        room = (total - self.ncols * (2 * self.cell_lr + self.border)) // self.data.size  # whole ems to share
+
+        def narrowest(col: int, lines: int) -> int:
+            """The fewest ems in which no row's cell of `col` takes more than `lines` lines."""
+            lo, hi = minimum[col], max(minimum[col], room)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if all(count_lines(r[col], mid) <= lines for r in rows):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return lo
+
+        # Names break only between names, so lines do not fall in proportion to width: find the
+        # fewest lines a row can take with every column as narrow as that allows, then give what
+        # is left over to the columns with the most text.
+        lo, hi = 1, max(1, max((count_lines(r[c], minimum[c]) for r in rows for c in range(self.ncols)), default=1))
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if sum(narrowest(c, mid) for c in range(self.ncols)) <= room:
+                hi = mid
+            else:
+                lo = mid + 1
+        whole = [narrowest(c, lo) for c in range(self.ncols)]
+        spare = room - sum(whole)
+        if spare > 0 and sum(demand) > 0:
+            for c in range(self.ncols):
+                whole[c] += math.floor(spare * demand[c] / sum(demand))
+        widths = [e * self.data.size + 2 * self.cell_lr + self.border for e in whole]
+        widths[max(range(self.ncols), key=lambda i: demand[i])] += total - sum(widths)
+        return widths
+
+    def set_widths(self, widths: list[int]) -> None:
+        self.widths_now = widths
+        grid = self.tbl.find(w("tblGrid"))
+        for col, width in zip(grid.findall(w("gridCol")), widths, strict=True):
+            col.set(w("w"), str(width))
+        tbl_w = self.tbl.find(f"{w('tblPr')}/{w('tblW')}")
+        if tbl_w is not None:
+            tbl_w.set(w("w"), str(sum(widths)))
+            tbl_w.set(w("type"), "dxa")
+        for tr in self.tbl.findall(w("tr")):
+            for col, span, tc in self.cells(tr):
+                tc_w = tc.find(f"{w('tcPr')}/{w('tcW')}")
+                if tc_w is not None:
+                    tc_w.set(w("w"), str(sum(widths[col : col + span])))
+                    tc_w.set(w("type"), "dxa")
+
+    # -- heights ----------------------------------------------------------------------------------
+
+    def _row_height(self, lines: int, look: TextLook, tr: etree._Element) -> int:
+        least = _int(tr.find(f"{w('trPr')}/{w('trHeight')}"), "val", 0)
+        return max(least, lines * look.line + 2 * self.cell_tb + self.border)
+
+    def head_height(self) -> int:
+        """Height of the header rows; cells merged down over both rows share their height."""
+        heights, merged = [], 0
+        for tr in self.head_rows:
+            lines = 1
+            for col, span, tc in self.cells(tr):
+                width = sum(self.widths_now[col : col + span])
+                n = count_lines(list(self.text(tc)), self._per_line(width, self.head))
+                if tc.find(f"{w('tcPr')}/{w('vMerge')}") is not None and tc.find(f"{w('tcPr')}/{w('vMerge')}").get(w("val")) == "restart":
+                    merged = max(merged, n * self.head.line + 2 * self.cell_tb)
+                elif self.text(tc):
+                    lines = max(lines, n)
+            heights.append(self._row_height(lines, self.head, tr))
+        return max(sum(heights), merged)
+
+    def lines_of(self, texts: list[str]) -> int:
+        return max(count_lines(units(t), self._per_line(self.widths_now[c], self.data)) for c, t in enumerate(texts))
+
+
+def _style_ids(styles: etree._Element) -> dict[str, str]:
+    return {s.find(w("name")).get(w("val")): s.get(w("styleId")) for s in styles.iter(w("style")) if s.find(w("name")) is not None}
+
+
+def _look(styles: etree._Element, style_id: str) -> TextLook:
+    """Size and exact line pitch a paragraph style gives, following basedOn and the defaults."""
+    size, line = None, None
+    by_id = {s.get(w("styleId")): s for s in styles.iter(w("style"))}
+    style = by_id.get(style_id)
+    while style is not None and (size is None or line is None):
+        if size is None and style.find(f"{w('rPr')}/{w('sz')}") is not None:
+            size = _int(style.find(f"{w('rPr')}/{w('sz')}"), "val", 21) * 10
+        if line is None and style.find(f"{w('pPr')}/{w('spacing')}") is not None:
+            spacing = style.find(f"{w('pPr')}/{w('spacing')}")
+            if spacing.get(w("line")) is not None and spacing.get(w("lineRule")) == "exact":
+                line = _int(spacing, "line", 0)
+        based = style.find(w("basedOn"))
+        style = by_id.get(based.get(w("val"))) if based is not None else None
+    size = size or 210
+    return TextLook(size=size, line=line or round(size * 1.3))
+
+
+def _section_of(tbl: etree._Element) -> etree._Element | None:
+    for el in tbl.itersiblings():
+        found = el.find(f"{w('pPr')}/{w('sectPr')}")
+        if found is not None:
+            return found
+        if el.tag == w("sectPr"):
+            return el
+    return None
+
+
+def _page(sect: etree._Element | None) -> Page:
+    size = sect.find(w("pgSz")) if sect is not None else None
+    mar = sect.find(w("pgMar")) if sect is not None else None
+    width = _int(size, "w", 16838) - _int(mar, "left", 1587) - _int(mar, "right", 1474)
+    height = _int(size, "h", 11906) - _int(mar, "top", 2098) - _int(mar, "bottom", 1984)
+    return Page(width, height)
+
+
+def _cell_margins(styles: etree._Element, tbl: etree._Element) -> tuple[int, int, int]:
+    style_ref = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
+    lr, tb = 108, 0
+    for s in styles.iter(w("style")):
+        if style_ref is not None and s.get(w("styleId")) == style_ref.get(w("val")):
+            mar = s.find(f"{w('tblPr')}/{w('tblCellMar')}")
+            if mar is not None:
+                lr = _int(mar.find(w("left")), "w", lr)
+                tb = _int(mar.find(w("top")), "w", tb)
+    return lr, tb, 20  # borders: ½ pt lines, about 10 twips each side
+
+
+def _set_cell_text(tc: etree._Element, value: str | list[str]) -> None:
+    """Give a cell's (first) paragraph `value` in its first run, keeping that run's properties;
+    a list is written as lines joined by line breaks."""
+    p = tc.find(w("p"))
+    runs = p.findall(w("r"))
+    for r in runs[1:]:
+        p.remove(r)
+    run = runs[0] if runs else etree.SubElement(p, w("r"))
+    for child in [c for c in run if c.tag != w("rPr")]:
+        run.remove(child)
+    lines = [value] if isinstance(value, str) else value
+    for n, line in enumerate(lines):
+        if n:
+            etree.SubElement(run, w("br"))
+        if line:
+            t = etree.SubElement(run, w("t"))
+            t.text = line
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
+def _title_before(tbl: etree._Element, title_id: str | None) -> etree._Element | None:
+    prev = tbl.getprevious()
+    if prev is not None and prev.tag == w("p") and title_id is not None:
+        style = prev.find(f"{w('pPr')}/{w('pStyle')}")
+        if style is not None and style.get(w("val")) == title_id:
+            return prev
+    return None
+
+
+def _continued_title(title: etree._Element) -> etree._Element:
+    """A copy of the table title that starts a new page and ends in （续）."""
+    new = copy.deepcopy(title)
+    runs = new.findall(w("r"))
+    last_t = runs[-1].findall(w("t"))[-1] if runs and runs[-1].findall(w("t")) else None
+    if last_t is not None:
+        last_t.text = (last_t.text or "") + CONTINUED
+    ppr = new.find(w("pPr"))
+    if ppr.find(w("pageBreakBefore")) is None:
+        # pageBreakBefore comes right after pStyle/keepNext/keepLines in CT_PPr's sequence.
+        anchor = [c for c in ppr if c.tag in (w("pStyle"), w("keepNext"), w("keepLines"))]
+        index = ppr.index(anchor[-1]) + 1 if anchor else 0
+        ppr.insert(index, etree.Element(w("pageBreakBefore")))
+    return new
+
+
+def _page_break() -> etree._Element:
+    p = etree.Element(w("p"))
+    etree.SubElement(etree.SubElement(p, w("pPr")), w("pageBreakBefore"))
+    return p
+
+
+def _write_lines(table: SummaryTable, tbl: etree._Element) -> None:
+    """Break each wrapping data cell where `pack` says, with explicit line breaks.
+
+    LibreOffice 7.4 breaks between any two Han characters even across a word joiner, so the
+    joiners alone do not keep a name whole there; a break before each name that starts a line
+    does, in Word as well. Wrapping cells are left-aligned: a centred ragged list is hard to read.
+    """
+    for tr in tbl.findall(w("tr"))[len(table.head_rows) :]:
+        for col, span, tc in table.cells(tr):
+            if span != 1:
+                continue
+            segments, _lines = pack(units(table.text(tc)), table._per_line(table.widths_now[col], table.data))
+            if len(segments) < 2:
+                continue
+            _set_cell_text(tc, segments)
+            for p in tc.findall(w("p")):
+                ppr = p.find(w("pPr"))
+                if ppr is None:
+                    ppr = etree.Element(w("pPr"))
+                    p.insert(0, ppr)
+                jc = ppr.find(w("jc"))
+                if jc is None:
+                    jc = etree.Element(w("jc"))
+                    later = [c for c in ppr if c.tag in _AFTER_JC]
+                    if later:
+                        later[0].addprevious(jc)
+                    else:
+                        ppr.append(jc)
+                jc.set(w("val"), "left")
+
+
+#: What may follow w:jc in a paragraph's properties (CT_PPr's sequence).
+_AFTER_JC = frozenset(
+    w(t) for t in ("textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
+)
+
+
+def layout_summary_tables(document: Any) -> int:
+    """Fit every summary table of a rendered python-docx `document`: widths from the content,
+    continuation tables where a page is full. Returns the number of pages the tables take."""
+    root = document.element
+    styles = document.styles.element
+    ids = _style_ids(styles)
+    head_id, data_id = ids.get(HEAD_STYLE), ids.get(DATA_STYLE)
+    if head_id is None or data_id is None:
+        return 0
+    head_look, data_look = _look(styles, head_id), _look(styles, data_id)
+    title_id = ids.get(TITLE_STYLE)
+    title_look = _look(styles, title_id) if title_id else TextLook(0, 0)
+    pages = 0
+    for tbl in list(root.iter(w("tbl"))):
+        if not any(ps.get(w("val")) == head_id for ps in tbl.iter(w("pStyle"))):
+            continue
+        table = SummaryTable(tbl, _page(_section_of(tbl)), data_look, head_look, _cell_margins(styles, tbl))
+        if not table.body_rows or not table.head_rows:
+            continue
+        table.set_widths(table.widths())
+        pages += _paginate(table, _title_before(tbl, title_id), title_look)
+        for t in [tbl, *_continuations(tbl, table)]:
+            _write_lines(table, t)
+    return pages
+
+
+def _continuations(tbl: etree._Element, table: SummaryTable) -> list[etree._Element]:
+    """The continuation tables `_paginate` put after `tbl`."""
+    out = []
+    el = tbl.getnext()
+    while el is not None and el.tag == w("p") and el.find(f"{w('pPr')}/{w('pageBreakBefore')}") is not None:
+        nxt = el.getnext()
+        if nxt is None or nxt.tag != w("tbl"):
+            break
+        out.append(nxt)
+        el = nxt.getnext()
+    return out
+
+
+def _paginate(table: SummaryTable, title: etree._Element | None, title_look: TextLook) -> int:
+    """Split the data rows over pages; rows too tall for what is left of a page are cut between
+    names, the rest going to a continuation table on the next page. Returns the page count."""
+    title_h = 0
+    if title is not None:
+        after = _int(title.find(f"{w('pPr')}/{w('spacing')}"), "after", 240)
+        title_h = title_look.line + after
+    capacity = table.page.height - title_h - table.head_height() - SAFETY_LINES * table.data.line
+    per_line = [table._per_line(width, table.data) for width in table.widths_now]
+    pages: list[list[etree._Element]] = [[]]
+    room = capacity
+    queue = list(table.body_rows)
+    for tr in table.body_rows:
+        table.tbl.remove(tr)
+    while queue:
+        tr = queue.pop(0)
+        texts = table.column_texts(tr)
+        height = table._row_height(table.lines_of(texts), table.data, tr)
+        if height <= room:
+            pages[-1].append(tr)
+            room -= height
+            continue
+        fit_lines = (room - 2 * table.cell_tb - table.border) // table.data.line
+        if fit_lines < 2 and pages[-1]:
+            pages.append([])
+            room = capacity
+            queue.insert(0, tr)
+            continue
+        fit_lines = max(fit_lines, 1)
+        head_texts, tail_texts = [], []
+        for col, text in enumerate(texts):
+            pieces = units(text)
+            n = take_lines(pieces, per_line[col], fit_lines)
+            head, tail = pieces[:n], pieces[n:]
+            if tail and em_width(tail[0].rstrip(LIST_SEPARATOR)) > per_line[col]:
+                # A name wider than its column wraps anyway: let it fill this page's last lines.
+                left = fit_lines - (count_lines(head, per_line[col]) if head else 0)
+                cut = _cut(tail[0], left * per_line[col])
+                if cut:
+                    head, tail = [*head, cut], [tail[0][len(cut) :].lstrip(WORD_JOINER), *tail[1:]]
+            head_texts.append("".join(head).rstrip(LIST_SEPARATOR))
+            tail_texts.append("".join(tail))
+        first, rest = copy.deepcopy(tr), copy.deepcopy(tr)
+        for (col, span, tc), (_c, _s, tc_rest) in zip(table.cells(first), table.cells(rest), strict=True):
+            if span != 1:
+                continue
+            _set_cell_text(tc, head_texts[col])
+            # The continuation repeats the row's first column (序号) so the reader can follow it.
+            _set_cell_text(tc_rest, texts[col] if col == 0 else tail_texts[col])
+        pages[-1].append(first)
+        pages.append([])
+        room = capacity
+        queue.insert(0, rest)
+    for tr in pages[0]:
+        table.tbl.append(tr)
+    anchor = table.tbl
+    for rows in pages[1:]:
+        if not rows:
+            continue
+        # Two tables side by side would merge into one: a paragraph always separates them, and
+        # it is where the new page starts.
+        new_title = _continued_title(title) if title is not None else _page_break()
+        anchor.addnext(new_title)
+        anchor = new_title
+        new_tbl = copy.deepcopy(table.tbl)
+        for tr in new_tbl.findall(w("tr"))[len(table.head_rows) :]:
+            new_tbl.remove(tr)
+        for tr in rows:
+            new_tbl.append(tr)
+        anchor.addnext(new_tbl)
+        anchor = new_tbl
+    return len([p for p in pages if p])
