@@ -74,8 +74,8 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
     """Fill lines `per_line` ems wide with the pieces, breaking only between pieces: the text of
     each line that starts with a break, and how many lines are printed.
 
-    A trailing 、 may hang past the edge (overflowPunct), so it does not count against the line.
-    A piece longer than a whole line starts a new line and wraps where the line ends; it counts
+    A trailing 、 counts against the line: LibreOffice does not hang it past a cell's edge, and
+    pushes the name's last character down with it instead. A piece longer than a whole line starts a new line and wraps where the line ends; it counts
     as the lines it fills, and what follows may share its last line.
     """
     if not pieces:
@@ -84,8 +84,7 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
     lines, used = 1, 0.0
     for piece in pieces:
         width = em_width(piece)
-        body = em_width(piece.rstrip(LIST_SEPARATOR))
-        if used + body <= per_line + 1e-6:
+        if used + width <= per_line + 1e-6:
             used += width
             segments[-1].append(piece)
             continue
@@ -94,10 +93,10 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
             used = 0.0
             segments.append([])
         segments[-1].append(piece)
-        if body <= per_line + 1e-6:
+        if width <= per_line + 1e-6:
             used = width
         else:
-            extra = math.ceil(body / per_line) - 1
+            extra = math.ceil(width / per_line) - 1
             lines += extra
             used = width - extra * per_line
     return ["".join(seg) for seg in segments], lines

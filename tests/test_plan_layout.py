@@ -17,6 +17,7 @@ from generator.convert import convert_to_pdf
 from generator.documents import PLAN
 from generator.docx_text import docx_text
 from generator.pipeline import render_documents
+from tests.large_app import FIRM_COUNT, make_large_application
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 A4 = (210.0, 297.0)
@@ -159,3 +160,80 @@ def test_page_number_dash_sits_7_mm_below_the_text_block(example_printed: Printe
             assert size[0] - RIGHT - whole.right == pytest.approx(char, abs=0.6)
         else:
             assert whole.left - LEFT == pytest.approx(char, abs=0.6)
+
+
+# -- the summary table ----------------------------------------------------------------------------
+
+TITLE = "表重庆市市域产教联合体建设方案"
+
+
+@pytest.fixture(scope="module")
+def large_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The large application (60 firms, 70-character names, three lead schools)."""
+    return make_large_application(tmp_path_factory.mktemp("large") / "content")
+
+
+@pytest.fixture(scope="module")
+def large_printed(large_root: Path, tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> PrintedPlan:
+    """The large application's plan, rendered and printed once."""
+    return print_plan(large_root, tmp_path_factory.mktemp("large-plan"))
+
+
+def landscape_pages(plan: PrintedPlan) -> list[int]:
+    return [n for n, (size, _lines) in enumerate(plan.pages(), start=1) if size[0] > size[1]]
+
+
+def summary_checks(plan: PrintedPlan) -> list[int]:
+    """Every landscape page is a page of the table: its title (（续） after the first), its header,
+    and nothing below the text block. Returns the landscape page numbers."""
+    pages = landscape_pages(plan)
+    assert pages and pages == list(range(pages[0], pages[0] + len(pages)))
+    for k, n in enumerate(pages):
+        size, lines = plan.pages()[n - 1]
+        assert size == pytest.approx((A4[1], A4[0]), abs=0.5)
+        joined = "".join(ln.text for ln in lines)
+        title = next(ln.text for ln in lines if ln.text.startswith("表"))
+        assert title == (TITLE if k == 0 else TITLE + "（续）")
+        for label in ("序号", "理事会成员构成", "参与单位", "园区", "企业", "院校", "科研机构"):
+            assert label in joined, (n, label)
+        # The table stays inside the text block: nothing spills towards the bottom edge.
+        ink = plan.ink(n, Box(0, 0, size[0], size[1] - BOTTOM + 2))  # above the page number
+        assert ink is not None and ink.bottom <= size[1] - BOTTOM + 0.3
+    return pages
+
+
+def unit_names(root: Path, category: str) -> list[str]:
+    from generator.context import build_context
+
+    app, _ = load_application(root)
+    return [u["name"] for u in build_context(app)["overview"]["members"][category]]
+
+
+@pytest.mark.libreoffice
+def test_example_summary_table(example_printed: PrintedPlan) -> None:
+    pages = summary_checks(example_printed)
+    # 28 firms and 16 council members of 8–16 characters, never broken inside a name, 五号: the
+    # narrowest layout needs about 26 lines where a landscape page holds 19.
+    assert len(pages) == 2
+    lines = [ln.text.replace("\u2060", "") for n in pages for ln in example_printed.pages()[n - 1][1]]
+    for name in unit_names(EXAMPLE, "enterprises"):
+        assert any(name in line for line in lines), name
+
+
+@pytest.mark.libreoffice
+def test_large_summary_table_continues_and_keeps_names_whole(large_root: Path, large_printed: PrintedPlan) -> None:
+    pages = summary_checks(large_printed)
+    # 60 firms (every sixth of 70 characters) and 19 council members: about 2,450 characters that
+    # break only between names, where a page of the table holds about 1,000.
+    assert len(pages) <= 4
+    lines = [ln.text.replace("\u2060", "") for n in pages for ln in large_printed.pages()[n - 1][1]]
+    printed = "".join(lines)
+    names = unit_names(large_root, "enterprises")
+    assert len(names) == FIRM_COUNT
+    short = [n for n in names if len(n) <= 20]
+    assert len(short) > 40
+    for name in short:  # a name that fits a line of its column is never split over two lines
+        assert any(name in line for line in lines), name
+    for name in names:  # a longer one wraps inside its column (and may go on over the page)
+        rest = iter(printed)
+        assert all(ch in rest for ch in name), name  # every character printed, in order
