@@ -20,6 +20,7 @@ import jinja2
 from docxtpl import DocxTemplate
 
 from .atomic import write_atomic
+from .cover_layout import layout_cover
 from .errors import ToolError
 from .i18n import _
 from .model import Prose
@@ -102,7 +103,8 @@ def render_bytes(
         raise ToolError(
             _("模板 {template} 语法错误（第 {line} 行）：{reason}").format(template=template_path.name, line=exc.lineno, reason=exc.message)
         ) from exc
-    # Before the finisher, which splits runs by script: the layout rewrites whole cells.
+    # Before the finisher, which splits runs by script: the layout steps rewrite whole cells.
+    layout_cover(tpl.docx)
     layout_summary_tables(tpl.docx)
     if finish is not None:
         finish(tpl.docx)

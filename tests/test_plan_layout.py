@@ -50,6 +50,7 @@ class PrintedPlan:
     def __init__(self, docx: Path, pdf: Path) -> None:
         self.docx, self.pdf = docx, pdf
         self._pages: list[tuple[tuple[float, float], list[Line]]] | None = None
+        self._words: list[list[Line]] = []
 
     def text(self) -> str:
         return subprocess.run(["pdftotext", str(self.pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -61,16 +62,34 @@ class PrintedPlan:
                 ["pdftotext", "-bbox-layout", str(self.pdf), "-"], capture_output=True, check=True
             ).stdout
             root = etree.fromstring(out, etree.XMLParser(recover=True, huge_tree=True))
-            pages = []
+            pages, words = [], []
             for page in root.iter("{*}page"):
                 size = (float(page.get("width")) * PT, float(page.get("height")) * PT)
                 lines = []
                 for line in page.iter("{*}line"):
-                    words = "".join(w.text or "" for w in line.iter("{*}word"))
-                    lines.append(Line(words, Box(*(float(line.get(k)) * PT for k in ("xMin", "yMin", "xMax", "yMax")))))
+                    text = "".join(w.text or "" for w in line.iter("{*}word"))
+                    lines.append(Line(text, Box(*(float(line.get(k)) * PT for k in ("xMin", "yMin", "xMax", "yMax")))))
                 pages.append((size, lines))
-            self._pages = pages
+                words.append([
+                    Line(w.text or "", Box(*(float(w.get(k)) * PT for k in ("xMin", "yMin", "xMax", "yMax")))) for w in page.iter("{*}word")
+                ])
+            self._pages, self._words = pages, words
         return self._pages
+
+    def rows(self, page: int, left: float, right: float) -> list[Line]:
+        """The words of page `page` (1-based) that start between `left` and `right` (mm), joined row
+        by row."""
+        self.pages()
+        found = sorted((wd for wd in self._words[page - 1] if left - 0.3 <= wd.box.left < right),
+                       key=lambda wd: (round(wd.box.top, 1), wd.box.left))
+        rows: list[Line] = []
+        for wd in found:
+            if rows and abs(rows[-1].box.top - wd.box.top) < 1:
+                last = rows[-1]
+                rows[-1] = Line(last.text + wd.text, Box(last.box.left, last.box.top, wd.box.right, max(last.box.bottom, wd.box.bottom)))
+            else:
+                rows.append(wd)
+        return rows
 
     def ink(self, page: int, area: Box, dpi: int = 200) -> Box | None:
         """The bounding box of what is drawn inside `area` on page `page` (1-based), in mm."""
@@ -237,3 +256,62 @@ def test_large_summary_table_continues_and_keeps_names_whole(large_root: Path, l
     for name in names:  # a longer one wraps inside its column (and may go on over the page)
         rest = iter(printed)
         assert all(ch in rest for ch in name), name  # every character printed, in order
+
+
+# -- the cover ----------------------------------------------------------------------------------------
+
+
+def cover_checks(plan: PrintedPlan, names: list[str]) -> None:
+    """The cover is one page; its values start in one column and stay left of the seals."""
+    (_size, cover), (_size2, first) = plan.pages()[0], plan.pages()[1]
+    assert "".join(ln.text for ln in first[:2]).startswith("市域产教联合体建设方案")
+    assert any(re.fullmatch(r"—1—", ln.text) for ln in first)
+    assert not any(re.fullmatch(r"—\d+—", ln.text) for ln in cover)
+    assert cover[0].text == "附件3" and cover[0].box.left == pytest.approx(LEFT, abs=0.5)
+    labels = ("申报类型：", "联合体名称：", "推荐区县：", "牵头园区：", "牵头企业：", "牵头学校：", "日期：")
+    label_width = 2136 / 1440 * 25.4  # the label column of the cover table, mm
+    label_rows = plan.rows(1, 0, LEFT + label_width)
+    assert [r.text for r in label_rows[:2]] == ["附件3", "市域产教联合体建设方案"]
+    assert [r.text for r in label_rows[2:]] == list(labels)  # in the seed's order
+    seals = [r for r in plan.rows(1, A4[0] - RIGHT - 30, A4[0]) if r.text == "（公章）"]
+    # Everything right of the labels and left of the seals is the value column: one left edge.
+    values = plan.rows(1, LEFT + label_width, min(s.box.left for s in seals) - 0.5)
+    values = [r for r in values if not r.text.startswith("市域产教联合体建设方案")]
+    assert values and max(r.box.left for r in values) - min(r.box.left for r in values) < 0.5
+    column = "".join(r.text for r in values)
+    for name in names:
+        assert name in column
+
+
+@pytest.mark.libreoffice
+def test_example_cover(example_printed: PrintedPlan) -> None:
+    app, _ = load_application(EXAMPLE)
+    from generator.context import build_context
+
+    basics = build_context(app)["basics"]
+    cover_checks(example_printed, [basics["name"], basics["district"], *basics["lead_schools"]])
+
+
+@pytest.mark.libreoffice
+def test_large_cover_fits_one_page(large_printed: PrintedPlan) -> None:
+    from tests.large_app import LEAD_ENTERPRISES, LEAD_SCHOOLS, NAME
+
+    cover_checks(large_printed, [NAME, *LEAD_ENTERPRISES, *LEAD_SCHOOLS])
+    seals = [r for r in large_printed.rows(1, 0, A4[0]) if r.text.endswith("（公章）")]
+    assert len(seals) == 2 + len(LEAD_ENTERPRISES) + len(LEAD_SCHOOLS)  # 推荐区县, 牵头园区, each lead unit
+
+
+@pytest.mark.libreoffice
+def test_blank_page_after_cover_and_numbering_from_the_body(tmp_path: Path, libreoffice: Path) -> None:
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(EXAMPLE, root)
+    settings = root / "项目.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("封面后空白页: 否", "封面后空白页: 是"), encoding="utf-8")
+    plan = print_plan(root, tmp_path / "out")
+    pages = plan.pages()
+    assert pages[0][1][0].text == "附件3"
+    assert pages[1][1] == []  # the back of the cover: nothing, not even a page number
+    assert "".join(ln.text for ln in pages[2][1][:2]).startswith("市域产教联合体建设方案")
+    assert any(ln.text == "—1—" for ln in pages[2][1])
