@@ -462,7 +462,7 @@ def test_summary_continues_with_its_header(example_plan: Plan) -> None:
 
 def test_summary_columns_share_the_width_by_their_text(example_plan: Plan) -> None:
     grid = [int(c.get(w("w"))) for c in example_plan.summary_table().iter(w("gridCol"))]
-    assert sum(grid) == 16838 - 1587 - 1474  # the landscape text block, exactly
+    assert sum(grid) == 16838 - 1984 - 2098  # the landscape text block, exactly
     app, _ = load_application(EXAMPLE)
     row = list(build_context(app)["summary_rows"][0].values())
     longest = max(range(10), key=lambda i: len(unglued(row[i])))
@@ -495,7 +495,10 @@ def test_section_orientation_and_margins(example_plan: Plan) -> None:
         orient.append("landscape" if size.get(w("orient")) == "landscape" and width > height else "portrait")
         assert sorted((width, height)) == [11906, 16838]  # A4
         margins = s.find(w("pgMar"))
-        assert [round(int(margins.get(w(k))) / MM) for k in ("top", "bottom", "left", "right")] == [37, 35, 28, 26]
+        found = [round(int(margins.get(w(k))) / MM) for k in ("top", "bottom", "left", "right")]
+        # GB/T 9704 横排表格: the landscape page is the portrait page turned a quarter to the left, so
+        # its margins turn too (the portrait bottom is the landscape left edge).
+        assert found == ([28, 26, 35, 37] if orient[-1] == "landscape" else [37, 35, 28, 26])
     assert orient == ["portrait", "portrait", "landscape", "portrait"]
 
 
@@ -530,12 +533,31 @@ def test_language_is_chinese(example_plan: Plan) -> None:
     assert lang.get(w("eastAsia")) == "zh-CN"
 
 
+def _pstyle_of(p: etree._Element) -> str:
+    return p.find(f"{w('pPr')}/{w('pStyle')}").get(w("val"))
+
+
 def test_page_numbers_outer_side_none_on_cover(example_plan: Plan) -> None:
     cover, body, landscape, last = example_plan.sect_prs()
     assert cover.find(w("footerReference")) is None
     assert body.find(w("pgNumType")).get(w("start")) == "1"
-    # Later sections keep the body's footers (no references of their own) and count on.
-    assert landscape.find(w("footerReference")) is None and last.find(w("footerReference")) is None
+    # The landscape pages have footers of their own (the number turned with the page, see
+    # test_plan_layout); the last section returns to the body's footers. All count on.
+    def footer_targets(s: etree._Element) -> dict[str, str]:
+        rels = {ref.get(w("type")): ref.get(f"{{{NS['r']}}}id") for ref in s.findall(w("footerReference"))}
+        return {k: example_plan.pkg.target("word/document.xml", v) for k, v in rels.items()}
+
+    assert footer_targets(last) == footer_targets(body) and set(footer_targets(body)) == {"default", "even"}
+    assert set(footer_targets(landscape)) == {"default", "even"} and not set(footer_targets(landscape).values()) & set(footer_targets(body).values())
+    assert all(s.find(w("pgNumType")) is None for s in (landscape, last))
+    for kind, style in (("default", "CJ页码单"), ("even", "CJ页码双")):
+        footer = example_plan.footer(landscape, kind)
+        assert text(footer) == "— 1 —" and "PAGE" in "".join(i.text for i in footer.iter(w("instrText")))
+        assert footer.find(f".//{w('txbxContent')}") is not None  # in a text box placed on the page
+        (inner,) = footer.iter(w("txbxContent"))
+        assert [_pstyle_of(p) for p in inner.findall(w("p"))] == [example_plan.styles.style_id(style)]
+        body_pr = next(footer.iter("{http://schemas.microsoft.com/office/word/2010/wordprocessingShape}bodyPr"))
+        assert body_pr.get("vert") == "vert"  # turned a quarter to the right: upright on the turned page
     settings = example_plan.pkg.xml["word/settings.xml"]
     assert settings.find(w("evenAndOddHeaders")) is not None
     for kind, align in (("default", "right"), ("even", "left")):

@@ -24,6 +24,8 @@ A4 = (210.0, 297.0)
 #: GB/T 9704 margins of the plan's portrait pages, mm.
 TOP, BOTTOM, LEFT, RIGHT = 37.0, 35.0, 28.0, 26.0
 PT = 25.4 / 72  # mm per point
+#: The landscape page is the portrait page turned a quarter to the left: its margins turn with it.
+L_TOP, L_BOTTOM, L_LEFT, L_RIGHT = LEFT, RIGHT, BOTTOM, TOP
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,35 @@ def test_page_number_dash_sits_7_mm_below_the_text_block(example_printed: Printe
             assert whole.left - LEFT == pytest.approx(char, abs=0.6)
 
 
+@pytest.mark.libreoffice
+def test_landscape_page_numbers_stay_where_the_portrait_pages_have_them(large_printed: PrintedPlan) -> None:
+    # Turned back to portrait (table head to the left), a landscape page's bottom edge is its left
+    # edge: the number sits there, 7 mm outside the text block, at the outer side of the page.
+    char = 14 * PT
+    pages = landscape_pages(large_printed)
+    assert len(pages) >= 2
+    first_number = len(body_pages_before(large_printed, pages[0])) + 1
+    for k, n in enumerate(pages):
+        size, lines = large_printed.pages()[n - 1]
+        number = first_number + k
+        assert not any(re.fullmatch(r"—\d+—", ln.text) and ln.box.top > size[1] - L_BOTTOM for ln in lines)
+        ink = large_printed.ink(n, Box(0, 0, L_LEFT - 0.5, size[1]))
+        assert ink is not None  # the number, and nothing else, left of the text block
+        # The dashes' "top" (towards the text block) is their right edge on the landscape page.
+        dash = large_printed.ink(n, Box(0, ink.top, L_LEFT - 0.5, ink.top + 3.5))
+        assert dash is not None and L_LEFT - dash.right == pytest.approx(7.0, abs=0.4)
+        # Printed turned: one line of 四号 (under 5 mm) running along the edge (over 12 mm).
+        assert ink.right - ink.left < 5 and ink.bottom - ink.top > 12
+        if number % 2:  # odd: the far end of the portrait line, one character in
+            assert size[1] - L_BOTTOM - ink.bottom == pytest.approx(char, abs=0.6)
+        else:
+            assert ink.top - L_TOP == pytest.approx(char, abs=0.6)
+
+
+def body_pages_before(plan: PrintedPlan, page: int) -> list[int]:
+    return [n for n in body_pages(plan) if n < page]
+
+
 # -- the summary table ----------------------------------------------------------------------------
 
 TITLE = "表重庆市市域产教联合体建设方案"
@@ -215,9 +246,10 @@ def summary_checks(plan: PrintedPlan) -> list[int]:
         assert title == (TITLE if k == 0 else TITLE + "（续）")
         for label in ("序号", "理事会成员构成", "参与单位", "园区", "企业", "院校", "科研机构"):
             assert label in joined, (n, label)
-        # The table stays inside the text block: nothing spills towards the bottom edge.
-        ink = plan.ink(n, Box(0, 0, size[0], size[1] - BOTTOM + 2))  # above the page number
-        assert ink is not None and ink.bottom <= size[1] - BOTTOM + 0.3
+        # The table stays inside the (turned) text block: nothing spills towards an edge.
+        ink = plan.ink(n, Box(L_LEFT - 2, 0, size[0], size[1]))  # right of the page number
+        assert ink is not None and ink.bottom <= size[1] - L_BOTTOM + 0.3
+        assert ink.left >= L_LEFT - 0.3 and ink.right <= size[0] - L_RIGHT + 0.3 and ink.top >= L_TOP - 0.3
     return pages
 
 
