@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,9 +65,14 @@ def em_width(text: str) -> float:
     return sum(0.0 if ch == WORD_JOINER else 1.0 if is_east_asian(ch) else 0.5 for ch in text)
 
 
+#: A 、 between two names; one inside a glued name has word joiners on both sides.
+_SEPARATOR = re.compile(f"(?<!{WORD_JOINER}){LIST_SEPARATOR}(?!{WORD_JOINER})")
+
+
 def units(text: str) -> list[str]:
-    """The unbreakable pieces of a cell's text: each name with the 、 that follows it."""
-    parts = text.split(LIST_SEPARATOR)
+    """The unbreakable pieces of a cell's text: each name with the 、 that follows it. A 、 inside
+    a name (glued, see `context.glued`) does not end it."""
+    parts = _SEPARATOR.split(text)
     return [p + LIST_SEPARATOR for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
@@ -354,20 +360,23 @@ def _page_break() -> etree._Element:
 
 
 def _write_lines(table: SummaryTable, tbl: etree._Element) -> None:
-    """Break each wrapping data cell where `pack` says, with explicit line breaks.
+    """Break each wrapping data cell where `pack` says, with explicit line breaks, and take the
+    word joiners out.
 
     LibreOffice 7.4 breaks between any two Han characters even across a word joiner, so the
     joiners alone do not keep a name whole there; a break before each name that starts a line
-    does, in Word as well. Wrapping cells are left-aligned: a centred ragged list is hard to read.
+    does, in Word as well. Once the breaks are placed the joiners have done their work (telling
+    names apart); left in, they would stop a search in Word for a name and show up in diffs.
+    Wrapping cells are left-aligned: a centred ragged list is hard to read.
     """
     for tr in tbl.findall(w("tr"))[len(table.head_rows) :]:
         for col, span, tc in table.cells(tr):
             if span != 1:
                 continue
             segments, _lines = pack(units(table.text(tc)), table._per_line(table.widths_now[col], table.data))
+            _set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments])
             if len(segments) < 2:
                 continue
-            _set_cell_text(tc, segments)
             for p in tc.findall(w("p")):
                 ppr = p.find(w("pPr"))
                 if ppr is None:
