@@ -77,13 +77,17 @@ def heading_number(level: int, n: int) -> str:
 
 
 def list_marker(ordered: bool, depth: int, n: int) -> str:
-    """The literal marker of list item `n` at nesting `depth`: 1． （1） ① for numbers, ● ○ for bullets."""
+    """The literal marker of list item `n` at nesting `depth`: 1. （1） ① for numbers, ● ○ for bullets.
+
+    Numbered lists print their numbers as the outline's 1. and （1） headings do (GB/T 9704
+    practice), so a page never shows two styles of the same number.
+    """
     if not ordered:
         return _BULLETS[min(depth, len(_BULLETS) - 1)]
     if depth == 0:
-        return f"{n}．"
+        return heading_number(2, n)
     if depth == 1 or n > len(_CIRCLED):
-        return f"（{n}）"
+        return heading_number(3, n)
     return _CIRCLED[n - 1]
 
 
