@@ -366,7 +366,7 @@ def build(
         if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
             matches = font_matches(template_font_families(), fonts_dir)
             result.substitutions = substitutions(matches, {f for r in result.documents for f in r.fonts})
-            glyphs = missing_glyphs(app, matches[BODY_FONT]) if BODY_FONT in matches else []
+            glyphs = missing_glyphs(app, matches[BODY_FONT], fonts_dir) if BODY_FONT in matches else []
             missing: list[list[str | int]] = [[d.message, d.location.path, d.location.line, d.location.column] for d in glyphs]
         else:
             result.substitutions = dict(state["substitutions"])
