@@ -109,8 +109,9 @@ MEMBER_CATEGORIES = ("recommender", "leads", "government", "parks", "enterprises
 
 
 def text(el: etree._Element) -> str:
-    """The text of an element: w:t as written, w:br as a newline."""
-    return "".join("\n" if node.tag == w("br") else node.text or "" for node in el.iter(w("t"), w("br")))
+    """The text of an element: w:t as written, w:br as a newline, without the word joiners that
+    keep dates and figures on one line (generator/nobreak.py)."""
+    return "".join("\n" if node.tag == w("br") else node.text or "" for node in el.iter(w("t"), w("br"))).replace("\u2060", "")
 
 
 def squeeze(s: str) -> str:
