@@ -188,3 +188,14 @@ def test_doctor_reports_a_sans_fallback_as_a_problem(
     assert report.fallback is not None and report.fallback.kind is FontKind.FALLBACK
     assert any(report.fallback.family in p and "与仿宋风格不符" in p for p in report.problems)
     assert not report.ok
+
+
+def test_chanjiao_doctor_prints_the_face_for_missing_characters(fontconfig: None, example_root: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, ["doctor", str(example_root)])
+    if "方正仿宋_GBK → FandolFang" not in result.output:
+        pytest.skip("the FandolFang stand-in is not installed")
+    assert "方正仿宋_GBK 缺少的字（镕堃喆昇㎡）→ AR PL UKai CN（ukai.ttc）" in result.output
