@@ -1,4 +1,8 @@
-"""Reading PDFs back and assembling the submission package (the one module that imports pypdf)."""
+"""Reading PDFs back and assembling the submission package.
+
+The one module that reads PDFs: pypdf for structure (pages, fonts, outline, labels, assembling),
+pypdfium2 for where each character is printed (the read-back and the layout report).
+"""
 
 from __future__ import annotations
 
@@ -60,6 +64,64 @@ class PackagePart:
     path: Path
     #: index of the page printed "— 1 —" (pages before it, a cover, get the label 封面)
     numbered_from: int = 0
+
+
+@dataclass(frozen=True)
+class PageChars:
+    """The characters printed on one page, in content order, with where each one sits.
+
+    Coordinates are PDF points, origin at the bottom left of the page as displayed.
+    """
+
+    width: float
+    height: float
+    text: str  # one character per printed glyph (whitespace the extractor invents included)
+    boxes: tuple[tuple[float, float, float, float], ...]  # (left, bottom, right, top) per character
+    sizes: tuple[float, ...]  # font size per character, in points
+
+
+def read_page_chars(path: Path) -> list[PageChars]:
+    """Every page's characters with their boxes (pypdfium2: a 30-page document in about 0.3 s,
+    against about 2 s for pypdf's text visitor, which also gives positions per run, not per character)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError) as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+    pages = []
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            width, height = page.get_size()
+            chars: list[str] = []
+            boxes: list[tuple[float, float, float, float]] = []
+            sizes: list[float] = []
+            pending_high = 0
+            for k in range(textpage.count_chars()):
+                code = pdfium_c.FPDFText_GetUnicode(textpage.raw, k)
+                if 0xD800 <= code < 0xDC00:  # a character beyond the BMP arrives as two halves
+                    pending_high = code
+                    continue
+                if 0xDC00 <= code < 0xE000 and pending_high:
+                    code = 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00)
+                    pending_high = 0
+                    chars[-1:] = []  # nothing was kept for the high half
+                chars.append(chr(code))
+                # The loose box spans the font's ascent and descent: glyphs on one line share it,
+                # which is what line tests need (a tight box of 、 sits far below that of 国).
+                boxes.append(textpage.get_charbox(k, loose=True))
+                sizes.append(float(pdfium_c.FPDFText_GetFontSize(textpage.raw, k)))
+            pages.append(PageChars(float(width), float(height), "".join(chars), tuple(boxes), tuple(sizes)))
+            textpage.close()
+            page.close()
+    except pdfium.PdfiumError as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+    finally:
+        document.close()
+    return pages
 
 
 _PAGE_ONE = re.compile(r"[—–-]1[—–-]$")
