@@ -117,6 +117,7 @@ class DocxStructure:
     footnotes: tuple[Paragraph, ...]
     margins: tuple[Paragraph, ...]  # headers and footers
     sections: tuple[Section, ...]
+    images: int = 0  # pictures in the body
 
 
 class _TextWalk:
@@ -323,4 +324,6 @@ def read_docx_structure(path: Path) -> DocxStructure:
             if note_id in by_id:
                 footnotes.extend(_story(by_id[note_id], "footnote"))
     margins = [p for part in margin_parts for p in _story(part, "header" if part.tag == _w("hdr") else "footer")]
-    return DocxStructure(tuple(walker.paragraphs), tuple(footnotes), tuple(margins), tuple(walker.sections) or (Section(595.3, 841.9, 72, 72),))
+    images = sum(1 for _el in document.iter(_w("drawing"), "{urn:schemas-microsoft-com:vml}imagedata"))
+    sections = tuple(walker.sections) or (Section(595.3, 841.9, 72, 72),)
+    return DocxStructure(tuple(walker.paragraphs), tuple(footnotes), tuple(margins), sections, images)

@@ -20,7 +20,7 @@ from pathlib import Path
 from .docx_text import DocxStructure, Paragraph, Section, read_docx_structure
 from .errors import Diagnostic, Location, Severity
 from .i18n import _
-from .pdf import PageChars, read_page_chars
+from .pdf import PageChars, read_printed_text
 
 #: Invisible characters other engineers insert to keep names and numbers together: not printed.
 _INVISIBLE = "\u2060\u200b\ufeff\u00ad"
@@ -140,6 +140,8 @@ class ReadBack:
     #: per body paragraph, per character of its text: where the PDF prints it (None: not printed)
     places: list[list[CharPlace | None]]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    part_starts: tuple[int, ...] = ()  # 0-based first page of each part (top-level bookmark)
+    pdf_name: str = ""
 
     def page_name(self, page: int) -> str:
         """“建设方案 第 12 页（页码 10）”: the PDF page, and the printed number where there is one."""
@@ -238,7 +240,7 @@ class _Reader:
     """One read-back: aligns, explains generated text, reports the rest."""
 
     def __init__(self, title: str, pdf_name: str, structure: DocxStructure, pages: list[PageChars]) -> None:
-        self.rb = ReadBack(title, structure, pages, [""] * len(pages), [[None] * len(p.text) for p in structure.body])
+        self.rb = ReadBack(title, structure, pages, [""] * len(pages), [[None] * len(p.text) for p in structure.body], pdf_name=pdf_name)
         self.where = Location(pdf_name)
         self.body_pdf = _Side()
         self.margin_text: list[dict[int, _Side]] = []
@@ -351,7 +353,8 @@ class _Reader:
                 for an, (b0, b1) in enumerate(added):
                     if (a1 - a0) * (b1 - b0) > 4_000_000:
                         continue  # two huge runs: not a move worth the time
-                    i, j, size = SequenceMatcher(None, a_text, b_text, autojunk=False).find_longest_match(a0, a1, b0, b1)
+                    i, j, size = SequenceMatcher(None, a_text[a0:a1], b_text[b0:b1], autojunk=False).find_longest_match()
+                    i, j = i + a0, j + b0
                     whole = size == a1 - a0 == b1 - b0 and self.page_near(actual, lost[ln][2]) == actual.origin[b0][0]
                     if (size >= _ANCHOR or whole) and (best is None or size > best[0]):
                         best = (size, ln, an, i, j)
@@ -412,5 +415,7 @@ class _Reader:
 def read_back(title: str, docx_path: Path, pdf_path: Path) -> ReadBack:
     """Compare a .docx with its PDF; `title` names the document in messages (建设方案)."""
     structure = read_docx_structure(docx_path)
-    pages = read_page_chars(pdf_path)
-    return _Reader(title, pdf_path.name, structure, pages).run()
+    printed = read_printed_text(pdf_path, images=structure.images > 0)
+    rb = _Reader(title, pdf_path.name, structure, list(printed.pages)).run()
+    rb.part_starts = printed.part_starts
+    return rb
