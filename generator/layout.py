@@ -107,6 +107,7 @@ def analyse_layout(rb: ReadBack) -> Inspection:
     _row_splits(rb, warn)
     _heading_orphans(rb, body, first_page, last_page, warn)
     _broken_tokens(rb, warn)
+    out.diagnostics.sort(key=lambda d: int(d.extra.get("page", 0)))  # type: ignore[call-overload]
     return out
 
 

@@ -35,6 +35,7 @@ from .i18n import _
 from .model import Application, Image, Item, ListValue, Value
 
 if TYPE_CHECKING:
+    from .layout import Inspection
     from .pdf import PackagePart
 
 STATE_FILE = ".chanjiao-build.json"
@@ -63,6 +64,7 @@ class DocumentResult:
     fonts: list[str] = field(default_factory=list)
     rebuilt: bool = False
     numbered_from: int = 0  # the PDF page printed "— 1 —"
+    inspection: Inspection | None = None  # the PDF read back against the .docx, and its layout
 
 
 @dataclass
@@ -196,6 +198,20 @@ def _measure(result: DocumentResult) -> None:
     result.part_pages = _part_pages([(t, p) for t, p in top if p is not None], info.page_count)
     result.fonts = list(info.embedded_fonts)
     result.numbered_from = printed_numbering_start(result.pdf)
+
+
+def _inspect(result: DocumentResult) -> None:
+    """Read the PDF back against its .docx (characters lost or added) and analyse its layout."""
+    from .layout import inspect_pdf
+
+    assert result.pdf is not None
+    result.inspection = inspect_pdf(result.doc.title, result.docx, result.pdf)
+
+
+def _inspection_from_state(data: dict) -> Inspection:
+    from .layout import Inspection
+
+    return Inspection.from_state(data)
 
 
 def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
@@ -340,9 +356,10 @@ def build(
             pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice))
             entry = new_state["documents"][r.doc.id]
             entry["pdf_fingerprint"] = pdf_fp
-            if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
+            if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old and "inspection" in old:
                 r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)
                 r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
+                r.inspection = _inspection_from_state(old["inspection"])
             else:
                 stale.append(r)
         if stale:
@@ -350,11 +367,15 @@ def build(
             convert_to_pdf([r.docx for r in stale], out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
             for r in stale:
                 _measure(r)
+                _inspect(r)
                 r.rebuilt = True
         for r in result.documents:
             new_state["documents"][r.doc.id].update(
                 {"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages, "numbered_from": r.numbered_from}
             )
+            if r.inspection is not None:
+                new_state["documents"][r.doc.id]["inspection"] = r.inspection.to_state()
+                report.diagnostics.extend(r.inspection.diagnostics)
         report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
 
         # 3. The package: not while an attachment is missing (reported above), the rest stands.
