@@ -205,6 +205,35 @@ def _body_side(paragraphs: tuple[Paragraph, ...]) -> tuple[_Side, set[int], set[
     return side, note_at, generated
 
 
+class _Pairs:
+    """Which expected character is printed as which PDF character, both ways."""
+
+    def __init__(self) -> None:
+        self.a2b: dict[int, int] = {}
+        self.b2a: dict[int, int] = {}
+
+    def pair(self, i: int, j: int, n: int) -> None:
+        for k in range(n):
+            self.a2b[i + k], self.b2a[j + k] = j + k, i + k
+
+    def extend(self, a: str, b: str, i: int, j: int, n: int) -> None:
+        """Grow a moved block over equal characters paired elsewhere, swapping the pairs.
+
+        The first alignment pairs a run's first characters with the first equal ones it meets
+        (“重庆” of one name with “重庆” of the next cell's name): once the run is known to have
+        moved, its neighbours belong with it, and the two same characters trade places.
+        """
+        for step in (-1, 1):
+            x, y = (i - 1, j - 1) if step < 0 else (i + n, j + n)
+            while 0 <= x < len(a) and 0 <= y < len(b) and a[x] == b[y]:
+                k, m = self.a2b.get(x), self.b2a.get(y)
+                if k is None or m is None or k == y:
+                    break
+                self.a2b[x], self.b2a[y] = y, x
+                self.a2b[m], self.b2a[k] = k, m
+                x, y = x + step, y + step
+
+
 def _without_repeated_headers(side: _Side, paragraphs: tuple[Paragraph, ...]) -> _Side:
     """The PDF's text without the repeats of table header rows (Word prints them again on each
     page a table runs over; the document stores them once)."""
@@ -315,9 +344,10 @@ class _Reader:
         a_text, b_text = "".join(expected.chars), "".join(actual.chars)
         lost: list[tuple[int, int, int]] = []  # (a0, a1, b0): expected range, where the PDF is then
         added: list[tuple[int, int]] = []
+        pairs = _Pairs()
         for op, a0, a1, b0, b1 in align(a_text, b_text):
             if op == "equal":
-                self.place(expected, actual, a0, b0, a1 - a0)
+                pairs.pair(a0, b0, a1 - a0)
                 continue
             kept = [i for i in range(a0, a1) if i not in generated]
             if kept:
@@ -326,7 +356,10 @@ class _Reader:
             numbers = all(actual.chars[j].isdigit() for j in range(b0, b1))
             if b1 > b0 and not (numbers and (a0 in note_at or len(kept) < a1 - a0)):
                 added.append((b0, b1))
-        lost, added = self.moves(expected, actual, a_text, b_text, lost, added)
+        lost, added = self.moves(pairs, actual, a_text, b_text, lost, added)
+        for i, j in pairs.a2b.items():
+            para, offset = expected.origin[i]
+            self.rb.places[para][offset] = CharPlace(*actual.origin[j])
         for a0, a1, b0 in lost:
             self.report("readback-lost", self.page_near(actual, b0), a_text[a0:a1], _context(expected.chars, a0, a1, "▯"))
         leftover = _Side()
@@ -335,13 +368,8 @@ class _Reader:
             leftover.origin.extend(actual.origin[b0:b1])
         return leftover
 
-    def place(self, expected: _Side, actual: _Side, a0: int, b0: int, n: int) -> None:
-        for k in range(n):
-            para, offset = expected.origin[a0 + k]
-            self.rb.places[para][offset] = CharPlace(*actual.origin[b0 + k])
-
     def moves(
-        self, expected: _Side, actual: _Side, a_text: str, b_text: str, lost: list[tuple[int, int, int]], added: list[tuple[int, int]]
+        self, pairs: _Pairs, actual: _Side, a_text: str, b_text: str, lost: list[tuple[int, int, int]], added: list[tuple[int, int]]
     ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
         """Text printed out of order is not lost: a row split over two pages prints each cell's
         second half after the first halves of all cells, and a symbol from a fallback font can be
@@ -361,7 +389,8 @@ class _Reader:
             if best is None:
                 break
             size, ln, an, i, j = best
-            self.place(expected, actual, i, j, size)
+            pairs.pair(i, j, size)
+            pairs.extend(a_text, b_text, i, j, size)
             a0, a1, at = lost.pop(ln)
             b0, b1 = added.pop(an)
             lost += [r for r in ((a0, i, at), (i + size, a1, at)) if r[1] > r[0]]
@@ -412,10 +441,15 @@ class _Reader:
             j = k
 
 
+def compare(title: str, pdf_name: str, structure: DocxStructure, pages: list[PageChars]) -> ReadBack:
+    """Compare a document's structure with the characters its PDF prints (see read_back)."""
+    return _Reader(title, pdf_name, structure, pages).run()
+
+
 def read_back(title: str, docx_path: Path, pdf_path: Path) -> ReadBack:
     """Compare a .docx with its PDF; `title` names the document in messages (建设方案)."""
     structure = read_docx_structure(docx_path)
     printed = read_printed_text(pdf_path, images=structure.images > 0)
-    rb = _Reader(title, pdf_path.name, structure, list(printed.pages)).run()
+    rb = compare(title, pdf_path.name, structure, list(printed.pages))
     rb.part_starts = printed.part_starts
     return rb

@@ -1,0 +1,247 @@
+"""The read-back: a document's PDF compared with its .docx, character by character.
+
+Unit tests build the two sides by hand (a DocxStructure and the printed characters of each page);
+the LibreOffice tests make LibreOffice really drop punctuation and see it reported with its page.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from generator.docx_text import DocxStructure, Paragraph, Section, read_docx_structure
+from generator.pdf import PageChars
+from generator.readback import align, compare, normalise, read_back
+
+A4 = Section(595.3, 841.9, 100.0, 100.0)
+LINE = 20.0
+
+
+def page(lines: list[str], footer: str = "", header: str = "") -> PageChars:
+    """A page printing `lines` from the top of the text block down, one character per 16 pt,
+    and an optional header and footer outside it."""
+    text, boxes, sizes = [], [], []
+
+    def put(line: str, y: float) -> None:
+        for k, ch in enumerate(line):
+            text.append(ch)
+            boxes.append((100.0 + 16 * k, y, 116.0 + 16 * k, y + 16))
+            sizes.append(16.0)
+        text.append("\n")  # what the extractor invents between lines
+        boxes.append((0.0, y, 0.0, y))
+        sizes.append(0.0)
+
+    if header:
+        put(header, A4.height - 60)
+    for n, line in enumerate(lines):
+        put(line, A4.height - A4.top - LINE * (n + 1))
+    if footer:
+        put(footer, 40.0)
+    return PageChars(A4.width, A4.height, "".join(text), tuple(boxes), tuple(sizes))
+
+
+def structure(body: list[Paragraph], footnotes: tuple[Paragraph, ...] = (), margins: tuple[Paragraph, ...] = ()) -> DocxStructure:
+    return DocxStructure(tuple(body), footnotes, margins, (A4,))
+
+
+def body(*texts: str) -> list[Paragraph]:
+    return [Paragraph("body", t) for t in texts]
+
+
+def codes(rb: object) -> list[str]:
+    return [d.code for d in rb.diagnostics]  # type: ignore[attr-defined]
+
+
+# -- normalising and aligning ------------------------------------------------------------------------
+
+
+def test_normalise_drops_whitespace_and_invisible_joiners_and_maps_the_no_break_hyphen() -> None:
+    assert normalise("023\u2060-\u206063316958\u200b 王\u00ad镕\ufeff\n") == "023-63316958王镕"
+    assert normalise("023\u201163316958") == "023-63316958"
+    assert normalise("—\t3 —") == "—3—"  # real characters stay
+
+
+def test_align_finds_one_lost_character_in_a_long_text_quickly() -> None:
+    rng = random.Random(7)
+    alphabet = "产教联合体重庆云岭智能网联新能源汽车零部件学院公司，、。"
+    a = "".join(rng.choice(alphabet) for _ in range(40_000))
+    lost_at = 23_456
+    b = a[:lost_at] + a[lost_at + 1:]
+    started = time.perf_counter()
+    ops = align(a, b)
+    assert time.perf_counter() - started < 1.0
+    changes = [op for op in ops if op[0] != "equal"]
+    assert len(changes) == 1 and changes[0][0] == "delete"
+    # A run of equal characters makes the exact index ambiguous: the lost one is in it.
+    _op, a0, a1, _b0, _b1 = changes[0]
+    assert a1 - a0 == 1 and a[a0] == a[lost_at] and abs(a0 - lost_at) < 5
+
+
+def test_align_reports_insertions_replacements_and_nothing_for_equal_texts() -> None:
+    assert align("联合体建设方案", "联合体建设方案") == [("equal", 0, 7, 0, 7)]
+    ops = [op for op in align("重庆云岭职业技术学院", "重庆云岭X职业技术学院院") if op[0] != "equal"]
+    assert ops == [("insert", 4, 4, 4, 5), ("insert", 10, 10, 11, 12)]
+    ops = [op for op in align("甲乙丙丁戊己庚辛", "甲乙丙XY己庚辛") if op[0] != "equal"]
+    assert ops == [("replace", 3, 5, 3, 5)]
+
+
+# -- what is reported, what is explained --------------------------------------------------------------
+
+
+def test_a_lost_character_is_an_error_with_page_printed_number_and_context() -> None:
+    doc = structure(
+        body("联合体牵头单位为区教委、区人力社保局、园区管委会等单位。", "第二段文字。"),
+        margins=(Paragraph("footer", "— 1 —", generated=((2, 3),)),),
+    )
+    pages = [page(["联合体牵头单位为区教委、区人力社保局", "园区管委会等单位。"], footer="— 7 —"), page(["第二段文字。"], footer="— 8 —")]
+    rb = compare("建设方案", "plan.pdf", doc, pages)
+    assert codes(rb) == ["readback-lost"]
+    message = rb.diagnostics[0].message
+    assert message == "建设方案 第 1 页（页码 7）：PDF 中缺少“、”：…委、区人力社保局▯园区管委会等单位…"
+    assert rb.printed == ["7", "8"]
+    assert rb.diagnostics[0].extra == {"page": 1, "chars": "、"}
+
+
+def test_an_added_character_is_an_error_with_its_page() -> None:
+    doc = structure(body("第一页的文字。", "第二页的文字。"))
+    rb = compare("推荐书", "form.pdf", doc, [page(["第一页的文字。"]), page(["第二页的文字字。"])])
+    assert codes(rb) == ["readback-added"]
+    assert rb.diagnostics[0].message.startswith("推荐书 第 2 页：PDF 中多出“字”")
+
+
+def test_page_numbers_footnote_numbers_and_repeated_table_headers_are_not_differences() -> None:
+    header_row = [Paragraph("body", t, table=0, row=0, cell=c, header_row=True) for c, t in enumerate(("序号", "单位名称"))]
+    rows = [Paragraph("body", t, table=0, row=r, cell=c) for r in (1, 2) for c, t in enumerate((str(r), f"重庆第{r}号公司"))]
+    doc = structure(
+        [Paragraph("body", "联合体负责人", note_refs=(6,)), *header_row, *rows],
+        footnotes=(Paragraph("footnote", " 联合体负责人指牵头单位负责同志。", note_refs=(0,)),),
+        margins=(Paragraph("footer", "— 1 —", generated=((2, 3),)),),
+    )
+    pages = [
+        page(["联合体负责人1", "序号单位名称", "1重庆第1号公司", "1联合体负责人指牵头单位负责同志。"], footer="— 1 —"),
+        page(["序号单位名称", "2重庆第2号公司"], footer="— 2 —"),
+    ]
+    rb = compare("推荐书", "form.pdf", doc, pages)
+    assert rb.diagnostics == []
+    assert rb.printed == ["1", "2"]
+
+
+def test_a_digit_that_is_no_footnote_number_is_reported() -> None:
+    doc = structure(body("联合体负责人", "第二段"))
+    rb = compare("推荐书", "form.pdf", doc, [page(["联合体负责人1", "第二段"])])
+    assert codes(rb) == ["readback-added"]
+
+
+def test_a_lost_footnote_character_and_a_wrong_footer_are_reported() -> None:
+    doc = structure(
+        [Paragraph("body", "联合体负责人", note_refs=(6,))],
+        footnotes=(Paragraph("footnote", " 联合体负责人指牵头单位负责同志。", note_refs=(0,)),),
+        margins=(Paragraph("footer", "— 1 —", generated=((2, 3),)),),
+    )
+    rb = compare("推荐书", "form.pdf", doc, [page(["联合体负责人1", "1联合体负责人指牵头单位负责同志"], footer="— 1")])
+    found = sorted((d.code, d.extra["chars"]) for d in rb.diagnostics)
+    assert found == [("readback-lost", "—"), ("readback-lost", "。")]
+
+
+def test_text_printed_out_of_order_is_a_move_not_a_loss() -> None:
+    # A row split over two pages prints the first halves of all cells, then the second halves.
+    cells = [Paragraph("body", t, table=0, row=0, cell=c) for c, t in enumerate(("重庆云岭职业技术学院、重庆渝岭理工学院", "重庆驰岭制动系统有限公司、重庆岭安汽车部件有限公司"))]
+    doc = structure(cells)
+    pages = [page(["重庆云岭职业技术学院、", "重庆驰岭制动系统有限公司、"]), page(["重庆渝岭理工学院", "重庆岭安汽车部件有限公司"])]
+    rb = compare("建设方案", "plan.pdf", doc, pages)
+    assert rb.diagnostics == []
+    # Every character is placed on the page that prints it.
+    second = rb.places[0][len("重庆云岭职业技术学院、")]
+    assert second is not None and second.page == 1
+
+
+# -- the real thing: LibreOffice drops punctuation ---------------------------------------------------
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _set_overflow_punct(docx: Path, out: Path, value: str | None) -> None:
+    """Copy `docx` with <w:overflowPunct> in the document defaults set to `value` (None: removed)."""
+    with zipfile.ZipFile(docx) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/styles.xml":
+                root = etree.fromstring(data)
+                defaults = root.find(f"{{{_W}}}docDefaults")
+                assert defaults is not None
+                ppr_default = defaults.find(f"{{{_W}}}pPrDefault")
+                if ppr_default is None:
+                    ppr_default = etree.SubElement(defaults, f"{{{_W}}}pPrDefault")
+                ppr = ppr_default.find(f"{{{_W}}}pPr")
+                if ppr is None:
+                    ppr = etree.SubElement(ppr_default, f"{{{_W}}}pPr")
+                for old in ppr.findall(f"{{{_W}}}overflowPunct"):
+                    ppr.remove(old)
+                if value is not None:
+                    etree.SubElement(ppr, f"{{{_W}}}overflowPunct").set(f"{{{_W}}}val", value)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            zout.writestr(item, data)
+
+
+@pytest.fixture(scope="module")
+def plan_pdfs(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> dict[str, tuple[Path, Path]]:
+    """The example's plan rendered once, converted with overflowPunct off and on."""
+    from generator.content import load_application
+    from generator.convert import convert_to_pdf
+    from generator.documents import DOCUMENTS
+    from generator.pipeline import render_documents
+
+    root = Path(__file__).resolve().parent.parent / "content"
+    out = tmp_path_factory.mktemp("readback")
+    app, _diagnostics = load_application(root)
+    plan = next(d for d in DOCUMENTS if d.id == "plan")
+    (out / "rendered").mkdir()
+    rendered = render_documents(app, out / "rendered", (plan,))[0]
+    variants = {"off": out / "plan-off.docx", "on": out / "plan-on.docx"}
+    _set_overflow_punct(rendered, variants["off"], "0")
+    _set_overflow_punct(rendered, variants["on"], "1")
+    convert_to_pdf(list(variants.values()), out, soffice=libreoffice)
+    shutil.rmtree(out / "rendered")
+    return {k: (v, v.with_suffix(".pdf")) for k, v in variants.items()}
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_dropping_line_end_punctuation_is_an_error_with_page_and_context(plan_pdfs: dict[str, tuple[Path, Path]]) -> None:
+    docx, pdf = plan_pdfs["off"]
+    rb = read_back("建设方案", docx, pdf)
+    lost = [d for d in rb.diagnostics if d.code == "readback-lost"]
+    assert lost, "overflowPunct off: LibreOffice drops line-end punctuation"
+    assert all(d.severity.value == "error" for d in rb.diagnostics)
+    pattern = re.compile(r"^建设方案 第 (\d+) 页（页码 (\d+)）：PDF 中缺少“([、，。；：])”：…\S+▯\S+…$")
+    for d in lost:
+        m = pattern.match(d.message)
+        assert m, d.message
+        assert int(m.group(1)) == d.extra["page"]
+        # The context names the place: the characters around ▯ are printed on that page.
+        before = d.message.split("▯")[0][-3:]
+        printed = normalise(rb.pages[int(m.group(1)) - 1].text)
+        assert before in printed, (before, d.message)
+
+
+@pytest.mark.libreoffice
+def test_the_same_document_with_overflow_punctuation_on_reads_back_whole(plan_pdfs: dict[str, tuple[Path, Path]]) -> None:
+    docx, pdf = plan_pdfs["on"]
+    started = time.perf_counter()
+    rb = read_back("建设方案", docx, pdf)
+    elapsed = time.perf_counter() - started
+    assert [d.message for d in rb.diagnostics] == []
+    assert len(rb.pages) >= 20 and elapsed < 3.0  # well under a second on a quiet machine
+    # Every body character the document stores is placed on a page.
+    structure = read_docx_structure(docx)
+    unplaced = [
+        p.text[k] for p, places in zip(structure.body, rb.places, strict=True) for k, place in enumerate(places)
+        if place is None and normalise(p.text[k])
+    ]
+    assert unplaced == []
