@@ -278,8 +278,9 @@ def _fits(rb: ReadBack, spots: list[CharPlace], width: float) -> bool:
     return needed <= width
 
 
-def _check_token(rb: ReadBack, warn: _Warner, kind: str, token: str, spots: list[CharPlace]) -> None:
+def _check_token(rb: ReadBack, warn: _Warner, kind: str, whole: str, spots: list[CharPlace]) -> None:
     first = spots[0]
+    token = whole if len(whole) <= _SNIPPET * 2 else whole[:_SNIPPET * 2] + "…"
     if any(s.page != first.page for s in spots):
         pages = sorted({s.page for s in spots})
         warn(
@@ -289,7 +290,7 @@ def _check_token(rb: ReadBack, warn: _Warner, kind: str, token: str, spots: list
                 kind=_kind_name(kind), token=token, a=pages[0] + 1, b=pages[-1] + 1
             ),
             kind=kind,
-            token=token,
+            token=whole,
         )
         return
     boxes = [rb.pages[s.page].boxes[s.index] for s in spots]
@@ -301,5 +302,5 @@ def _check_token(rb: ReadBack, warn: _Warner, kind: str, token: str, spots: list
             first.page,
             _("表格中的{kind}“{token}”被分在两行").format(kind=_kind_name(kind), token=token),
             kind=kind,
-            token=token,
+            token=whole,
         )

@@ -34,6 +34,7 @@ _FIELD_PATTERN = "[0-9ivxlcdmIVXLCDMA-Za-z]*"
 
 
 _ANCHOR = 6  # length of the substrings that anchor the alignment
+_MOVE = 3  # a run this long found both lost and added is text printed elsewhere, not lost
 
 
 def align(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
@@ -159,6 +160,34 @@ def page_section(structure: DocxStructure, page: PageChars) -> Section:
     return structure.sections[-1]
 
 
+def _reading_order(page: PageChars) -> list[int]:
+    """The page's character indices in reading order.
+
+    LibreOffice draws a glyph taken from a fallback font (☑, ㎡) after the rest of its line, so
+    content order is not reading order. Within each run of consecutive characters on one
+    baseline (one line of one paragraph or cell) the characters are put left to right; lines and
+    cells keep the order in which they are drawn.
+    """
+    order: list[int] = []
+    group: list[int] = []
+    centre = height = 0.0
+    for k, ch in enumerate(page.text):
+        if ch.isspace():
+            continue  # dropped when comparing; invented spaces have no real place on the line
+        box = page.boxes[k]
+        c, h = (box[1] + box[3]) / 2, box[3] - box[1]
+        if group and abs(c - centre) > max(h, height) * 0.3:
+            group.sort(key=lambda i: page.boxes[i][0])
+            order.extend(group)
+            group = []
+        if not group:
+            centre, height = c, h
+        group.append(k)
+    group.sort(key=lambda i: page.boxes[i][0])
+    order.extend(group)
+    return order
+
+
 def _zone(page: PageChars, section: Section, k: int) -> int:
     """-1 above the text block (header), 0 inside it, 1 below it (footer)."""
     box = page.boxes[k]
@@ -276,9 +305,9 @@ class _Reader:
         for index, page in enumerate(pages):
             section = page_section(structure, page)
             zones: dict[int, _Side] = {-1: _Side(), 1: _Side()}
-            for k, ch in enumerate(page.text):
+            for k in _reading_order(page):
                 zone = _zone(page, section, k)
-                (self.body_pdf if zone == 0 else zones[zone]).add(ch, index, k)
+                (self.body_pdf if zone == 0 else zones[zone]).add(page.text[k], index, k)
             self.margin_text.append(zones)
 
     def report(self, code: str, page: int, chars: str, context: str) -> None:
@@ -374,7 +403,8 @@ class _Reader:
         """Text printed out of order is not lost: a row split over two pages prints each cell's
         second half after the first halves of all cells, and a symbol from a fallback font can be
         drawn after its line. A run found both lost and added is a move when it is long enough
-        to be unmistakable, or when it is the whole run on both sides and on the same page."""
+        to be unmistakable, or when it is the whole run on both sides and on the same or the next
+        page (a row split over pages can leave a single character to the next page)."""
         while lost and added:
             best: tuple[int, int, int, int, int] | None = None  # (size, lost n, added n, i, j)
             for ln, (a0, a1, _b) in enumerate(lost):
@@ -383,8 +413,9 @@ class _Reader:
                         continue  # two huge runs: not a move worth the time
                     i, j, size = SequenceMatcher(None, a_text[a0:a1], b_text[b0:b1], autojunk=False).find_longest_match()
                     i, j = i + a0, j + b0
-                    whole = size == a1 - a0 == b1 - b0 and self.page_near(actual, lost[ln][2]) == actual.origin[b0][0]
-                    if (size >= _ANCHOR or whole) and (best is None or size > best[0]):
+                    near = abs(self.page_near(actual, lost[ln][2]) - actual.origin[b0][0]) <= 1
+                    whole = size == a1 - a0 == b1 - b0 and near
+                    if (size >= _MOVE or whole) and (best is None or size > best[0]):
                         best = (size, ln, an, i, j)
             if best is None:
                 break
