@@ -245,3 +245,59 @@ def test_the_same_document_with_overflow_punctuation_on_reads_back_whole(plan_pd
         if place is None and normalise(p.text[k])
     ]
     assert unplaced == []
+
+
+@pytest.mark.libreoffice
+def test_a_build_reports_the_read_back_and_a_rebuild_from_the_state_file_reports_it_again(
+    example_build: tuple[Path, object], tmp_path: Path
+) -> None:
+    import json
+
+    from generator.pipeline import build
+
+    out, result = example_build
+    inspections = {r.doc.id: r.inspection for r in result.documents}  # type: ignore[attr-defined]
+    assert all(inspections.values())
+    report = json.loads((out / "检查报告.json").read_text(encoding="utf-8"))
+    for doc in report["documents"]:
+        assert len(doc["layout"]["pages"]) == doc["pages"]
+        assert all(0.0 <= p["fill"] <= 1.0 for p in doc["layout"]["pages"])
+    found = [d for d in report["diagnostics"] if d["code"].startswith(("readback-", "layout-"))]
+    assert len(found) == sum(len(i.diagnostics) for i in inspections.values())  # type: ignore[union-attr]
+    assert all(d["severity"] == ("error" if d["code"].startswith("readback-") else "warning") for d in found)
+    text = (out / "检查报告.txt").read_text(encoding="utf-8")
+    assert text.count("每页版心使用") == 2 and text.count("读回核对") == 2
+
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    again = build(Path(__file__).resolve().parent.parent / "content", copy, pdf=True)
+    assert not any(r.rebuilt for r in again.documents)
+    before = [d.message for i in inspections.values() for d in i.diagnostics]  # type: ignore[union-attr]
+    after = [d.message for r in again.documents for d in r.inspection.diagnostics]  # type: ignore[union-attr]
+    assert after == before and again.exit_code == result.exit_code  # type: ignore[attr-defined]
+
+
+def _drawn_last(lines: list[str], symbol: str) -> PageChars:
+    """A page as LibreOffice draws it when `symbol` comes from a fallback font: each line without
+    the symbol, then the symbol at its place on the line."""
+    plain = page(lines)
+    text, boxes = [], []
+    for n, line in enumerate(lines):
+        y = A4.height - A4.top - LINE * (n + 1)
+        for k, ch in enumerate(line):
+            if ch != symbol:
+                text.append(ch)
+                boxes.append((100.0 + 16 * k, y, 116.0 + 16 * k, y + 16))
+        for k, ch in enumerate(line):
+            if ch == symbol:
+                text.append(ch)
+                boxes.append((100.0 + 16 * k, y, 116.0 + 16 * k, y + 16))
+    return PageChars(plain.width, plain.height, "".join(text), tuple(boxes), tuple([16.0] * len(text)))
+
+
+def test_a_repeated_header_with_a_glyph_drawn_after_its_line_is_recognised() -> None:
+    header = [Paragraph("body", t, table=0, row=0, cell=c, header_row=True) for c, t in enumerate(("面积（㎡）", "工位数"))]
+    rows = [Paragraph("body", t, table=0, row=r, cell=c) for r in (1, 2) for c, t in enumerate((f"{r}00", f"{r}0"))]
+    pages = [_drawn_last(["面积（㎡）工位数", "10010"], "㎡"), _drawn_last(["面积（㎡）工位数", "20020"], "㎡")]
+    rb = compare("建设方案", "plan.pdf", structure([*header, *rows]), pages)
+    assert rb.diagnostics == []
