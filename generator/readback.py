@@ -35,6 +35,8 @@ _FIELD_PATTERN = "[0-9ivxlcdmIVXLCDMA-Za-z]*"
 
 _ANCHOR = 6  # length of the substrings that anchor the alignment
 _MOVE = 3  # a run this long found both lost and added is text printed elsewhere, not lost
+_GAP_LIMIT = 4_000_000  # characters × characters difflib may align between two anchors
+_SHOWN = 30  # characters of a lost or added run quoted in full
 
 
 def align(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
@@ -48,7 +50,9 @@ def align(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
     matched: list[tuple[int, int, int]] = []
     ai = bj = 0
     for i, j, n in [*blocks, (len(a), len(b), 0)]:
-        if i > ai and j > bj:  # a gap on both sides: difflib aligns it
+        # A gap on both sides: difflib aligns it, unless both sides are long (then they are
+        # different texts, a wrong font encoding say, and difflib would take minutes).
+        if i > ai and j > bj and (i - ai) * (j - bj) <= _GAP_LIMIT:
             gap = SequenceMatcher(None, a[ai:i], b[bj:j], autojunk=False)
             matched.extend((ai + x, bj + y, m) for x, y, m in gap.get_matching_blocks() if m)
         if n:
@@ -288,6 +292,13 @@ def _without_repeated_headers(side: _Side, paragraphs: tuple[Paragraph, ...]) ->
     return kept
 
 
+def _shown(chars: str) -> str:
+    """A lost or added run as quoted in a message: long runs are cut, with their length."""
+    if len(chars) <= _SHOWN:
+        return chars
+    return _("{start}…（共 {n} 字）").format(start=chars[:_SHOWN], n=len(chars))
+
+
 def _context(chars: list[str], start: int, end: int, mark: str) -> str:
     before = "".join(chars[max(0, start - _CONTEXT):start])
     after = "".join(chars[end:end + _CONTEXT])
@@ -315,7 +326,7 @@ class _Reader:
             message = _("{where}：PDF 中缺少“{chars}”：{context}")
         else:
             message = _("{where}：PDF 中多出“{chars}”：{context}")
-        text = message.format(where=self.rb.page_name(page), chars=chars, context=context)
+        text = message.format(where=self.rb.page_name(page), chars=_shown(chars), context=context)
         self.rb.diagnostics.append(
             Diagnostic(self.where, Severity.ERROR, code, text, self.rb.title, {"page": page + 1, "chars": chars})
         )
@@ -324,6 +335,7 @@ class _Reader:
         self.read_margins()
         leftover = self.align_body()
         self.align_footnotes(leftover)
+        self.rb.diagnostics.sort(key=lambda d: int(d.extra["page"]))  # type: ignore[call-overload]
         return self.rb
 
     # -- headers and footers: per page, against the document's header and footer paragraphs ----
@@ -362,7 +374,7 @@ class _Reader:
             if op in ("delete", "replace"):
                 self.report("readback-lost", page, best[a0:a1], _context(chars_exp, a0, a1, "▯"))
             if op in ("insert", "replace"):
-                self.report("readback-added", page, printed[b0:b1], _context(chars_act, b0, b1, "【" + printed[b0:b1] + "】"))
+                self.report("readback-added", page, printed[b0:b1], _context(chars_act, b0, b1, "【" + _shown(printed[b0:b1]) + "】"))
 
     # -- the body ---------------------------------------------------------------------------------
 
@@ -468,7 +480,7 @@ class _Reader:
             chars = "".join(side.chars[j:k])
             before = normalise(printed[:first])[-_CONTEXT:]
             after = normalise(printed[last + 1:])[:_CONTEXT]
-            self.report("readback-added", page, chars, f"…{before}【{chars}】{after}…")
+            self.report("readback-added", page, chars, f"…{before}【{_shown(chars)}】{after}…")
             j = k
 
 

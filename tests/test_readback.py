@@ -92,6 +92,26 @@ def test_align_reports_insertions_replacements_and_nothing_for_equal_texts() -> 
     assert ops == [("replace", 3, 5, 3, 5)]
 
 
+def test_align_of_two_unrelated_long_texts_is_still_fast() -> None:
+    # A font with a wrong character map prints other characters everywhere.
+    rng = random.Random(3)
+    a = "".join(rng.choice("产教联合体建设方案，、。") for _ in range(15_000))
+    b = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(15_000))
+    started = time.perf_counter()
+    ops = align(a, b)
+    assert time.perf_counter() - started < 1.0
+    assert ops == [("replace", 0, 15_000, 0, 15_000)]
+
+
+def test_a_long_lost_run_is_quoted_shortened_with_its_length() -> None:
+    lost = "重庆云岭职业技术学院" * 5
+    doc = structure(body("联合体成员：" + lost + "。"))
+    rb = compare("建设方案", "plan.pdf", doc, [page(["联合体成员：。"])])
+    assert codes(rb) == ["readback-lost"]
+    assert f"PDF 中缺少“{lost[:30]}…（共 50 字）”" in rb.diagnostics[0].message
+    assert rb.diagnostics[0].extra["chars"] == lost
+
+
 # -- what is reported, what is explained --------------------------------------------------------------
 
 
