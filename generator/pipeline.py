@@ -200,18 +200,19 @@ def _measure(result: DocumentResult) -> None:
     result.numbered_from = printed_numbering_start(result.pdf)
 
 
-def _inspect(result: DocumentResult) -> None:
+def _inspect(result: DocumentResult) -> Inspection:
     """Read the PDF back against its .docx (characters lost or added) and analyse its layout."""
     from .layout import inspect_pdf
 
     assert result.pdf is not None
     result.inspection = inspect_pdf(result.doc.title, result.docx, result.pdf)
+    return result.inspection
 
 
-def _inspection_from_state(data: dict) -> Inspection:
+def _inspection_from_state(data: dict | None) -> Inspection | None:
     from .layout import Inspection
 
-    return Inspection.from_state(data)
+    return Inspection.from_state(data) if isinstance(data, dict) else None
 
 
 def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
@@ -356,10 +357,10 @@ def build(
             pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice))
             entry = new_state["documents"][r.doc.id]
             entry["pdf_fingerprint"] = pdf_fp
-            if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old and "inspection" in old:
+            if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
                 r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)
                 r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
-                r.inspection = _inspection_from_state(old["inspection"])
+                r.inspection = _inspection_from_state(old.get("inspection"))
             else:
                 stale.append(r)
         if stale:
@@ -367,15 +368,14 @@ def build(
             convert_to_pdf([r.docx for r in stale], out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
             for r in stale:
                 _measure(r)
-                _inspect(r)
                 r.rebuilt = True
         for r in result.documents:
             new_state["documents"][r.doc.id].update(
                 {"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages, "numbered_from": r.numbered_from}
             )
-            if r.inspection is not None:
-                new_state["documents"][r.doc.id]["inspection"] = r.inspection.to_state()
-                report.diagnostics.extend(r.inspection.diagnostics)
+            inspection = r.inspection or _inspect(r)  # converted now, or before read-back existed
+            new_state["documents"][r.doc.id]["inspection"] = inspection.to_state()
+            report.diagnostics.extend(inspection.diagnostics)
         report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
 
         # 3. The package: not while an attachment is missing (reported above), the rest stands.

@@ -296,6 +296,16 @@ def test_a_build_reports_the_read_back_and_a_rebuild_from_the_state_file_reports
     after = [d.message for r in again.documents for d in r.inspection.diagnostics]  # type: ignore[union-attr]
     assert after == before and again.exit_code == result.exit_code  # type: ignore[attr-defined]
 
+    # Output of a build from before the read-back: the PDFs are read back, not converted again.
+    state_path = copy / ".chanjiao-build.json"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    for entry in state["documents"].values():
+        del entry["inspection"]
+    state_path.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    older = build(Path(__file__).resolve().parent.parent / "content", copy, pdf=True)
+    assert not any(r.rebuilt for r in older.documents)
+    assert [d.message for r in older.documents for d in r.inspection.diagnostics] == before  # type: ignore[union-attr]
+
 
 def _drawn_last(lines: list[str], symbol: str) -> PageChars:
     """A page as LibreOffice draws it when `symbol` comes from a fallback font: each line without
