@@ -151,7 +151,6 @@ class _TextWalk:
                 self.field_char(child.get(_w("fldCharType")))
             elif tag == _w("fldSimple"):
                 start = self.length
-                self.walk(child, False)
                 self.emit("".join(t.text or "" for t in child.iter(_T)))
                 self.generated.append((start, self.length))
             elif tag == _TAB:

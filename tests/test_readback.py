@@ -331,3 +331,56 @@ def test_a_repeated_header_with_a_glyph_drawn_after_its_line_is_recognised() -> 
     pages = [_drawn_last(["面积（㎡）工位数", "10010"], "㎡"), _drawn_last(["面积（㎡）工位数", "20020"], "㎡")]
     rb = compare("建设方案", "plan.pdf", structure([*header, *rows]), pages)
     assert rb.diagnostics == []
+
+
+# -- the .docx side -----------------------------------------------------------------------------------
+
+
+def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and_hidden_text(tmp_path: Path) -> None:
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+    from docx.oxml import parse_xml
+    from docx.shared import Cm
+
+    ns = f'xmlns:w="{_W}"'
+    doc = Document()
+    doc.add_heading("一、创建条件", level=1)
+    p = doc.add_paragraph()
+    # A word joiner and a no-break hyphen keep a phone number whole; deleted text is not printed.
+    p._p.append(parse_xml(f'<w:r {ns}><w:t>023\u2060</w:t><w:noBreakHyphen/><w:t>63316958</w:t></w:r>'))
+    p._p.append(parse_xml(f'<w:del {ns} w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z"><w:r><w:delText>删去</w:delText></w:r></w:del>'))
+    table = doc.add_table(rows=2, cols=2)
+    table.autofit = False
+    for row in table.rows:
+        for cell in row.cells:
+            cell.width = Cm(5)
+    table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {ns}/>'))
+    table.cell(0, 0).text, table.cell(0, 1).text = "序号", "单位名称"
+    table.cell(1, 0).text, table.cell(1, 1).text = "1", "重庆云岭职业技术学院"
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.page_width, section.page_height = section.page_height, section.page_width
+    doc.add_paragraph("横向页")
+    footer = section.footer.paragraphs[0]
+    footer._p.append(parse_xml(
+        f'<w:r {ns}><w:t xml:space="preserve">— </w:t></w:r>'
+    ))
+    footer._p.append(parse_xml(f'<w:fldSimple {ns} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    path = tmp_path / "s.docx"
+    doc.save(str(path))
+
+    s = read_docx_structure(path)
+    texts = [(p.text, p.heading, p.table, p.row, p.cell, p.header_row, p.section) for p in s.body if p.text]
+    assert texts == [
+        ("一、创建条件", True, -1, -1, -1, False, 0),
+        ("023\u2060-63316958", False, -1, -1, -1, False, 0),
+        ("序号", False, 0, 0, 0, True, 0),
+        ("单位名称", False, 0, 0, 1, True, 0),
+        ("1", False, 0, 1, 2, False, 0),
+        ("重庆云岭职业技术学院", False, 0, 1, 3, False, 0),
+        ("横向页", False, -1, -1, -1, False, 1),
+    ]
+    cell = next(p for p in s.body if p.text == "重庆云岭职业技术学院")
+    assert abs(cell.cell_width - (Cm(5).pt - 10.8)) < 0.5  # the width less Word's cell margins
+    assert [sec.landscape for sec in s.sections] == [False, True]
+    footers = [p for p in s.margins if p.story == "footer" and p.text]
+    assert [(p.text, p.generated) for p in footers] == [("— 1", ((2, 3),))]
