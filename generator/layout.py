@@ -123,8 +123,10 @@ class _Warner:
     def __init__(self, rb: ReadBack, out: list[Diagnostic]) -> None:
         self.rb, self.out = rb, out
 
-    def __call__(self, code: str, page: int, message: str, **fields: object) -> None:
-        text = _("{where}：").format(where=self.rb.page_name(page)) + message
+    def __call__(self, code: str, page: int, message: str, values: dict[str, object], **fields: object) -> None:
+        """Record a warning: `message` formatted with `values` and {where}, the page's name;
+        `fields` go to the diagnostic's details (JSON)."""
+        text = message.format(where=self.rb.page_name(page), **values)
         extra = {"page": page + 1, "printed": self.rb.printed[page] if page < len(self.rb.printed) else "", **fields}
         self.out.append(Diagnostic(Location(self.rb.pdf_name), Severity.WARNING, code, text, self.rb.title, extra))
 
@@ -182,7 +184,8 @@ def _underfull(
         warn(
             "layout-underfull",
             n,
-            _("页面只用了版心高度的 {percent}%，下一页并非新的部分或新的一节").format(percent=round(fill.fill * 100)),
+            _("{where}：页面只用了版心高度的 {percent}%，下一页并非新的部分或新的一节"),
+            {"percent": round(fill.fill * 100)},
             fill=round(fill.fill, 3),
         )
 
@@ -203,7 +206,8 @@ def _row_splits(rb: ReadBack, warn: _Warner) -> None:
             warn(
                 "layout-row-split",
                 first,
-                _("表格的一行跨页断开，续至第 {last} 页：“{text}”").format(last=last + 1, text=_snippet(texts[row])),
+                _("{where}：表格的一行跨页断开，续至第 {last} 页：“{text}”"),
+                {"last": last + 1, "text": _snippet(texts[row])},
                 pages=[first + 1, last + 1],
             )
 
@@ -223,7 +227,8 @@ def _heading_orphans(
             warn(
                 "layout-heading-orphan",
                 end.page,
-                _("标题“{heading}”单独留在页面底部，其后的内容从下一页开始").format(heading=_snippet(p.text)),
+                _("{where}：标题“{heading}”单独留在页面底部，其后的内容从下一页开始"),
+                {"heading": _snippet(p.text)},
             )
 
 
@@ -286,9 +291,8 @@ def _check_token(rb: ReadBack, warn: _Warner, kind: str, whole: str, spots: list
         warn(
             "layout-broken-token",
             first.page,
-            _("表格中的{kind}“{token}”被分在两页（第 {a} 页和第 {b} 页）").format(
-                kind=_kind_name(kind), token=token, a=pages[0] + 1, b=pages[-1] + 1
-            ),
+            _("{where}：表格中的{kind}“{token}”被分在两页（第 {a} 页和第 {b} 页）"),
+            {"kind": _kind_name(kind), "token": token, "a": pages[0] + 1, "b": pages[-1] + 1},
             kind=kind,
             token=whole,
         )
@@ -300,7 +304,8 @@ def _check_token(rb: ReadBack, warn: _Warner, kind: str, whole: str, spots: list
         warn(
             "layout-broken-token",
             first.page,
-            _("表格中的{kind}“{token}”被分在两行").format(kind=_kind_name(kind), token=token),
+            _("{where}：表格中的{kind}“{token}”被分在两行"),
+            {"kind": _kind_name(kind), "token": token},
             kind=kind,
             token=whole,
         )
