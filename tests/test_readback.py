@@ -384,3 +384,21 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
     assert [sec.landscape for sec in s.sections] == [False, True]
     footers = [p for p in s.margins if p.story == "footer" and p.text]
     assert [(p.text, p.generated) for p in footers] == [("— 1", ((2, 3),))]
+
+
+def test_an_unreadable_pdf_is_a_clear_error(tmp_path: Path) -> None:
+    from docx import Document
+
+    from generator.errors import ToolError
+
+    docx = tmp_path / "a.docx"
+    Document().save(str(docx))
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.4 truncated")
+    with pytest.raises(ToolError, match="无法读取 PDF"):
+        read_back("建设方案", docx, pdf)
+
+
+def test_an_empty_document_and_an_empty_page_read_back_clean() -> None:
+    rb = compare("建设方案", "plan.pdf", structure([]), [page([])])
+    assert rb.diagnostics == [] and rb.printed == [""]
