@@ -109,20 +109,27 @@ def read_printed_text(path: Path, *, images: bool = True) -> PrintedText:
             page = document[index]
             textpage = page.get_textpage()
             width, height = page.get_size()
+            count = textpage.count_chars()
+            # One call for the text: one UTF-16 unit per character index. A character beyond the
+            # BMP takes two indices; it is kept once, with the box of its first half.
+            units = textpage.get_text_range(0, count) if count else ""
             chars: list[str] = []
             boxes: list[tuple[float, float, float, float]] = []
             sizes: list[float] = []
-            pending_high = 0
-            for k in range(textpage.count_chars()):
-                code = pdfium_c.FPDFText_GetUnicode(textpage.raw, k)
-                if 0xD800 <= code < 0xDC00:  # a character beyond the BMP arrives as two halves
-                    pending_high = code
-                    continue
-                if 0xDC00 <= code < 0xE000 and pending_high:
-                    code = 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00)
-                    pending_high = 0
-                    chars[-1:] = []  # nothing was kept for the high half
-                chars.append(chr(code))
+            if len(units) == count:
+                indices: list[int] = list(range(count))
+                chars = list(units)
+            else:
+                indices = []
+                for k in range(count):
+                    code = pdfium_c.FPDFText_GetUnicode(textpage.raw, k)
+                    if 0xDC00 <= code < 0xE000 and indices:  # the second half of a pair
+                        high = ord(chars[-1])
+                        chars[-1] = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
+                        continue
+                    indices.append(k)
+                    chars.append(chr(code))
+            for k in indices:
                 # The loose box spans the font's ascent and descent: glyphs on one line share it,
                 # which is what line tests need (a tight box of 、 sits far below that of 国).
                 boxes.append(textpage.get_charbox(k, loose=True))

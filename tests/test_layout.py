@@ -97,7 +97,17 @@ def tokens(broken: bool) -> Document:  # type: ignore[valid-type]
     return doc
 
 
+def rare_characters() -> Document:  # type: ignore[valid-type]
+    doc = _new()
+    doc.add_paragraph(RARE)
+    return doc
+
+
+#: Beyond the BMP (𠮷, two UTF-16 units in the PDF's text) and the names and units of the large application.
+RARE = "𠮷野家与陈镕、王堃、李喆、张昇，面积 260㎡。"
+
 DOCUMENTS = {
+    "rare": rare_characters,
     "split_row": split_row,
     "whole_rows": whole_rows,
     "orphan": lambda: _filler_then_heading(True),
@@ -131,6 +141,16 @@ def codes(inspection: Inspection, code: str) -> list[str]:
 def test_the_documents_read_back_whole(inspected: dict[str, Inspection]) -> None:
     for name, inspection in inspected.items():
         assert [d.message for d in inspection.diagnostics if d.code.startswith("readback")] == [], name
+
+
+def test_characters_beyond_the_bmp_read_back_as_one_character(inspected: dict[str, Inspection], tmp_path_factory: pytest.TempPathFactory) -> None:
+    from generator.pdf import read_printed_text
+
+    assert inspected["rare"].diagnostics == []
+    pdf = next(Path(str(tmp_path_factory.getbasetemp())).glob("layout*/rare.pdf"))
+    printed = read_printed_text(pdf).pages[0]
+    assert "𠮷" in printed.text and "\ud842" not in printed.text
+    assert len(printed.boxes) == len(printed.text)
 
 
 def test_a_table_row_split_over_pages_is_warned_with_both_pages(inspected: dict[str, Inspection]) -> None:
