@@ -16,7 +16,7 @@ from pathlib import Path
 from .docx_text import Paragraph
 from .errors import Diagnostic, Location, Severity
 from .i18n import _
-from .readback import _CHAR_MAP, CharPlace, ReadBack, page_section, read_back
+from .readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
 
 #: A page whose text ends above this share of the text block, and that does not end a part or a
 #: section, is reported as underfull.
@@ -132,7 +132,7 @@ class _Warner:
 
 
 def _snippet(text: str) -> str:
-    text = "".join(ch for ch in (_CHAR_MAP.get(c, c) for c in text) if ch and not ch.isspace())
+    text = "".join(ch for ch in (CHAR_MAP.get(c, c) for c in text) if ch and not ch.isspace())
     return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "…"
 
 
@@ -241,8 +241,8 @@ def _broken_tokens(rb: ReadBack, warn: _Warner) -> None:
             continue
         # Word joiners and no-break hyphens sit inside the very tokens we look for: match on the
         # text without them, then map each match back to the stored characters.
-        kept = [k for k, ch in enumerate(p.text) if _CHAR_MAP.get(ch, ch)]
-        clean = "".join(_CHAR_MAP.get(p.text[k], p.text[k]) for k in kept)
+        kept = [k for k, ch in enumerate(p.text) if CHAR_MAP.get(ch, ch)]
+        clean = "".join(CHAR_MAP.get(p.text[k], p.text[k]) for k in kept)
         # In running prose (a cell holding sentences) lines break between a figure and its unit
         # as in any paragraph; only phone numbers must never break there.
         prose = "。" in clean

@@ -24,8 +24,9 @@ from .pdf import PageChars, read_printed_text
 
 #: Invisible characters other engineers insert to keep names and numbers together: not printed.
 _INVISIBLE = "\u2060\u200b\ufeff\u00ad"
-_CHAR_MAP = {**dict.fromkeys(_INVISIBLE, ""), "\u2011": "-"}
-_TRANSLATE = str.maketrans(_CHAR_MAP)
+#: How each stored character is compared: invisible joiners vanish, the no-break hyphen is a hyphen.
+CHAR_MAP = {**dict.fromkeys(_INVISIBLE, ""), "\u2011": "-"}
+_TRANSLATE = str.maketrans(CHAR_MAP)
 #: A character whose box centre lies this far outside the text block still belongs to it (points).
 _ZONE_TOLERANCE = 3.0
 _CONTEXT = 8
@@ -212,7 +213,7 @@ class _Side:
 
     def add(self, text: str, where: int, first: int = 0) -> None:
         for offset, raw in enumerate(text, first):
-            ch = _CHAR_MAP.get(raw, raw)
+            ch = CHAR_MAP.get(raw, raw)
             if ch and not ch.isspace():
                 self.chars.append(ch)
                 self.origin.append((where, offset))
