@@ -91,6 +91,7 @@ class Paragraph:
     generated: tuple[tuple[int, int], ...] = ()
     note_refs: tuple[int, ...] = ()
     header_row: bool = False  # in a table row repeated at the top of each page the table runs over
+    vertical: bool = False  # in a cell whose text runs top to bottom (each character its own line)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ class _BodyWalker:
         self.sections: list[Section] = []
         self.tables = self.rows = self.cells = 0
 
-    def walk(self, parent: etree._Element, where: tuple[int, int, int, float, bool] = (-1, -1, -1, 0.0, False)) -> None:
+    def walk(self, parent: etree._Element, where: tuple[int, int, int, float, bool, bool] = (-1, -1, -1, 0.0, False, False)) -> None:
         for child in parent:
             if child.tag == _P:
                 self.paragraph(child, where)
@@ -251,15 +252,15 @@ class _BodyWalker:
             elif child.tag == _w("sectPr"):
                 self.sections.append(_section(child))
 
-    def paragraph(self, p: etree._Element, where: tuple[int, int, int, float, bool]) -> None:
+    def paragraph(self, p: etree._Element, where: tuple[int, int, int, float, bool, bool]) -> None:
         text, generated, refs, notes = _printed_text(p)
         self.note_order.extend(notes)
         style_el = p.find(f"{_w('pPr')}/{_w('pStyle')}")
         style = style_el.get(_w("val"), "") if style_el is not None else ""
         heading = style in self.headings or p.find(f"{_w('pPr')}/{_w('outlineLvl')}") is not None
-        table, row, cell, width, repeated = where
+        table, row, cell, width, repeated, vertical = where
         self.paragraphs.append(
-            Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated)
+            Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated, vertical)
         )
         sect = p.find(f"{_w('pPr')}/{_w('sectPr')}")
         if sect is not None:  # this paragraph ends a section
@@ -288,7 +289,9 @@ class _BodyWalker:
                 width = 0.0
                 if tcw is not None and tcw.get(_w("type"), "dxa") == "dxa":
                     width = max(0.0, float(tcw.get(_w("w"), "0")) / _TWIPS_PER_PT - margin)
-                self.walk(tc, (table, row, cell, width, repeated))
+                direction = tc.find(f"{_w('tcPr')}/{_w('textDirection')}")
+                vertical = direction is not None and direction.get(_w("val"), "lrTb") not in ("lrTb", "lrTbV")
+                self.walk(tc, (table, row, cell, width, repeated, vertical))
 
 
 def _story(root: etree._Element | None, story: str) -> list[Paragraph]:

@@ -237,8 +237,8 @@ def _heading_orphans(
 
 def _broken_tokens(rb: ReadBack, warn: _Warner) -> None:
     for p, places in zip(rb.structure.body, rb.places, strict=True):
-        if p.table < 0 or not p.text.strip():
-            continue
+        if p.table < 0 or p.vertical or not p.text.strip():
+            continue  # vertical text prints each character on its own line, by design
         # Word joiners and no-break hyphens sit inside the very tokens we look for: match on the
         # text without them, then map each match back to the stored characters.
         kept = [k for k, ch in enumerate(p.text) if CHAR_MAP.get(ch, ch)]

@@ -106,7 +106,23 @@ def rare_characters() -> Document:  # type: ignore[valid-type]
 #: Beyond the BMP (𠮷, two UTF-16 units in the PDF's text) and the names and units of the large application.
 RARE = "𠮷野家与陈镕、王堃、李喆、张昇，面积 260㎡。"
 
+def tokens_vertical() -> Document:  # type: ignore[valid-type]
+    from docx.oxml import parse_xml
+
+    doc = _new()
+    _table(doc, [6.0, 6.0], [["重庆云岭职业技术学院", "023-64413701"]])
+    # Without a height LibreOffice gives the row none and prints no text at all (the read-back
+    # reports every character lost).
+    doc.tables[0].rows[0].height = Cm(8)
+    for cell in doc.tables[0].rows[0].cells:
+        cell._tc.get_or_add_tcPr().append(
+            parse_xml('<w:textDirection xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:val="tbRl"/>')
+        )
+    return doc
+
+
 DOCUMENTS = {
+    "tokens_vertical": tokens_vertical,
     "rare": rare_characters,
     "split_row": split_row,
     "whole_rows": whole_rows,
@@ -192,6 +208,11 @@ def test_names_and_numbers_broken_inside_table_cells_are_warned(inspected: dict[
         ]
     )
     assert codes(inspected["tokens_whole"], "layout-broken-token") == []
+
+
+def test_vertical_text_in_a_cell_is_not_a_broken_name(inspected: dict[str, Inspection]) -> None:
+    # Top-to-bottom text prints each character on its own line: that is the design, not a break.
+    assert inspected["tokens_vertical"].diagnostics == []
 
 
 def test_the_inspection_survives_the_state_file(inspected: dict[str, Inspection]) -> None:
