@@ -613,10 +613,14 @@ def test_template_styles_for_the_prose_writer(rec: Recommendation) -> None:
 
 
 def test_page_and_tables(rec: Recommendation) -> None:
-    (sect,) = list(rec.body.iter(w("sectPr")))
-    size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
-    assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
-    assert [round(int(mar.get(w(k))) / MM) for k in ("top", "bottom", "left", "right")] == [37, 35, 28, 26]
+    sections = list(rec.body.iter(w("sectPr")))
+    assert len(sections) == 2  # the unnumbered cover, then everything numbered from — 1 —
+    for sect in sections:
+        size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
+        assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
+        assert [round(int(mar.get(w(k))) / MM) for k in ("top", "bottom", "left", "right")] == [37, 35, 28, 26]
+    assert sections[0].find(w("footerReference")) is None
+    assert sections[1].find(w("pgNumType")).get(w("start")) == "1"
     prose_rows = 0
     for tbl in rec.tables:
         tbl_pr = tbl.find(w("tblPr"))

@@ -21,6 +21,7 @@ from ooxml import w
 from generator.content import load_application
 from generator.convert import convert_to_pdf
 from generator.documents import RECOMMENDATION
+from generator.pdf import printed_numbering_start
 from generator.pipeline import render_documents
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
@@ -112,3 +113,30 @@ def test_no_punctuation_is_lost(example: Printed) -> None:
     printed = Counter(ch for page in range(len(example.pages)) for ch in example.page_text(page) if ch in PUNCTUATION)
     assert written and printed == written
     assert "明确时间、内容、结果" in "".join(example.page_text(p) for p in range(len(example.pages)))
+
+
+# -- 3. page numbers (GB/T 9704: "— 1 —", 四号, odd right / even left one character in) ------------
+
+ONE_CHAR = 14.0  # 四号 in points
+
+
+def test_cover_unnumbered_and_the_instructions_page_is_one(example: Printed) -> None:
+    assert "市域产教联合体推荐书" in example.page_text(0)
+    assert example.footer_lines(0) == []
+    assert "说明" in example.page_text(1)
+    for index in range(1, len(example.pages)):
+        (footer,) = example.footer_lines(index)
+        assert footer.text == f"—{index}—", index
+    # The package's page labels count from the page printing "— 1 —".
+    assert printed_numbering_start(example.pdf) == 1
+
+
+def test_page_numbers_sit_where_gbt_9704_puts_them(example: Printed) -> None:
+    for index in range(1, len(example.pages)):
+        (footer,) = example.footer_lines(index)
+        assert abs(footer.y0 - (BOTTOM + 7 * MM)) < 1.5 * MM, (index, footer)  # the line's top 7 mm below
+        assert abs((footer.y1 - footer.y0) - 18.2) < 3  # 四号 digits and dashes, not 五号 or 三号
+        if index % 2:  # odd pages: right, one character in
+            assert abs(footer.x1 - (RIGHT - ONE_CHAR)) < 2, (index, footer)
+        else:
+            assert abs(footer.x0 - (LEFT + ONE_CHAR)) < 2, (index, footer)
