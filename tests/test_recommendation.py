@@ -66,8 +66,9 @@ SEED_FOOTNOTES = {
 FORM_SEQUENCE = (
     "附件4", "市域产教联合体推荐书",
     "申报类型", "由产业园区牵头的产教联合体", "由行业企业牵头的产教联合体",
-    "联合体名称", "推荐区县", "（区县政府）", "（公章）", "牵头园区", "（产业园区）", "（公章）",
-    "牵头学校", "（公章）", "牵头企业", "（公章）", "填表日期",
+    # The hints （区县政府）（产业园区） print only where the value is empty (the example fills both).
+    "联合体名称", "推荐区县", "（公章）", "牵头园区", "（公章）",
+    "牵头学校", "（公章）", "（公章）", "牵头企业", "（公章）", "填表日期",
     "说明", *SEED_INSTRUCTIONS,
     "1.联合体概况", "联合体名称", "（拟）成立时间", "联合体负责人", "职务及联系方式",
     "秘书处（办公室）情况", "秘书处所在单位", "秘书处负责人", "固定办公面积", "㎡", "联系电话",
@@ -265,7 +266,7 @@ def test_labels_come_from_the_declaration(example: tuple[Any, dict[str, Any]], t
     assert len(labels) > 80
     for label in labels:
         assert label.endswith("◇") or label in fixed or re.fullmatch(r"\d{4}年", label), label
-    cover_labels = [text(p) for p in doc.paragraphs("CJ封面标签")]
+    cover_labels = [text(p) for p in doc.paragraphs("CJ封面标签") if text(p)]  # later lead units: no label
     assert cover_labels == [f"{x}◇" for x in ("联合体名称", "推荐区县", "牵头园区", "牵头学校", "牵头企业", "填表日期")]
     assert [text(p) for p in doc.paragraphs("CJ部分标题")][:4] == [
         "1.联合体概况◇", "2.服务能力◇", "3.特色与创新◇", "4.建设规划◇",
@@ -296,18 +297,59 @@ def test_years_follow_the_baseline(example: tuple[Any, dict[str, Any]], tmp_path
 def test_cover(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None:
     _app, ctx = example
     b = ctx["basics"]
-    assert text(rec.paragraphs("CJ附件号")[0]) == "附件4"
+    assert [text(p) for p in rec.paragraphs("CJ附件号")] == ["附件4"]
     assert text(rec.paragraphs("CJ封面标题")[0]) == "市域产教联合体推荐书"
     chosen = b["application_type"]
-    assert text(rec.paragraphs("CJ封面")[0]) == type_line({k: "☑" if k == chosen else "□" for k in ("park", "enterprise")})
+    assert text(rec.paragraphs("CJ封面类型")[0]) == type_line({k: "☑" if k == chosen else "□" for k in ("park", "enterprise")})
+    # Values replace the form's hints; each lead unit has its own line and its own seal.
+    assert len(b["lead_schools"]) == 2 and len(b["lead_enterprises"]) == 1
     assert texts(grid_rows(rec.cover)) == [
         ["联合体名称", b["name"], ""],
-        ["推荐区县", b["district"] + "（区县政府）", "（公章）"],
-        ["牵头园区", b["lead_park"] + "（产业园区）", "（公章）"],
-        ["牵头学校", "、".join(b["lead_schools"]), "（公章）"],
-        ["牵头企业", "、".join(b["lead_enterprises"]), "（公章）"],
+        ["推荐区县", b["district"], "（公章）"],
+        ["牵头园区", b["lead_park"], "（公章）"],
+        ["牵头学校", b["lead_schools"][0], "（公章）"],
+        ["", b["lead_schools"][1], "（公章）"],
+        ["牵头企业", b["lead_enterprises"][0], "（公章）"],
         ["填表日期", b["form_date"], ""],
     ]
+    # Every value is underlined to the column's end: its runs, then an underlined tab.
+    for row in grid_rows(rec.cover):
+        runs = [r for r in row[1].tc.iter(w("r"))]
+        assert runs and runs[-1].find(w("tab")) is not None
+        for r in runs:
+            assert rec.styles.run_property(row[1].tc.find(w("p")), r, "u").get(w("val")) == "single", text(r)
+
+
+def test_cover_marks_use_one_symbol_font(rec: Recommendation) -> None:
+    (p,) = rec.paragraphs("CJ封面类型")
+    marks = [r for r in p.iter(w("r")) if text(r) in ("☑", "□")]
+    assert sorted(text(r) for r in marks) == ["□", "☑"]
+    for r in marks:
+        fonts = rec.styles.run_fonts(p, r)
+        assert set(fonts.values()) == {"Segoe UI Symbol"}, fonts  # fonts.conf maps it to one face with both
+        assert rec.styles.run_property(p, r, "sz").get(w("val")) == "32"
+
+
+def test_cover_hints_print_only_without_a_value(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy({"基本信息.yaml": lambda t: sub_once(r"^牵头园区:.*$", "牵头园区:")(
+        sub_once(r"^牵头企业:\n(  - .*\n)+", "牵头企业: []\n")(t))})
+    doc = Recommendation(build_recommendation(root, tmp_path))
+    rows = texts(grid_rows(doc.cover))
+    assert ["牵头园区", "（产业园区）", "（公章）"] in rows
+    assert ["牵头企业", "", "（公章）"] in rows  # the form's blank line and seal, not a missing row
+    assert ["推荐区县", "重庆市云岭区人民政府", "（公章）"] in rows
+
+
+@pytest.mark.parametrize(("setting", "printed"), [
+    (None, ["附件4"]), ("推荐书附件标注:", []), ("推荐书附件标注: 附件5", ["附件5"]),
+])
+def test_attachment_mark_from_the_project_setting(content_copy: ContentCopy, tmp_path: Path, setting: str | None,
+                                                  printed: list[str]) -> None:
+    # Absent: the official form's 附件4; written empty: no line at all (not an empty paragraph).
+    root = content_copy({"项目.yaml": sub_once(r"^  推荐书附件标注:.*\n", f"  {setting}\n" if setting else "")})
+    doc = Recommendation(build_recommendation(root, tmp_path))
+    assert [text(p) for p in doc.paragraphs("CJ附件号")] == printed
+    assert squeeze(text(doc.body)).startswith(f"{''.join(printed)}市域产教联合体推荐书")
 
 
 @pytest.mark.parametrize(("key", "marks"), [("园区牵头", {"park": "☑", "enterprise": "□"}),
@@ -315,7 +357,7 @@ def test_cover(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None
 def test_cover_marks_the_chosen_type(content_copy: ContentCopy, tmp_path: Path, key: str, marks: dict[str, str]) -> None:
     root = content_copy({"基本信息.yaml": sub_once(r"^申报类型:.*$", f"申报类型: {key}")})
     doc = Recommendation(build_recommendation(root, tmp_path))
-    assert text(doc.paragraphs("CJ封面")[0]) == type_line(marks)
+    assert text(doc.paragraphs("CJ封面类型")[0]) == type_line(marks)
 
 
 # -- 1.联合体概况 ---------------------------------------------------------------------------------------
@@ -562,9 +604,13 @@ def test_form_text_is_fangsong_sanhao_at_a_fixed_16_points(rec: Recommendation) 
     normal = styles.by_id[rec.sid("Normal")]
     spacing = normal.find(f"{w('pPr')}/{w('spacing')}")
     assert (spacing.get(w("line")), spacing.get(w("lineRule"))) == ("320", "exact")  # 16磅, one place
-    for name in ("CJ正文", "CJ列表", "CJ题注", "CJ表格文字", "CJ表格标签", "CJ说明", "CJ封面", "CJ封面标签", "CJ部分标题"):
+    for name in ("CJ正文", "CJ列表", "CJ题注", "CJ表格文字", "CJ表格标签", "CJ说明", "CJ封面", "CJ部分标题"):
         own = styles.by_id[rec.sid(name)].find(f"{w('pPr')}/{w('spacing')}")
         assert own is None or own.get(w("line")) is None, name  # inherited from Normal
+    # The cover is the form's blank, not 文字内容: its underlined lines need room (exact 20 points).
+    for name in ("CJ封面类型", "CJ封面标签", "CJ封面内容", "CJ封面公章"):
+        own = styles.by_id[rec.sid(name)].find(f"{w('pPr')}/{w('spacing')}")
+        assert (own.get(w("line")), own.get(w("lineRule"))) == ("400", "exact"), name
     checked = 0
     for tbl in (rec.overview, rec.capacity, rec.features, rec.roadmap, rec.pledge):
         for p in tbl.iter(w("p")):
@@ -588,6 +634,8 @@ def test_fonts_by_script_in_every_run(rec: Recommendation) -> None:
                 continue
             fonts = rec.styles.run_fonts(p, r)
             checked += 1
+            if run_text in ("☑", "□"):
+                continue  # the boxes have a symbol font of their own (test_cover_marks_use_one_symbol_font)
             if any(is_latin(ch) and not ch.isspace() for ch in run_text):
                 latin_runs += 1
                 assert all(is_latin(ch) or ch.isspace() for ch in run_text), run_text

@@ -140,3 +140,74 @@ def test_page_numbers_sit_where_gbt_9704_puts_them(example: Printed) -> None:
             assert abs(footer.x1 - (RIGHT - ONE_CHAR)) < 2, (index, footer)
         else:
             assert abs(footer.x0 - (LEFT + ONE_CHAR)) < 2, (index, footer)
+
+
+# -- 2. the cover --------------------------------------------------------------------------------------
+
+LABEL_COL, VALUE_COL = 1800 / 20, 5645 / 20  # the cover table's columns, points
+SEVENTY = "重庆渝东南智能网联新能源汽车关键零部件与高端装备制造产业链链主企业集团股份有限公司暨产教融合实训基地运营管理中心（云岭区高级技工学校一分部）"
+
+
+def _longest_tail(line: str, name: str) -> int:
+    n = 0
+    while n < min(len(line), len(name)) and line[-1 - n] == name[-1 - n]:
+        n += 1
+    return n
+
+
+def check_cover(printed: Printed, lead_units: list[str]) -> None:
+    """The cover is one page; each lead unit ends on the line of its own （公章）; values keep their column."""
+    cover = printed.pages[0]
+    assert "填表日期" in printed.page_text(0) and "说明" not in printed.page_text(0)
+    assert printed.page_text(1).startswith("说明")
+    seals = [ln for ln in cover if ln.text == "（公章）"]
+    assert len(seals) == 2 + len(lead_units)  # 推荐区县, 牵头园区, then one per lead unit
+    value_right = LEFT + LABEL_COL + VALUE_COL
+    first_value = next(i for i, ln in enumerate(cover) if ln.text.startswith("联合体名称"))
+    for ln in cover[first_value:]:
+        if ln.text == "（公章）":
+            assert ln.x0 >= value_right - 1, ln
+        else:
+            assert ln.x1 <= value_right + 1, ln  # a wrapped value stays in its column
+    for unit in lead_units:
+        last = max(cover[first_value:], key=lambda ln: _longest_tail(ln.text, unit))
+        assert _longest_tail(last.text, unit) >= 2, unit
+        assert any(abs(seal.y0 - last.y0) < 1 for seal in seals), (unit, last)
+
+
+def test_example_cover(example: Printed) -> None:
+    from generator.content import load_application as load
+
+    app, _ = load(EXAMPLE)
+    basics = app.values
+    schools = [v.value for v in basics["basics.lead_schools"].items]
+    firms = [v.value for v in basics["basics.lead_enterprises"].items]
+    check_cover(example, [*schools, *firms])
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> Printed:
+    from large_app import make_large_application
+
+    root = make_large_application(tmp_path_factory.mktemp("large-app") / "app")
+    return print_recommendation(root, tmp_path_factory.mktemp("large-rec"))
+
+
+def test_large_cover(large: Printed) -> None:
+    from large_app import LEAD_ENTERPRISES, LEAD_SCHOOLS
+
+    check_cover(large, [*LEAD_SCHOOLS, *LEAD_ENTERPRISES])
+
+
+def test_cover_with_seventy_character_names_fits_one_page(tmp_path: Path, libreoffice: Path) -> None:
+    from large_app import LEAD_ENTERPRISES, LEAD_SCHOOLS, NAME, make_large_application
+
+    assert len(SEVENTY) == 70
+    root = make_large_application(tmp_path / "app")
+    basics = root / "基本信息.yaml"
+    text = basics.read_text(encoding="utf-8")
+    assert text.count(LEAD_ENTERPRISES[0]) == 1 and text.count(NAME) == 1
+    basics.write_text(text.replace(LEAD_ENTERPRISES[0], SEVENTY).replace(NAME, SEVENTY[:67] + "联合体"),
+                      encoding="utf-8")
+    printed = print_recommendation(root, tmp_path / "out")
+    check_cover(printed, [*LEAD_SCHOOLS, SEVENTY, LEAD_ENTERPRISES[1]])
