@@ -9,6 +9,7 @@ the CI system packages), in PostScript points from the top-left corner of the pa
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
@@ -211,3 +212,81 @@ def test_cover_with_seventy_character_names_fits_one_page(tmp_path: Path, libreo
                       encoding="utf-8")
     printed = print_recommendation(root, tmp_path / "out")
     check_cover(printed, [*LEAD_SCHOOLS, SEVENTY, LEAD_ENTERPRISES[1]])
+
+
+# -- 4. tables: every page says which table, group and year; no page left mostly blank -------------
+
+PART = re.compile(r"^[1-5]\.(联合体概况|服务能力|特色与创新|建设规划|申报承诺)")
+CAPACITY_GROUPS = ("资源共建共享", "师资共建共享", "人才培养质量", "服务发展能力")
+MEMBER_CATEGORY_COL = 1400 / 20  # points: the 组成 column of the members table
+GROUP_COL = 1200 / 20  # points: the group column of a 2.服务能力 table
+
+
+def text_lines(printed: Printed, index: int) -> list[Line]:
+    """The page's body lines in 三号/表格 size: no footnotes (五号), no footer."""
+    return [ln for ln in printed.body_lines(index) if ln.y1 - ln.y0 > 15]
+
+
+def page_fill(printed: Printed, index: int) -> float:
+    lines = text_lines(printed, index)
+    return (max(ln.y1 for ln in lines) - TOP) / (BOTTOM - TOP) if lines else 0.0
+
+
+def table_pages(printed: Printed) -> range:
+    first = next(i for i in range(len(printed.pages)) if printed.page_text(i).startswith("1.联合体概况"))
+    return range(first, len(printed.pages))
+
+
+def header_of(printed: Printed, index: int) -> str:
+    """What the top of a page tells the reader it continues: a part, or a table's repeated header."""
+    lines = sorted(text_lines(printed, index), key=lambda ln: (round(ln.y0), ln.x0))
+    if PART.match(lines[0].text):
+        return lines[0].text
+    # The top rows of the page (a header is at most two rows of two lines each).
+    top = [ln for ln in lines if ln.y0 < lines[0].y0 + 45]
+    joined = "".join(ln.text for ln in top)
+    if "联合体成员情况" in joined and "组成" in joined and "单位名称" in joined:
+        return "联合体成员情况"
+    first_column = "".join(ln.text for ln in top if ln.x1 <= LEFT + 1780 / 20 + 1)
+    for fixed in ("联合体已开展建设情况", "拟投入运行经费总额", "联合体企业情况"):
+        if first_column.startswith(fixed) or lines[0].text.startswith(fixed):
+            return fixed
+    group = "".join(ln.text for ln in top if ln.x1 <= LEFT + GROUP_COL + 1)
+    years = "".join(ln.text for ln in top if ln.x0 > LEFT + GROUP_COL)
+    if group in CAPACITY_GROUPS and years.startswith("项目名称2023年2024年"):
+        return group
+    return ""
+
+
+def check_tables(printed: Printed) -> None:
+    pages = table_pages(printed)
+    capacity_end = next(i for i in pages if "3.特色与创新" in printed.page_text(i))
+    for index in pages:
+        # Until 3.特色与创新 everything is a form table: each page starts with a part heading or
+        # with the header rows of the table it continues (group label and year columns included).
+        if index <= capacity_end:
+            assert header_of(printed, index), (index, [ln.text for ln in text_lines(printed, index)[:6]])
+        # A page ends mostly blank only where a part ends (the next page opens the next part).
+        last = index == pages[-1]
+        if not last and not PART.match(text_lines(printed, index + 1)[0].text):
+            assert page_fill(printed, index) >= 0.40, (index, page_fill(printed, index))
+
+
+def test_example_tables(example: Printed) -> None:
+    check_tables(example)
+
+
+def test_large_tables(large: Printed) -> None:
+    from large_app import FIRM_COUNT
+
+    check_tables(large)
+    # 60 firms run over several pages: each of those pages repeats the members header and names
+    # the category beside the firms.
+    firm_pages = [i for i in table_pages(large)
+                  if any(ln.text == "企业" and ln.x1 < LEFT + MEMBER_CATEGORY_COL for ln in text_lines(large, i))]
+    assert len(firm_pages) >= 3
+    for index in firm_pages:
+        assert header_of(large, index) in ("联合体成员情况", "1.联合体概况")
+    firm_rows = sum(1 for i in firm_pages for ln in text_lines(large, i)
+                    if ln.x1 < LEFT + MEMBER_CATEGORY_COL and ln.text == "企业")
+    assert firm_rows == FIRM_COUNT
