@@ -53,6 +53,7 @@ class Printed:
     docx: Path
     pdf: Path
     pages: list[list[Line]]
+    root: Path
 
     def page_text(self, index: int) -> str:
         return "".join(line.text for line in self.pages[index])
@@ -87,7 +88,7 @@ def print_recommendation(root: Path, out_dir: Path) -> Printed:
     app, _diagnostics = load_application(root)
     (docx,) = render_documents(app, out_dir, (RECOMMENDATION,))
     (pdf,) = convert_to_pdf([docx], out_dir, fonts_dir=None, timeout=180)
-    return Printed(docx, pdf, read_lines(pdf))
+    return Printed(docx, pdf, read_lines(pdf), root)
 
 
 def docx_text(docx: Path) -> str:
@@ -290,3 +291,21 @@ def test_large_tables(large: Printed) -> None:
     firm_rows = sum(1 for i in firm_pages for ln in text_lines(large, i)
                     if ln.x1 < LEFT + MEMBER_CATEGORY_COL and ln.text == "企业")
     assert firm_rows == FIRM_COUNT
+
+
+def test_a_long_text_item_stays_on_one_page_with_its_label(large: Printed) -> None:
+    # The 200-字 items print their label across the table, then a row per year: all three on one
+    # page, so the reader of either text sees which item and which year it is.
+    from generator.context import build_context
+
+    app, _ = load_application(large.root)
+    ctx = build_context(app)
+    training, labels = ctx["capacity"]["training"], ctx["labels"]["capacity"]["training"]
+    for key in ("supply_platform", "new_methods"):
+        assert all(len(training[key][y]) >= 190 for y in ("y0", "y1"))  # at the limit: the tallest rows
+        (page,) = [i for i in range(len(large.pages)) if labels[key] in large.page_text(i)]
+        lines = text_lines(large, page)
+        label_top = next(ln.y0 for ln in lines if ln.text.startswith(labels[key][:10]))
+        # The year column below the label (pdftotext joins the year with its text's first line).
+        years = [ln.text[:5] for ln in lines if ln.x0 < LEFT + 12 and ln.y0 > label_top]
+        assert years[:2] == ["2023年", "2024年"], (key, page, years)
