@@ -66,7 +66,11 @@ def test_package_has_both_documents_then_the_attachments_with_bookmarks(example_
     assert printed[0] is None and printed[1] is not None and printed[1].group(1) == "1"
     for index, match in enumerate(printed):
         assert package.page_labels[index] == (match.group(1) if match else "封面"), index
-    assert package.page_labels[plan.page_count] == "1"  # the form has no printed numbers: 1, 2, …
+    # The form too: its cover is 封面, its 说明 page prints "— 1 —".
+    printed = [re.search(r"[—–-](\d+)[—–-]$", _squash(t)) for t in rec.page_texts]
+    assert printed[0] is None and printed[1] is not None and printed[1].group(1) == "1"
+    for index, match in enumerate(printed):
+        assert package.page_labels[plan.page_count + index] == (match.group(1) if match else "封面"), index
 
 
 def test_build_reports_pages_and_font_substitutions(example_build: tuple[Path, BuildResult]) -> None:
