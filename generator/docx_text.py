@@ -102,6 +102,7 @@ class Section:
     height: float
     top: float
     bottom: float
+    left: float = 0.0  # a turned page prints its number left of the text block (GB/T 9704)
 
     @property
     def landscape(self) -> bool:
@@ -226,7 +227,9 @@ def _section(sect: etree._Element) -> Section:
         except ValueError:
             return default
 
-    return Section(twips("pgSz", "w", 595.3), twips("pgSz", "h", 841.9), twips("pgMar", "top", 72), twips("pgMar", "bottom", 72))
+    return Section(
+        twips("pgSz", "w", 595.3), twips("pgSz", "h", 841.9), twips("pgMar", "top", 72), twips("pgMar", "bottom", 72), twips("pgMar", "left", 72)
+    )
 
 
 class _BodyWalker:

@@ -199,8 +199,8 @@ def _zone(page: PageChars, section: Section, k: int) -> int:
     centre = (box[1] + box[3]) / 2
     if centre > page.height - section.top + _ZONE_TOLERANCE:
         return -1
-    if centre < section.bottom - _ZONE_TOLERANCE:
-        return 1
+    if centre < section.bottom - _ZONE_TOLERANCE or box[2] < section.left - _ZONE_TOLERANCE:
+        return 1  # below the text block, or left of it: a turned page's number
     return 0
 
 
@@ -277,14 +277,16 @@ def _without_repeated_headers(side: _Side, paragraphs: tuple[Paragraph, ...]) ->
             headers[p.table] = headers.get(p.table, "") + normalise(p.text)
     text = "".join(side.chars)
     drop: set[int] = set()
-    for header in headers.values():
+    for header in set(headers.values()):
         if len(header) < 2:
             continue
-        first = text.find(header)
-        at = text.find(header, first + len(header)) if first >= 0 else -1
+        found, at = [], text.find(header)
         while at >= 0:
-            drop.update(range(at, at + len(header)))
+            found.append(at)
             at = text.find(header, at + len(header))
+        # Tables that share a header (a table continued as 表…（续）) each print it once.
+        for at in found[list(headers.values()).count(header) :]:
+            drop.update(range(at, at + len(header)))
     if not drop:
         return side
     kept = _Side()

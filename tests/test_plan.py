@@ -484,7 +484,7 @@ def test_summary_lines_break_between_names_and_keep_no_joiners(example_plan: Pla
         names = [n for n in line.split("、") if n]
         assert names and set(names) <= set(enterprises), line
     # The joiners are gone once the breaks are placed: a search in Word finds every name.
-    assert not any("\u2060" in (t.text or "") for t in example_plan.body.iter(w("t")))
+    assert not any("\u2060" in (t.text or "") for t in example_plan.summary_table().iter(w("t")))
 
 
 def test_section_orientation_and_margins(example_plan: Plan) -> None:
