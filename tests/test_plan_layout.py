@@ -347,3 +347,27 @@ def test_blank_page_after_cover_and_numbering_from_the_body(tmp_path: Path, libr
     assert pages[1][1] == []  # the back of the cover: nothing, not even a page number
     assert "".join(ln.text for ln in pages[2][1][:2]).startswith("市域产教联合体建设方案")
     assert any(ln.text == "—1—" for ln in pages[2][1])
+
+
+# -- the read-back ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["example", "large"])
+@pytest.mark.libreoffice
+def test_read_back_finds_nothing_lost_and_no_name_split_on_the_cover_or_the_summary(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    from generator.layout import inspect_pdf
+
+    plan: PrintedPlan = request.getfixturevalue(f"{which}_printed")
+    inspection = inspect_pdf("建设方案", plan.docx, plan.pdf)
+    # Every character of the .docx is printed, and nothing else (the turned page numbers and the
+    # repeated headers of 表…（续） included).
+    assert [d.render() for d in inspection.diagnostics if d.code.startswith("readback-")] == []
+    ours = {1, *landscape_pages(plan)}
+    on_our_pages = [d.render() for d in inspection.diagnostics if d.extra and d.extra.get("page") in ours]
+    assert on_our_pages == []
+    # The turned pages keep their place in the numbering.
+    numbers = {p.page: p.printed for p in inspection.pages}
+    first = landscape_pages(plan)[0]
+    assert numbers[first] == str(int(numbers[first - 1]) + 1)
