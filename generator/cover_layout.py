@@ -91,7 +91,9 @@ def layout_cover(document: Any) -> None:
         return
     body = document.element.body
     table = next((t for t in body.iter(w("tbl")) if any(s.get(w("val")) == seal_id for s in t.iter(w("pStyle")))), None)
-    if table is None:
+    # Only a cover drawn with bottom-bordered value cells (the plan's) is laid out here; a cover
+    # that underlines its text another way (the 推荐书's) is left as its template made it.
+    if table is None or not any(_bordered(tc) for tc in table.iter(w("tc"))):
         return
     look = _look(styles, value_id)
     margin = 108  # Word's default cell margin: the cover table sets none of its own
