@@ -30,6 +30,8 @@ CONTINUED = "（续）"
 HEAD_LINES = 3
 #: Room kept free on each page for what the estimate cannot know (font metrics, borders).
 SAFETY_LINES = 2
+#: A row is not started in fewer lines than this at the foot of a page: it starts the next one.
+MIN_SPLIT_LINES = 4
 
 
 def w(tag: str) -> str:
@@ -126,11 +128,12 @@ def _cut(piece: str, ems: float) -> str:
 
 
 def take_lines(pieces: list[str], per_line: float, max_lines: int) -> int:
-    """How many of `pieces`, from the first, fit in `max_lines` lines (at least one)."""
+    """How many of `pieces`, from the first, fit in `max_lines` lines (none, when even the first
+    is taller: the caller cuts a long name to fill the lines that are left)."""
     n = 0
     while n < len(pieces) and count_lines(pieces[: n + 1], per_line) <= max_lines:
         n += 1
-    return max(n, 1) if pieces else 0
+    return n
 
 
 class SummaryTable:
@@ -461,7 +464,7 @@ def _paginate(table: SummaryTable, title: etree._Element | None, title_look: Tex
             room -= height
             continue
         fit_lines = (room - 2 * table.cell_tb - table.border) // table.data.line
-        if fit_lines < 2 and pages[-1]:
+        if fit_lines < MIN_SPLIT_LINES and pages[-1]:
             pages.append([])
             room = capacity
             queue.insert(0, tr)

@@ -107,3 +107,29 @@ def test_summary_pdf_is_a_landscape_table_with_both_consortia(example_root: Path
     text = "".join(info.text.split())
     assert "表重庆市市域产教联合体建设方案" in text
     assert "重庆云岭智能网联新能源汽车零部件市域产教联合体" in text and "重庆云岭现代物流市域产教联合体" in text
+
+
+@pytest.mark.libreoffice
+def test_a_long_summary_continues_page_by_page_under_its_title(example_root: Path, tmp_path: Path, libreoffice: Path) -> None:
+    from generator.pdf import read_pdf
+    from tests.large_app import make_large_application
+
+    large = make_large_application(tmp_path / "large")
+    result = build_summary([example_root, large], tmp_path / "out", pdf=True)
+    assert result.pdf is not None
+    info = read_pdf(result.pdf)
+    pages = ["".join(t.split()) for t in info.page_texts]
+    assert len(pages) >= 3
+    # Every page is a page of the table: its title first (（续） after the first page), its header.
+    for n, text in enumerate(pages):
+        title = "表重庆市市域产教联合体建设方案" + ("（续）" if n else "")
+        assert text.startswith(title + "序号"), (n, text[:40])
+        assert "参与单位园区企业院校科研机构" in text
+    # Nothing is lost on the way: every firm of both consortia is printed.
+    printed = "".join(pages)
+    for root in (example_root, large):
+        app, _d = load_application(root)
+        for unit in build_context(app)["overview"]["members"]["enterprises"]:
+            name = unit["name"]
+            rest = iter(printed)
+            assert all(ch in rest for ch in name), name
