@@ -1,0 +1,69 @@
+"""The line model behind the summary table and the cover: names, lines, widths (no LibreOffice)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from generator.context import glued
+from generator.cover_layout import wrap
+from generator.summary_layout import count_lines, em_width, pack, take_lines, units
+
+
+def test_units_are_names_with_their_separator() -> None:
+    text = "、".join([glued("甲乙、丙"), glued("丁戊"), glued("己")])
+    # A 、 inside a glued name (a school's alias in brackets) does not end the name.
+    assert [u.replace("\u2060", "") for u in units(text)] == ["甲乙、丙、", "丁戊、", "己"]
+    assert units("") == []
+
+
+def test_em_width_counts_han_as_one_latin_as_half_and_joiners_as_nothing() -> None:
+    assert em_width(glued("重庆市")) == 3
+    assert em_width("ABC12") == 2.5
+    assert em_width("（公章）、") == 5
+
+
+def test_pack_breaks_only_between_names() -> None:
+    names = ["甲甲甲、", "乙乙乙乙、", "丙丙"]
+    segments, lines = pack(names, 9)
+    assert segments == ["甲甲甲、乙乙乙乙、", "丙丙"] and lines == 2
+    # The trailing 、 counts: 甲甲甲、乙乙乙乙 is 8 wide, but with its 、 it is 9.
+    segments, lines = pack(names, 8)
+    assert segments == ["甲甲甲、", "乙乙乙乙、丙丙"] and lines == 2
+
+
+def test_a_name_wider_than_the_column_starts_a_line_and_wraps() -> None:
+    long = "长" * 10 + "、"
+    segments, lines = pack(["甲、", long, "乙"], 4)
+    assert segments == ["甲、", long + "乙"]
+    assert lines == 1 + 3  # 甲、 / 长长长长 / 长长长长 / 长长、乙
+    assert count_lines(["甲、", long, "乙"], 4) == lines
+
+
+def test_take_lines_never_overflows() -> None:
+    names = ["甲甲、", "乙乙、", "丙丙丙丙丙丙丙丙丙丙、", "丁"]
+    assert take_lines(names, 3, 2) == 2
+    assert take_lines(names, 3, 1) == 1
+    assert take_lines(["长" * 10], 3, 2) == 0  # the caller cuts it to fill the lines left
+
+
+def test_cover_wrap_keeps_closing_marks_off_a_line_start() -> None:
+    text = "重庆市云岭区职业教育中心（重庆市云岭区高级技工学校、重庆市云岭区职工大学）"
+    lines = wrap(text, 12)
+    assert "".join(lines) == text
+    assert all(em_width(line) <= 12 for line in lines)
+    assert not any(line[0] in "、）" for line in lines[1:])
+    assert not any(line[-1] == "（" for line in lines)
+    assert wrap("短名称", 12) == ["短名称"]
+
+
+def test_laying_out_the_large_summary_is_fast(tmp_path: Path) -> None:
+    from generator.content import load_application
+    from generator.documents import PLAN
+    from generator.pipeline import render_documents
+    from tests.large_app import make_large_application
+
+    app, _ = load_application(make_large_application(tmp_path / "large"))
+    started = time.perf_counter()
+    render_documents(app, tmp_path / "out", (PLAN,))
+    assert time.perf_counter() - started < 5  # 60 firms: widths and pages in well under a second
