@@ -416,6 +416,9 @@ def test_long_values_wrap_row_by_row_each_line_underlined(tmp_path: Path) -> Non
     for name in (*LEAD_ENTERPRISES, *LEAD_SCHOOLS):
         assert by_value[name][1] == "（公章）"  # one seal per unit, after its last line
     assert sum(1 for _l, _v, seal in values if seal) == 1 + 1 + len(LEAD_ENTERPRISES) + len(LEAD_SCHOOLS)
+    # Split cover rows and continued summary tables still make a package Word opens as it is.
+    assert len([t for t in plan.sections()[2] if t.tag == w("tbl")]) > 1
+    assert_valid_docx(plan.path)
 
 
 def test_summary_table_on_a_landscape_page_after_section_two(example_plan: Plan) -> None:
