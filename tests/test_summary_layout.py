@@ -17,9 +17,9 @@ def test_units_are_names_with_their_separator() -> None:
     assert units("") == []
 
 
-def test_em_width_counts_han_as_one_latin_as_half_and_joiners_as_nothing() -> None:
+def test_em_width_counts_han_as_one_digits_as_half_and_joiners_as_nothing() -> None:
     assert em_width(glued("重庆市")) == 3
-    assert em_width("ABC12") == 2.5
+    assert em_width("ABC12") == 0.6 * 3 + 0.5 * 2
     assert em_width("（公章）、") == 5
 
 
