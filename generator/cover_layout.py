@@ -15,7 +15,17 @@ from typing import Any
 
 from lxml import etree
 
-from .summary_layout import TextLook, _int, _look, _page, _section_of, _style_ids, em_width, w
+from .docx_geometry import (
+    TextLook,
+    int_attr,
+    paragraph_look,
+    section_of,
+    set_cell_text,
+    style_ids,
+    text_block,
+    w,
+)
+from .lines import em_width
 
 #: Style names the cover is known by; the seal style is the plan cover's own.
 VALUE_STYLE, SEAL_STYLE, TITLE_STYLE = "CJ封面", "CJ封面公章", "CJ封面标题"
@@ -58,22 +68,8 @@ def _bordered(tc: etree._Element) -> bool:
     return bottom is not None and bottom.get(w("val")) not in (None, "nil", "none")
 
 
-def _set_text(tc: etree._Element, value: str) -> None:
-    p = tc.find(w("p"))
-    runs = p.findall(w("r"))
-    for r in runs[1:]:
-        p.remove(r)
-    run = runs[0] if runs else etree.SubElement(p, w("r"))
-    for child in [c for c in run if c.tag != w("rPr")]:
-        run.remove(child)
-    if value:
-        t = etree.SubElement(run, w("t"))
-        t.text = value
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-
-
 def _row_height(tr: etree._Element) -> int:
-    return _int(tr.find(f"{w('trPr')}/{w('trHeight')}"), "val", MIN_ROW)
+    return int_attr(tr.find(f"{w('trPr')}/{w('trHeight')}"), "val", MIN_ROW)
 
 
 def _set_row_height(tr: etree._Element, twips: int) -> None:
@@ -85,7 +81,7 @@ def _set_row_height(tr: etree._Element, twips: int) -> None:
 def layout_cover(document: Any) -> None:
     """Wrap the cover's values row by row and keep the cover on one page (see the module doc)."""
     styles = document.styles.element
-    ids = _style_ids(styles)
+    ids = style_ids(styles)
     seal_id, value_id = ids.get(SEAL_STYLE), ids.get(VALUE_STYLE)
     if seal_id is None or value_id is None:
         return
@@ -95,14 +91,14 @@ def layout_cover(document: Any) -> None:
     # that underlines its text another way (the 推荐书's) is left as its template made it.
     if table is None or not any(_bordered(tc) for tc in table.iter(w("tc"))):
         return
-    look = _look(styles, value_id)
+    look = paragraph_look(styles, value_id)
     margin = 108  # Word's default cell margin: the cover table sets none of its own
     for tr in list(table.findall(w("tr"))):
         cells = _cells(tr)
         value = next((tc for tc in cells if _bordered(tc)), None)
         if value is None:
             continue
-        width = _int(value.find(f"{w('tcPr')}/{w('tcW')}"), "w", 0)
+        width = int_attr(value.find(f"{w('tcPr')}/{w('tcW')}"), "w", 0)
         per_line = max(1, (width - 2 * margin) // look.size)
         lines = wrap(_text(value), per_line)
         if len(lines) < 2:
@@ -111,12 +107,12 @@ def layout_cover(document: Any) -> None:
         rows = [tr] + [copy.deepcopy(tr) for _ in lines[1:]]
         for k, (row, line) in enumerate(zip(rows, lines, strict=True)):
             row_cells = _cells(row)
-            _set_text(row_cells[index], line)
+            set_cell_text(row_cells[index], line)
             for n, tc in enumerate(row_cells):
                 if n < index and k > 0:
-                    _set_text(tc, "")  # the label once, on the first line
+                    set_cell_text(tc, "")  # the label once, on the first line
                 if n > index and k < len(rows) - 1:
-                    _set_text(tc, "")  # the seal once, after the whole name
+                    set_cell_text(tc, "")  # the seal once, after the whole name
             if k > 0:
                 _set_row_height(row, MIN_ROW)
                 tr.getparent().insert(tr.getparent().index(rows[k - 1]) + 1, row)
@@ -125,14 +121,14 @@ def layout_cover(document: Any) -> None:
 
 def _fit_page(document: Any, table: etree._Element, styles: etree._Element, ids: dict[str, str]) -> None:
     """Take the air out of the cover (title spacing, then row heights) until it fits its page."""
-    page = _page(_section_of(table))
+    page = text_block(section_of(table))
     blocks = [el for el in table.itersiblings(preceding=True)]
     title_id = ids.get(TITLE_STYLE)
     title = next((p for p in blocks if p.tag == w("p") and any(s.get(w("val")) == title_id for s in p.iter(w("pStyle")))), None)
-    others = sum(_look(styles, s.get(w("val"))).line for p in blocks if p is not title for s in p.iter(w("pStyle")))
+    others = sum(paragraph_look(styles, s.get(w("val"))).line for p in blocks if p is not title for s in p.iter(w("pStyle")))
     rows = table.findall(w("tr"))
     need = others + sum(_row_height(r) for r in rows) + 2 * MIN_ROW  # a line's room for what follows
-    title_look = _look(styles, title_id) if title_id else TextLook(0, 0)
+    title_look = paragraph_look(styles, title_id) if title_id else TextLook(0, 0)
     before = after = 0
     if title is not None and title_id is not None:
         before, after = _title_spacing(styles, title_id)
@@ -158,7 +154,7 @@ def _title_spacing(styles: etree._Element, style_id: str) -> tuple[int, int]:
     for s in styles.iter(w("style")):
         if s.get(w("styleId")) == style_id:
             spacing = s.find(f"{w('pPr')}/{w('spacing')}")
-            return _int(spacing, "before", 0), _int(spacing, "after", 0)
+            return int_attr(spacing, "before", 0), int_attr(spacing, "after", 0)
     return 0, 0
 
 

@@ -3,26 +3,32 @@ column, and continuation tables headed 表 …（续） where one landscape page
 
 LibreOffice and Word size a fixed-layout table by its grid, and neither can mark a continued table
 （续）: both are done here, from the text each cell holds and the look the template gives it
-(font size and exact line spacing of the CJ汇总表 styles, page size and margins of its section).
-Line counts are estimated the way a CJK line fills: one em per Han character, half an em per Latin
-letter or digit, breaks only after a 、 (names are glued with word joiners, see `context.glued`).
+(font size and exact line spacing of the CJ汇总表 styles, page size and margins of its section),
+with the line model of `lines` (names break only after the 、 between them).
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import math
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from .context import LIST_SEPARATOR, WORD_JOINER
-from .counting import is_east_asian
+from .docx_geometry import (
+    Page,
+    TextLook,
+    int_attr,
+    paragraph_look,
+    section_of,
+    set_cell_text,
+    style_ids,
+    text_block,
+    w,
+)
+from .lines import count_lines, cut_piece, em_width, pack, take_lines, units
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: Style names (not ids: the template may be saved by another program) the table is known by.
 HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"
 CONTINUED = "（续）"
@@ -32,118 +38,6 @@ HEAD_LINES = 3
 SAFETY_LINES = 2
 #: A row is not started in fewer lines than this at the foot of a page: it starts the next one.
 MIN_SPLIT_LINES = 4
-
-
-def w(tag: str) -> str:
-    """Clark name of a WordprocessingML tag."""
-    return f"{{{W_NS}}}{tag}"
-
-
-def _int(el: etree._Element | None, attr: str, default: int) -> int:
-    if el is None or el.get(w(attr)) is None:
-        return default
-    return int(float(el.get(w(attr))))
-
-
-@dataclass(frozen=True)
-class TextLook:
-    """Font size and exact line pitch of a paragraph style, in twips."""
-
-    size: int
-    line: int
-
-
-@dataclass(frozen=True)
-class Page:
-    """The text block a table sits in, in twips."""
-
-    width: int
-    height: int
-
-
-@functools.lru_cache(maxsize=4096)
-def em_width(text: str) -> float:
-    """Width of `text` in ems of the table font: Han characters and full-width marks 1, digits ½
-    (Times New Roman's are exactly that), other Latin characters 0.6 (capitals are wider than ½:
-    an estimate that errs wide only wastes a little room, one that errs narrow breaks a name)."""
-    return sum(_char_width(ch) for ch in text)
-
-
-def _char_width(ch: str) -> float:
-    if ch == WORD_JOINER:
-        return 0.0
-    if is_east_asian(ch):
-        return 1.0
-    return 0.5 if ch.isdigit() else 0.6
-
-
-#: A 、 between two names; one inside a glued name has word joiners on both sides.
-_SEPARATOR = re.compile(f"(?<!{WORD_JOINER}){LIST_SEPARATOR}(?!{WORD_JOINER})")
-
-
-def units(text: str) -> list[str]:
-    """The unbreakable pieces of a cell's text: each name with the 、 that follows it. A 、 inside
-    a name (glued, see `context.glued`) does not end it."""
-    parts = _SEPARATOR.split(text)
-    return [p + LIST_SEPARATOR for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
-
-
-def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
-    """Fill lines `per_line` ems wide with the pieces, breaking only between pieces: the text of
-    each line that starts with a break, and how many lines are printed.
-
-    A trailing 、 counts against the line: LibreOffice does not hang it past a cell's edge, and
-    pushes the name's last character down with it instead. A piece longer than a whole line starts a new line and wraps where the line ends; it counts
-    as the lines it fills, and what follows may share its last line.
-    """
-    if not pieces:
-        return [""], 1
-    segments: list[list[str]] = [[]]
-    lines, used = 1, 0.0
-    for piece in pieces:
-        width = em_width(piece)
-        if used + width <= per_line + 1e-6:
-            used += width
-            segments[-1].append(piece)
-            continue
-        if used > 0:
-            lines += 1
-            used = 0.0
-            segments.append([])
-        segments[-1].append(piece)
-        if width <= per_line + 1e-6:
-            used = width
-        else:
-            extra = math.ceil(width / per_line) - 1
-            lines += extra
-            used = width - extra * per_line
-    return ["".join(seg) for seg in segments], lines
-
-
-def count_lines(pieces: list[str], per_line: float) -> int:
-    """Lines the pieces fill in a column `per_line` ems wide (see `pack`)."""
-    return pack(pieces, per_line)[1]
-
-
-def _cut(piece: str, ems: float) -> str:
-    """The longest start of `piece` (ending on a character, not a joiner) at most `ems` wide."""
-    used, end = 0.0, 0
-    for i, ch in enumerate(piece):
-        used += em_width(ch)
-        if used > ems + 1e-6:
-            break
-        if ch != WORD_JOINER:
-            end = i + 1
-    return piece[:end]
-
-
-def take_lines(pieces: list[str], per_line: float, max_lines: int) -> int:
-    """How many of `pieces`, from the first, fit in `max_lines` lines (none, when even the first
-    is taller: the caller cuts a long name to fill the lines that are left)."""
-    n = 0
-    while n < len(pieces) and count_lines(pieces[: n + 1], per_line) <= max_lines:
-        n += 1
-    return n
 
 
 class SummaryTable:
@@ -163,7 +57,7 @@ class SummaryTable:
         """(first grid column, span, tc) for each cell of a row."""
         out, col = [], 0
         for tc in tr.findall(w("tc")):
-            span = _int(tc.find(f"{w('tcPr')}/{w('gridSpan')}"), "val", 1)
+            span = int_attr(tc.find(f"{w('tcPr')}/{w('gridSpan')}"), "val", 1)
             out.append((col, span, tc))
             col += span
         return out
@@ -247,7 +141,7 @@ class SummaryTable:
     # -- heights ----------------------------------------------------------------------------------
 
     def _row_height(self, lines: int, look: TextLook, tr: etree._Element) -> int:
-        least = _int(tr.find(f"{w('trPr')}/{w('trHeight')}"), "val", 0)
+        least = int_attr(tr.find(f"{w('trPr')}/{w('trHeight')}"), "val", 0)
         return max(least, lines * look.line + 2 * self.cell_tb + self.border)
 
     def head_height(self) -> int:
@@ -269,46 +163,6 @@ class SummaryTable:
         return max(count_lines(units(t), self._per_line(self.widths_now[c], self.data)) for c, t in enumerate(texts))
 
 
-def _style_ids(styles: etree._Element) -> dict[str, str]:
-    return {s.find(w("name")).get(w("val")): s.get(w("styleId")) for s in styles.iter(w("style")) if s.find(w("name")) is not None}
-
-
-def _look(styles: etree._Element, style_id: str) -> TextLook:
-    """Size and exact line pitch a paragraph style gives, following basedOn and the defaults."""
-    size, line = None, None
-    by_id = {s.get(w("styleId")): s for s in styles.iter(w("style"))}
-    style = by_id.get(style_id)
-    while style is not None and (size is None or line is None):
-        if size is None and style.find(f"{w('rPr')}/{w('sz')}") is not None:
-            size = _int(style.find(f"{w('rPr')}/{w('sz')}"), "val", 21) * 10
-        if line is None and style.find(f"{w('pPr')}/{w('spacing')}") is not None:
-            spacing = style.find(f"{w('pPr')}/{w('spacing')}")
-            if spacing.get(w("line")) is not None and spacing.get(w("lineRule")) == "exact":
-                line = _int(spacing, "line", 0)
-        based = style.find(w("basedOn"))
-        style = by_id.get(based.get(w("val"))) if based is not None else None
-    size = size or 210
-    return TextLook(size=size, line=line or round(size * 1.3))
-
-
-def _section_of(tbl: etree._Element) -> etree._Element | None:
-    for el in tbl.itersiblings():
-        found = el.find(f"{w('pPr')}/{w('sectPr')}")
-        if found is not None:
-            return found
-        if el.tag == w("sectPr"):
-            return el
-    return None
-
-
-def _page(sect: etree._Element | None) -> Page:
-    size = sect.find(w("pgSz")) if sect is not None else None
-    mar = sect.find(w("pgMar")) if sect is not None else None
-    width = _int(size, "w", 16838) - _int(mar, "left", 1587) - _int(mar, "right", 1474)
-    height = _int(size, "h", 11906) - _int(mar, "top", 2098) - _int(mar, "bottom", 1984)
-    return Page(width, height)
-
-
 def _cell_margins(styles: etree._Element, tbl: etree._Element) -> tuple[int, int, int]:
     style_ref = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
     lr, tb = 108, 0
@@ -316,29 +170,9 @@ def _cell_margins(styles: etree._Element, tbl: etree._Element) -> tuple[int, int
         if style_ref is not None and s.get(w("styleId")) == style_ref.get(w("val")):
             mar = s.find(f"{w('tblPr')}/{w('tblCellMar')}")
             if mar is not None:
-                lr = _int(mar.find(w("left")), "w", lr)
-                tb = _int(mar.find(w("top")), "w", tb)
+                lr = int_attr(mar.find(w("left")), "w", lr)
+                tb = int_attr(mar.find(w("top")), "w", tb)
     return lr, tb, 20  # borders: ½ pt lines, about 10 twips each side
-
-
-def _set_cell_text(tc: etree._Element, value: str | list[str]) -> None:
-    """Give a cell's (first) paragraph `value` in its first run, keeping that run's properties;
-    a list is written as lines joined by line breaks."""
-    p = tc.find(w("p"))
-    runs = p.findall(w("r"))
-    for r in runs[1:]:
-        p.remove(r)
-    run = runs[0] if runs else etree.SubElement(p, w("r"))
-    for child in [c for c in run if c.tag != w("rPr")]:
-        run.remove(child)
-    lines = [value] if isinstance(value, str) else value
-    for n, line in enumerate(lines):
-        if n:
-            etree.SubElement(run, w("br"))
-        if line:
-            t = etree.SubElement(run, w("t"))
-            t.text = line
-            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
 
 def _title_before(tbl: etree._Element, title_id: str | None) -> etree._Element | None:
@@ -387,7 +221,7 @@ def _write_lines(table: SummaryTable, tbl: etree._Element) -> None:
             if span != 1:
                 continue
             segments, _lines = pack(units(table.text(tc)), table._per_line(table.widths_now[col], table.data))
-            _set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments])
+            set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments])
             if len(segments) < 2:
                 continue
             for p in tc.findall(w("p")):
@@ -417,18 +251,18 @@ def layout_summary_tables(document: Any) -> int:
     continuation tables where a page is full. Returns the number of pages the tables take."""
     root = document.element
     styles = document.styles.element
-    ids = _style_ids(styles)
+    ids = style_ids(styles)
     head_id, data_id = ids.get(HEAD_STYLE), ids.get(DATA_STYLE)
     if head_id is None or data_id is None:
         return 0
-    head_look, data_look = _look(styles, head_id), _look(styles, data_id)
+    head_look, data_look = paragraph_look(styles, head_id), paragraph_look(styles, data_id)
     title_id = ids.get(TITLE_STYLE)
-    title_look = _look(styles, title_id) if title_id else TextLook(0, 0)
+    title_look = paragraph_look(styles, title_id) if title_id else TextLook(0, 0)
     pages = 0
     for tbl in list(root.iter(w("tbl"))):
         if not any(ps.get(w("val")) == head_id for ps in tbl.iter(w("pStyle"))):
             continue
-        table = SummaryTable(tbl, _page(_section_of(tbl)), data_look, head_look, _cell_margins(styles, tbl))
+        table = SummaryTable(tbl, text_block(section_of(tbl)), data_look, head_look, _cell_margins(styles, tbl))
         if not table.body_rows or not table.head_rows:
             continue
         table.set_widths(table.widths())
@@ -456,7 +290,7 @@ def _paginate(table: SummaryTable, title: etree._Element | None, title_look: Tex
     names, the rest going to a continuation table on the next page. Returns the page count."""
     title_h = 0
     if title is not None:
-        after = _int(title.find(f"{w('pPr')}/{w('spacing')}"), "after", 240)
+        after = int_attr(title.find(f"{w('pPr')}/{w('spacing')}"), "after", 240)
         title_h = title_look.line + after
     capacity = table.page.height - title_h - table.head_height() - SAFETY_LINES * table.data.line
     per_line = [table._per_line(width, table.data) for width in table.widths_now]
@@ -488,7 +322,7 @@ def _paginate(table: SummaryTable, title: etree._Element | None, title_look: Tex
             if tail and em_width(tail[0].rstrip(LIST_SEPARATOR)) > per_line[col]:
                 # A name wider than its column wraps anyway: let it fill this page's last lines.
                 left = fit_lines - (count_lines(head, per_line[col]) if head else 0)
-                cut = _cut(tail[0], left * per_line[col])
+                cut = cut_piece(tail[0], left * per_line[col])
                 if cut:
                     head, tail = [*head, cut], [tail[0][len(cut) :].lstrip(WORD_JOINER), *tail[1:]]
             head_texts.append("".join(head).rstrip(LIST_SEPARATOR))
@@ -497,9 +331,9 @@ def _paginate(table: SummaryTable, title: etree._Element | None, title_look: Tex
         for (col, span, tc), (_c, _s, tc_rest) in zip(table.cells(first), table.cells(rest), strict=True):
             if span != 1:
                 continue
-            _set_cell_text(tc, head_texts[col])
+            set_cell_text(tc, head_texts[col])
             # The continuation repeats the row's first column (序号) so the reader can follow it.
-            _set_cell_text(tc_rest, texts[col] if col == 0 else tail_texts[col])
+            set_cell_text(tc_rest, texts[col] if col == 0 else tail_texts[col])
         pages[-1].append(first)
         pages.append([])
         room = capacity

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.context import glued
 from generator.cover_layout import wrap
-from generator.summary_layout import count_lines, em_width, pack, take_lines, units
+from generator.lines import count_lines, em_width, pack, take_lines, units
 
 
 def test_units_are_names_with_their_separator() -> None:

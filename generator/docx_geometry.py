@@ -1,0 +1,102 @@
+"""What a rendered document says about where text goes: the text block of a section, the font
+size and line pitch of a paragraph style, and cells rewritten in place (the layout steps' reading
+of the OOXML, in twips)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def w(tag: str) -> str:
+    """Clark name of a WordprocessingML tag."""
+    return f"{{{W_NS}}}{tag}"
+
+
+def int_attr(el: etree._Element | None, attr: str, default: int) -> int:
+    """An attribute of `el` as whole twips (or half-points), `default` when it is absent."""
+    if el is None or el.get(w(attr)) is None:
+        return default
+    return int(float(el.get(w(attr))))
+
+
+@dataclass(frozen=True)
+class TextLook:
+    """Font size and exact line pitch of a paragraph style, in twips."""
+
+    size: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """The text block a table sits in, in twips."""
+
+    width: int
+    height: int
+
+
+def style_ids(styles: etree._Element) -> dict[str, str]:
+    """Style name → style id (templates are read by style name)."""
+    return {s.find(w("name")).get(w("val")): s.get(w("styleId")) for s in styles.iter(w("style")) if s.find(w("name")) is not None}
+
+
+def paragraph_look(styles: etree._Element, style_id: str) -> TextLook:
+    """Size and exact line pitch a paragraph style gives, following basedOn and the defaults."""
+    size, line = None, None
+    by_id = {s.get(w("styleId")): s for s in styles.iter(w("style"))}
+    style = by_id.get(style_id)
+    while style is not None and (size is None or line is None):
+        if size is None and style.find(f"{w('rPr')}/{w('sz')}") is not None:
+            size = int_attr(style.find(f"{w('rPr')}/{w('sz')}"), "val", 21) * 10
+        if line is None and style.find(f"{w('pPr')}/{w('spacing')}") is not None:
+            spacing = style.find(f"{w('pPr')}/{w('spacing')}")
+            if spacing.get(w("line")) is not None and spacing.get(w("lineRule")) == "exact":
+                line = int_attr(spacing, "line", 0)
+        based = style.find(w("basedOn"))
+        style = by_id.get(based.get(w("val"))) if based is not None else None
+    size = size or 210
+    return TextLook(size=size, line=line or round(size * 1.3))
+
+
+def section_of(tbl: etree._Element) -> etree._Element | None:
+    """The section properties that govern `tbl`: the next section break after it."""
+    for el in tbl.itersiblings():
+        found = el.find(f"{w('pPr')}/{w('sectPr')}")
+        if found is not None:
+            return found
+        if el.tag == w("sectPr"):
+            return el
+    return None
+
+
+def text_block(sect: etree._Element | None) -> Page:
+    """The text block of a section (A4 landscape with the plan's margins when unknown)."""
+    size = sect.find(w("pgSz")) if sect is not None else None
+    mar = sect.find(w("pgMar")) if sect is not None else None
+    width = int_attr(size, "w", 16838) - int_attr(mar, "left", 1587) - int_attr(mar, "right", 1474)
+    height = int_attr(size, "h", 11906) - int_attr(mar, "top", 2098) - int_attr(mar, "bottom", 1984)
+    return Page(width, height)
+
+
+def set_cell_text(tc: etree._Element, value: str | list[str]) -> None:
+    """Give a cell's (first) paragraph `value` in its first run, keeping that run's properties;
+    a list is written as lines joined by line breaks."""
+    p = tc.find(w("p"))
+    runs = p.findall(w("r"))
+    for r in runs[1:]:
+        p.remove(r)
+    run = runs[0] if runs else etree.SubElement(p, w("r"))
+    for child in [c for c in run if c.tag != w("rPr")]:
+        run.remove(child)
+    lines = [value] if isinstance(value, str) else value
+    for n, line in enumerate(lines):
+        if n:
+            etree.SubElement(run, w("br"))
+        if line:
+            t = etree.SubElement(run, w("t"))
+            t.text = line
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")

@@ -1,0 +1,100 @@
+"""The line model of CJK cell text: how wide a text is in ems, and how names joined by 、 fill
+lines that break only between names (names are glued with word joiners, see `context.glued`).
+
+One em per Han character or full-width mark, ½ per digit, 0.6 per other Latin character; a
+trailing 、 counts against its line (LibreOffice does not hang it past a cell's edge).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+
+from .context import LIST_SEPARATOR, WORD_JOINER
+from .counting import is_east_asian
+
+
+@functools.lru_cache(maxsize=4096)
+def em_width(text: str) -> float:
+    """Width of `text` in ems of the table font: Han characters and full-width marks 1, digits ½
+    (Times New Roman's are exactly that), other Latin characters 0.6 (capitals are wider than ½:
+    an estimate that errs wide only wastes a little room, one that errs narrow breaks a name)."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def _char_width(ch: str) -> float:
+    if ch == WORD_JOINER:
+        return 0.0
+    if is_east_asian(ch):
+        return 1.0
+    return 0.5 if ch.isdigit() else 0.6
+
+
+#: A 、 between two names; one inside a glued name has word joiners on both sides.
+_SEPARATOR = re.compile(f"(?<!{WORD_JOINER}){LIST_SEPARATOR}(?!{WORD_JOINER})")
+
+
+def units(text: str) -> list[str]:
+    """The unbreakable pieces of a cell's text: each name with the 、 that follows it. A 、 inside
+    a name (glued, see `context.glued`) does not end it."""
+    parts = _SEPARATOR.split(text)
+    return [p + LIST_SEPARATOR for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
+    """Fill lines `per_line` ems wide with the pieces, breaking only between pieces: the text of
+    each line that starts with a break, and how many lines are printed.
+
+    A trailing 、 counts against the line: LibreOffice does not hang it past a cell's edge, and
+    pushes the name's last character down with it instead. A piece longer than a whole line starts a new line and wraps where the line ends; it counts
+    as the lines it fills, and what follows may share its last line.
+    """
+    if not pieces:
+        return [""], 1
+    segments: list[list[str]] = [[]]
+    lines, used = 1, 0.0
+    for piece in pieces:
+        width = em_width(piece)
+        if used + width <= per_line + 1e-6:
+            used += width
+            segments[-1].append(piece)
+            continue
+        if used > 0:
+            lines += 1
+            used = 0.0
+            segments.append([])
+        segments[-1].append(piece)
+        if width <= per_line + 1e-6:
+            used = width
+        else:
+            extra = math.ceil(width / per_line) - 1
+            lines += extra
+            used = width - extra * per_line
+    return ["".join(seg) for seg in segments], lines
+
+
+def count_lines(pieces: list[str], per_line: float) -> int:
+    """Lines the pieces fill in a column `per_line` ems wide (see `pack`)."""
+    return pack(pieces, per_line)[1]
+
+
+def cut_piece(piece: str, ems: float) -> str:
+    """The longest start of `piece` (ending on a character, not a joiner) at most `ems` wide."""
+    used, end = 0.0, 0
+    for i, ch in enumerate(piece):
+        used += em_width(ch)
+        if used > ems + 1e-6:
+            break
+        if ch != WORD_JOINER:
+            end = i + 1
+    return piece[:end]
+
+
+def take_lines(pieces: list[str], per_line: float, max_lines: int) -> int:
+    """How many of `pieces`, from the first, fit in `max_lines` lines (none, when even the first
+    is taller: the caller cuts a long name to fill the lines that are left)."""
+    n = 0
+    while n < len(pieces) and count_lines(pieces[: n + 1], per_line) <= max_lines:
+        n += 1
+    return n
