@@ -126,9 +126,26 @@ def _docx_fingerprint(app: Application, doc: Document) -> str:
 
 
 def _fonts_fingerprint(fonts_dir: Path | None) -> str:
+    # Names, sizes and times, never the bytes; no symlink is followed and the walk stops after
+    # MAX_FONT_FILES entries (check refuses a 字体目录 outside the repo, so `/` is never walked).
+    import os
+
+    from .limits import MAX_FONT_FILES
+
     if fonts_dir is None or not fonts_dir.is_dir():
         return "none"
-    return _digest(*(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(fonts_dir.rglob("*")) if p.is_file()))
+    entries: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(fonts_dir):
+        dirnames.sort()
+        for name in sorted(filenames):
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            entries.append(f"{os.path.relpath(os.path.join(dirpath, name), fonts_dir)}:{st.st_mode:o}:{st.st_size}:{st.st_mtime_ns}")
+        if len(entries) > MAX_FONT_FILES:
+            break
+    return _digest(*entries)
 
 
 def _load_state(out_dir: Path) -> dict:
