@@ -160,6 +160,8 @@ def _strip(pdf: Pdf) -> tuple[str, ...]:
             )
             if not quiet:
                 found[key] += 1
+                if key == "/OpenAction":
+                    found[_action_kind(root[key]) or ""] += 1  # and what it would have run
             del root[key]
     if "/Names" in root and isinstance(root.Names, Dictionary):
         for key in _NAME_TREES:
