@@ -73,7 +73,14 @@ def _what(key: str) -> str:
 
 
 class AttachmentProblem(Exception):
-    """Raised when a PDF attachment cannot be used; the message says why, in the user's language."""
+    """Raised when a PDF attachment cannot be used; the message says why, in the user's language.
+
+    `locked` is True when the reason is a password needed to open the file.
+    """
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ def open_pdf(path: Path) -> Pdf:
     try:
         pdf = Pdf.open(path)
     except pikepdf.PasswordError as exc:
-        raise AttachmentProblem(_("PDF 设有打开密码，请提供未加密的文件")) from exc
+        raise AttachmentProblem(_("PDF 设有打开密码，请提供未加密的文件"), locked=True) from exc
     except (pikepdf.PdfError, OSError, ValueError, RuntimeError) as exc:
         raise AttachmentProblem(_("PDF 文件已损坏或不完整：{reason}").format(reason=exc)) from exc
     try:
