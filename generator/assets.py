@@ -76,6 +76,8 @@ def regular_file_inside(root: Path, path: Path, shown: str) -> Path:
         mode = os.stat(real).st_mode
     except RuntimeError as exc:  # Python 3.11 reports a symlink loop this way
         raise AssetProblem(_("“{ref}”是循环的符号链接").format(ref=shown)) from exc
+    except ValueError as exc:  # a NUL in the name
+        raise AssetProblem(_("无法读取“{ref}”：{reason}").format(ref=shown, reason=exc)) from exc
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -117,6 +119,14 @@ def resolve_asset(root: Path, base_rel: str, ref: str, kinds: tuple[str, ...]) -
     """
     if not ref.strip():
         raise AssetProblem(_("没有写文件路径"))
+    bad = re.search(r"[\x00-\x1f\x7f]", ref)
+    if bad:
+        # `%00` in a Markdown link decodes to NUL, which no file system call accepts.
+        raise AssetProblem(
+            _("文件路径“{ref}”含有控制字符 U+{code:04X}：请改为普通文件名").format(
+                ref=re.sub(r"[\x00-\x1f\x7f]", "\ufffd", ref), code=ord(bad.group())
+            )
+        )
     if _URL.match(ref) and not re.match(r"^[A-Za-z]:[\\/]", ref):
         raise AssetProblem(_("不能引用网址或外部链接“{ref}”：请把文件放进申报材料目录，写相对路径").format(ref=ref))
     pure = PurePosixPath(ref.replace("\\", "/"))
