@@ -87,8 +87,14 @@ def _entry_digest(path: Path) -> bytes:
 def inputs_fingerprint(root: Path, out_dir: Path, templates: Path, options: Mapping[str, object]) -> str:
     """A digest of everything a build reads: content files, templates, tool version, options.
 
-    Empty (no shortcut) when the repo holds more than MAX_FINGERPRINT_FILES entries.
+    Empty (no shortcut) when `root` is not a folder one can read (the build then says why) or
+    holds more than MAX_FINGERPRINT_FILES entries.
     """
+    try:
+        if not root.is_dir():
+            return ""
+    except OSError:  # a name over 255 bytes, a symlink loop: is_dir() raises those
+        return ""
     h = hashlib.sha256()
     h.update(json.dumps({"version": __version__, **options}, sort_keys=True, ensure_ascii=False).encode())
     h.update(str(shutil.which("soffice") or os.environ.get("CHANJIAO_SOFFICE", "")).encode())

@@ -131,7 +131,7 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
         click.echo(message, err=True)
 
     options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
-    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options) if directory.is_dir() else ""
+    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options)
     cached = cached_result(out_dir, fingerprint) if fingerprint else None
     if cached is not None:
         progress(_("内容和模板都没有变化，沿用上次生成的文件。"))

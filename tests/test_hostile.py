@@ -198,8 +198,11 @@ def test_paths_over_255_bytes_are_clear_errors(content_copy: ContentCopy, tmp_pa
     result = run("check", str(root))
     assert result.returncode == 1 and INTERNAL not in result.stderr
     assert f"图片：无法读取“图片/{long}.png”：File name too long" in result.stdout
-    missing = run("check", str(root / long))
-    assert missing.returncode == 3 and "找不到内容目录" in missing.stderr and INTERNAL not in missing.stderr
+    for command in ("check", "build"):
+        missing = run(command, str(root / long), "-o", str(tmp_path / "out")) if command == "build" else run(command, str(root / long))
+        assert missing.returncode == 3 and "找不到内容目录" in missing.stderr and INTERNAL not in missing.stderr
+    too_long_out = run("build", str(Path(__file__).resolve().parent.parent / "content"), "--no-pdf", "-o", str(tmp_path / long))
+    assert too_long_out.returncode == 3 and "无法创建输出目录" in too_long_out.stderr
 
 
 # -- images and attachments ------------------------------------------------------------------
