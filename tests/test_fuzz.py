@@ -46,9 +46,10 @@ for _name, _examples in (("dev", 25), ("ci", 170), ("long", 2500)):
         print_blob=True,
     )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
-settings.load_profile(PROFILE)
+# Applied test by test rather than loaded globally: other modules' property tests keep their own.
+FUZZ = settings.get_profile(PROFILE)
 #: A build costs ten checks: the build fuzz runs a fifth as many cases.
-BUILD_EXAMPLES = max(5, settings.default.max_examples // 5)
+BUILD_EXAMPLES = max(5, FUZZ.max_examples // 5)
 
 YAML_FILES = sorted(p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.rglob("*.yaml"))
 MD_FILES = sorted(p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.rglob("*.md"))
@@ -200,6 +201,7 @@ def _replace_line(text: str, index: int, make: Callable[[str, str, str], str]) -
 # -- check -----------------------------------------------------------------------------------
 
 
+@FUZZ
 @given(rel=st.sampled_from(YAML_FILES), text=st.text(alphabet=_ALPHABET, max_size=400))
 def test_any_yaml_file_gives_diagnostics(fuzz_root: Path, rel: str, text: str) -> None:
     with _edit(fuzz_root) as edits:
@@ -207,6 +209,7 @@ def test_any_yaml_file_gives_diagnostics(fuzz_root: Path, rel: str, text: str) -
         _checked(fuzz_root)
 
 
+@FUZZ
 @given(rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=_SCALAR)
 def test_any_value_of_any_field(fuzz_root: Path, rel: str, line: int, value: str) -> None:
     with _edit(fuzz_root) as edits:
@@ -215,6 +218,7 @@ def test_any_value_of_any_field(fuzz_root: Path, rel: str, line: int, value: str
         _checked(fuzz_root)
 
 
+@FUZZ
 @given(rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), key=_SCALAR)
 def test_any_key(fuzz_root: Path, rel: str, line: int, key: str) -> None:
     with _edit(fuzz_root) as edits:
@@ -223,6 +227,7 @@ def test_any_key(fuzz_root: Path, rel: str, line: int, key: str) -> None:
         _checked(fuzz_root)
 
 
+@FUZZ
 @given(rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=_nested())
 def test_any_nesting(fuzz_root: Path, rel: str, line: int, value: str) -> None:
     with _edit(fuzz_root) as edits:
@@ -231,6 +236,7 @@ def test_any_nesting(fuzz_root: Path, rel: str, line: int, value: str) -> None:
         _checked(fuzz_root)
 
 
+@FUZZ
 @given(rel=st.sampled_from(MD_FILES), text=_MARKDOWN)
 def test_any_markdown(fuzz_root: Path, rel: str, text: str) -> None:
     with _edit(fuzz_root) as edits:
@@ -238,6 +244,7 @@ def test_any_markdown(fuzz_root: Path, rel: str, text: str) -> None:
         _checked(fuzz_root)
 
 
+@FUZZ
 @given(name=_TEXT.filter(lambda s: s.strip(" .") and "/" not in s and "\x00" not in s), ref=st.booleans(), kind=st.sampled_from(["png", "pdf", "junk", "dir", "fifo", "link"]))
 def test_any_file_name_as_attachment(fuzz_root: Path, name: str, ref: bool, kind: str) -> None:
     folder = fuzz_root / "附件"
@@ -276,7 +283,7 @@ def test_any_file_name_as_attachment(fuzz_root: Path, name: str, ref: bool, kind
 # -- build --no-pdf --------------------------------------------------------------------------
 
 
-@settings(max_examples=BUILD_EXAMPLES)
+@settings(FUZZ, max_examples=BUILD_EXAMPLES)
 @given(md=st.sampled_from(MD_FILES), text=_MARKDOWN, rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=st.none() | _SCALAR)
 def test_build_of_any_markdown_and_value(fuzz_root: Path, md: str, text: str, rel: str, line: int, value: str | None) -> None:
     with _edit(fuzz_root) as edits:
@@ -287,6 +294,7 @@ def test_build_of_any_markdown_and_value(fuzz_root: Path, md: str, text: str, re
         _built(fuzz_root, fuzz_root.parent / "out")
 
 
+@FUZZ
 @given(text=st.text(max_size=200))
 def test_counts_are_consistent(text: str) -> None:
     count = count_words(text)
