@@ -108,7 +108,10 @@ def read_content_file(root: Path, rel_path: str, limit: int) -> bytes:
 
 def format_bytes(n: int) -> str:
     """`n` bytes as a reader says it (MB for large sizes)."""
-    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} B"
+    mib = 1024 * 1024
+    if n < mib:
+        return f"{n} B"
+    return f"{n // mib} MB" if n % mib == 0 else f"{n / mib:.1f} MB"
 
 
 def resolve_asset(root: Path, base_rel: str, ref: str, kinds: tuple[str, ...]) -> Path:

@@ -278,3 +278,14 @@ def test_pdf_attachment_problems_are_check_errors_exit_1(content_copy: ContentCo
     assert "附件/清单.yaml:3:9: 错误: 附件“加密”：“加密.pdf”：PDF 设有打开密码，请提供未加密的文件" in out
     assert "附件/清单.yaml:7:9: 错误: 附件“截断”：“截断.pdf”：PDF 文件已损坏或不完整" in out
     assert "仅限制" not in out  # an owner password alone is no obstacle
+
+
+def test_an_image_over_the_byte_limit_is_refused_before_it_is_read(content_copy: ContentCopy) -> None:
+    from generator.limits import MAX_IMAGE_BYTES
+
+    root = content_copy()
+    big = _png(root / "附件/大图.png")
+    with big.open("ab") as fh:  # a valid picture followed by padding: only the size is wrong
+        fh.truncate(MAX_IMAGE_BYTES + 1)
+    _list_attachment(root, "大图.png")
+    assert any("文件“大图.png”有 30.0 MB，超过上限 30 MB" in e for e in _errors(root)), _errors(root)
