@@ -110,7 +110,7 @@ def format_bytes(n: int) -> str:
     """`n` bytes as a reader says it (MB for large sizes)."""
     mib = 1024 * 1024
     if n < mib:
-        return f"{n} B"
+        return f"{n // 1024} KB" if n % 1024 == 0 else f"{n} B"
     return f"{n // mib} MB" if n % mib == 0 else f"{n / mib:.1f} MB"
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 MiB = 1024 * 1024
 
-#: A YAML or Markdown content file. The longest prose part (2000 字) is about 6 KB; 2 MiB leaves
-#: room for any comment or table and keeps parsing under a second.
-MAX_TEXT_FILE_BYTES = 2 * MiB
+#: A YAML or Markdown content file. The example's longest plan section is 12 KB, a 2000-字 part
+#: about 6 KB; 512 KiB is forty times that. The bound is on time: the Markdown parser costs up to
+#: 70 µs a byte on pathological input (100,000 `[` take 7 s), so 512 KiB stays under 40 s where
+#: 2 MiB would take minutes.
+MAX_TEXT_FILE_BYTES = 512 * 1024
 
 #: YAML nesting (mappings and lists inside each other). The form needs five levels; deeper input
 #: is a mistake, and each level costs a Python stack frame when it is read.

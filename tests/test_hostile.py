@@ -139,8 +139,8 @@ def test_a_link_to_dev_zero_as_a_content_file_is_an_error(content_copy: ContentC
 
 
 def test_an_oversized_content_file_is_an_error(content_copy: ContentCopy) -> None:
-    root = content_copy({PLAN_PART: lambda t: t + "\n\n" + "长" * (1024 * 1024)})
-    assert f"{PLAN_PART}: 文件超过 2 MB：内容文件不应这么大" in _errors(root)
+    root = content_copy({PLAN_PART: lambda t: t + "\n\n" + "长" * (200 * 1024)})
+    assert f"{PLAN_PART}: 文件超过 512 KB：内容文件不应这么大" in _errors(root)
 
 
 def test_unused_special_files_do_not_hang_or_fill_the_no_op_fingerprint(content_copy: ContentCopy, tmp_path: Path) -> None:
