@@ -241,7 +241,8 @@ def _strip_everywhere(pdf: Pdf, found: Counter[str]) -> None:
                     # an outline item or form field: keep the bookmark or field, drop the action
                     found[kind] += 1
                     del obj["/A"]
-            stack.extend(obj[k] for k in list(obj.keys()) if k not in ("/Parent", "/P"))
+            # /Parent and /P too: a popup or widget can point up to a dictionary found nowhere else.
+            stack.extend(obj[k] for k in list(obj.keys()))
         elif isinstance(obj, Array):
             stack.extend(obj)
 

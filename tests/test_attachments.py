@@ -86,11 +86,15 @@ def _arm(kind: str, pdf: pikepdf.Pdf) -> None:
             item = pikepdf.OutlineItem("书签", 0)
             outline.root.append(item)
         pdf.Root.Outlines.First.A = _js(pdf)
+    elif kind == "hidden-parent":
+        # a popup pointing up to an annotation that is on no page, carrying the script
+        hidden = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Text, AA=Dictionary(O=_js(pdf))))
+        _annot(pdf, page, Subtype=Name.Popup, Parent=hidden)
     else:
         raise AssertionError(kind)
 
 
-KINDS = ("open-js", "names-js", "launch", "uri", "gotor", "doc-aa", "page-aa", "annot-aa", "acroform", "xfa", "submit", "embedded", "richmedia", "outline-js")
+KINDS = ("open-js", "names-js", "launch", "uri", "gotor", "doc-aa", "page-aa", "annot-aa", "acroform", "xfa", "submit", "embedded", "richmedia", "outline-js", "hidden-parent")
 
 
 def armed_pdf(dest: Path, kind: str, **save: object) -> Path:
