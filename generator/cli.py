@@ -231,8 +231,10 @@ def doctor(directory: Path) -> None:
     if project.is_file():
         from .content import load_application
 
+        from .rules import fonts_dir_inside
+
         app, _diags = load_application(directory)
-        if app.get("project.fonts_dir"):
+        if app.get("project.fonts_dir") and not any(fonts_dir_inside(app)):  # never scan / or /proc
             fonts_dir = directory / str(app.get("project.fonts_dir"))
     report = diagnose(template_font_families(), fonts_dir=fonts_dir)
     ok, bad = "✓", "✗"

@@ -289,3 +289,9 @@ def test_an_image_over_the_byte_limit_is_refused_before_it_is_read(content_copy:
         fh.truncate(MAX_IMAGE_BYTES + 1)
     _list_attachment(root, "大图.png")
     assert any("文件“大图.png”有 30.0 MB，超过上限 30 MB" in e for e in _errors(root)), _errors(root)
+
+
+def test_doctor_does_not_scan_a_fonts_folder_outside_the_repo(content_copy: ContentCopy) -> None:
+    root = content_copy({"项目.yaml": lambda t: t.replace("字体目录: 字体", "字体目录: /")})
+    result = run("doctor", str(root), timeout=60)
+    assert INTERNAL not in result.stderr and "个字体文件" not in result.stdout
