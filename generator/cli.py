@@ -230,7 +230,6 @@ def doctor(directory: Path) -> None:
     project = directory / "项目.yaml"
     if project.is_file():
         from .content import load_application
-
         from .rules import fonts_dir_inside
 
         app, _diags = load_application(directory)
