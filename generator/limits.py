@@ -42,6 +42,9 @@ MAX_FINGERPRINT_FILES = 10_000
 
 #: Files looked at in the 字体目录 (a licensed font set is a dozen files).
 MAX_FONT_FILES = 500
+#: Folder levels in the 字体目录: a font set has one or two; the fonts.conf writer and fontconfig
+#: walk it recursively, so a folder nested a thousand deep would end in a RecursionError.
+MAX_FONT_FOLDER_DEPTH = 16
 #: One font file: Noto CJK collections are about 30 MiB.
 MAX_FONT_FILE_BYTES = 100 * MiB
 

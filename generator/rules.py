@@ -20,7 +20,7 @@ from .assets import (
 )
 from .errors import Diagnostic, Location, Severity
 from .i18n import _, format_number
-from .limits import MAX_FONT_FILE_BYTES, MAX_FONT_FILES
+from .limits import MAX_FONT_FILE_BYTES, MAX_FONT_FILES, MAX_FONT_FOLDER_DEPTH
 from .model import (
     Application,
     Heading,
@@ -365,30 +365,36 @@ def fonts_dir_inside(app: Application) -> Iterator[Diagnostic]:
 
 def _font_folder_problems(root: Path, folder: Path) -> Iterator[str]:
     """What in the fonts folder LibreOffice and the font check must not read: special files
-    (a FIFO hangs the font scan), links out of the repo, oversized files, too many files."""
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            count += 1
-            if count > MAX_FONT_FILES:
-                yield _("文件超过 {limit} 个：请只放本单位授权的字体").format(limit=MAX_FONT_FILES)
-                return
-            path = Path(dirpath) / name
-            shown = path.relative_to(root).as_posix()
-            try:
-                real = regular_file_inside(root, path, shown)
-            except FileNotFoundError:
-                continue  # a dangling link: nothing for anyone to read
-            except AssetProblem as exc:
-                if not (path.is_dir() and path.resolve().is_relative_to(root)):
-                    yield str(exc)
-                continue
-            size = real.stat().st_size
-            if size > MAX_FONT_FILE_BYTES:
-                yield _("“{ref}”有 {size}，超过字体文件上限 {limit}").format(
-                    ref=shown, size=format_bytes(size), limit=format_bytes(MAX_FONT_FILE_BYTES)
-                )
+    (a FIFO hangs the font scan), links out of the repo, oversized files, too many files or
+    folder levels."""
+    from .buildcache import walk_tree
+
+    for count, (path, depth) in enumerate(walk_tree(folder), start=1):
+        if count > MAX_FONT_FILES:
+            yield _("文件超过 {limit} 个：请只放本单位授权的字体").format(limit=MAX_FONT_FILES)
+            return
+        shown = _printable(path.relative_to(root).as_posix())
+        if depth > MAX_FONT_FOLDER_DEPTH:
+            yield _("“{ref}”所在的文件夹层次超过 {limit} 层").format(ref=shown, limit=MAX_FONT_FOLDER_DEPTH)
+            return
+        try:
+            real = regular_file_inside(root, path, shown)
+        except FileNotFoundError:
+            continue  # a dangling link: nothing for anyone to read
+        except AssetProblem as exc:
+            if not (path.is_dir() and path.resolve().is_relative_to(root)):
+                yield str(exc)
+            continue
+        size = real.stat().st_size
+        if size > MAX_FONT_FILE_BYTES:
+            yield _("“{ref}”有 {size}，超过字体文件上限 {limit}").format(
+                ref=shown, size=format_bytes(size), limit=format_bytes(MAX_FONT_FILE_BYTES)
+            )
+
+
+def _printable(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def output_names_fit(app: Application) -> Iterator[Diagnostic]:

@@ -295,3 +295,27 @@ def test_doctor_does_not_scan_a_fonts_folder_outside_the_repo(content_copy: Cont
     root = content_copy({"项目.yaml": lambda t: t.replace("字体目录: 字体", "字体目录: /")})
     result = run("doctor", str(root), timeout=60)
     assert INTERNAL not in result.stderr and "个字体文件" not in result.stdout
+
+
+def test_a_folder_nested_1400_deep_does_not_exhaust_the_stack(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy()
+    for folder, levels in ((root / "草稿", 1400), (root / "字体", 40)):
+        folder.mkdir(exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
+        for _n in range(levels):  # by descriptor: the whole path soon exceeds what one call takes
+            os.mkdir("a", dir_fd=fd)
+            inner = os.open("a", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.close(fd)
+    result = run("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf", timeout=120)
+    assert INTERNAL not in result.stderr
+    assert result.returncode == 1 and "项目.yaml:26:7: 错误: 字体目录：“字体/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a”所在的文件夹层次超过 16 层" in result.stdout
+
+
+def test_a_font_file_name_that_is_not_utf8_is_no_problem(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy()
+    (root / "字体").mkdir(exist_ok=True)
+    open(os.fsencode(root / "字体") + b"/\xff\xfe.ttf", "wb").close()
+    result = run("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf")
+    assert result.returncode == 0 and INTERNAL not in result.stderr
