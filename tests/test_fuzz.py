@@ -115,6 +115,15 @@ _MD_FRAGMENT = st.one_of(
     _PATH.map(lambda p: f"\n\n![图题]({p})\n\n"),
 )
 _MARKDOWN = st.lists(_MD_FRAGMENT, max_size=30).map("".join)
+# For the build: what check lets through (no control characters, references Word can hold, the
+# example's own picture), so that most cases get as far as rendering.
+_PRINTABLE = st.characters(exclude_categories=("Cs", "Cc", "Co", "Cn"))
+_MD_BUILD_FRAGMENT = st.one_of(
+    st.text(alphabet=_PRINTABLE, max_size=20),
+    st.integers(0x20, 0x10FFFF).filter(lambda n: n < 0x7F or n > 0x9F).filter(lambda n: not 0xD800 <= n <= 0xDFFF).map(lambda n: f"&#{n};"),
+    _MD_FRAGMENT.filter(lambda f: "![" not in f and not any(c in f for c in "\x00\x07\x0b\x0c\x1b\x7f\ufffe") and "&#" not in f),
+)
+_MARKDOWN_BUILD = st.lists(_MD_BUILD_FRAGMENT, max_size=30).map("".join)
 
 
 # -- the harness -----------------------------------------------------------------------------
@@ -284,11 +293,16 @@ def test_any_file_name_as_attachment(fuzz_root: Path, name: str, ref: bool, kind
 
 
 @settings(FUZZ, max_examples=BUILD_EXAMPLES)
-@given(md=st.sampled_from(MD_FILES), text=_MARKDOWN, rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=st.none() | _SCALAR)
-def test_build_of_any_markdown_and_value(fuzz_root: Path, md: str, text: str, rel: str, line: int, value: str | None) -> None:
+@given(
+    md=st.sampled_from(MD_FILES), text=_MARKDOWN_BUILD, picture=st.booleans(),
+    rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=st.one_of(st.none(), st.none(), st.none(), _SCALAR),
+)
+def test_build_of_any_markdown_and_value(fuzz_root: Path, md: str, text: str, picture: bool, rel: str, line: int, value: str | None) -> None:
     with _edit(fuzz_root) as edits:
-        edits.write(md, text)
-        if value is not None:  # else only the Markdown changes, so most cases get as far as rendering
+        # Added to the part (its required text and fixed headings stay), so most cases render.
+        shown = "\n\n![图题](图片/组织架构图.png)\n\n" if picture and md.startswith("建设方案/") else ""
+        edits.write(md, (fuzz_root / md).read_text(encoding="utf-8") + "\n\n" + text + shown)
+        if value is not None:
             yaml_text = (fuzz_root / rel).read_text(encoding="utf-8")
             edits.write(rel, _replace_line(yaml_text, line, lambda indent, key, _old: f"{indent}{key}: {value}"))
         _built(fuzz_root, fuzz_root.parent / "out")
