@@ -72,6 +72,11 @@ def _what(key: str) -> str:
     return names.get(key, _("其他动态内容（{kind}）").format(kind=key.lstrip("/")))
 
 
+#: What qpdf raises for a broken object met only while walking or writing the file (objects are
+#: read lazily, so a damaged one can pass the opening).
+_BROKEN = (pikepdf.PdfError, ValueError, RuntimeError, TypeError, KeyError)
+
+
 class AttachmentProblem(Exception):
     """Raised when a PDF attachment cannot be used; the message says why, in the user's language.
 
@@ -130,13 +135,13 @@ def sanitise_pdf(path: Path) -> Sanitised:
     """The attachment at `path` rewritten without active content, unencrypted; raises
     AttachmentProblem when it cannot be opened."""
     with open_pdf(path) as pdf:
-        removed = _strip(pdf)
         buf = io.BytesIO()
         try:
+            removed = _strip(pdf)
             # Unencrypted (an owner password's restrictions do not travel into the package) and
             # with an ID from the content, so the same attachment gives the same bytes.
             pdf.save(buf, encryption=False, deterministic_id=True)
-        except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
+        except _BROKEN as exc:
             raise AttachmentProblem(_("PDF 文件已损坏或不完整：{reason}").format(reason=exc)) from exc
     return Sanitised(buf.getvalue(), removed)
 
@@ -144,7 +149,10 @@ def sanitise_pdf(path: Path) -> Sanitised:
 def active_content(path: Path) -> tuple[str, ...]:
     """What sanitising `path` would remove (the file is not changed); raises AttachmentProblem."""
     with open_pdf(path) as pdf:
-        return _strip(pdf)
+        try:
+            return _strip(pdf)
+        except _BROKEN as exc:
+            raise AttachmentProblem(_("PDF 文件已损坏或不完整：{reason}").format(reason=exc)) from exc
 
 
 def _strip(pdf: Pdf) -> tuple[str, ...]:

@@ -316,3 +316,28 @@ def test_counts_are_consistent(text: str) -> None:
     assert 0 <= count.words <= count.chars_no_spaces <= len(text)
     # splitting at whitespace never changes the count: words never span spaces
     assert sum(count_words(part).words for part in text.split()) == count.words
+
+
+_PDF = (EXAMPLE / "附件/配套政策.pdf").read_bytes()
+
+
+@FUZZ
+@given(
+    cuts=st.lists(st.tuples(st.integers(0, len(_PDF) - 1), st.binary(max_size=8)), min_size=1, max_size=6),
+    keep=st.integers(16, len(_PDF)),
+)
+def test_any_damaged_pdf_attachment_is_refused_or_sanitised(tmp_path_factory: pytest.TempPathFactory, cuts: list[tuple[int, bytes]], keep: int) -> None:
+    from generator.attachments import AttachmentProblem, active_content, sanitise_pdf
+
+    data = bytearray(_PDF[:keep])
+    for offset, junk in cuts:  # overwrite a few places: xref, object headers, streams, the trailer
+        data[offset : offset + len(junk)] = junk
+    path = tmp_path_factory.mktemp("pdf") / "附件.pdf"
+    path.write_bytes(bytes(data))
+    try:
+        removed = active_content(path)
+        result = sanitise_pdf(path)
+    except AttachmentProblem as exc:
+        assert str(exc)
+        return
+    assert result.removed == removed and result.data.startswith(b"%PDF-")
