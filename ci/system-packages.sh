@@ -15,7 +15,8 @@ PACKAGES=(
     libreoffice-writer-nogui # Writer + the PDF export filter, no GUI toolkits
     fonts-noto-cjk           # Noto Serif/Sans CJK SC: 小标宋 and 黑体 stand-ins, glyph fallback
     fonts-liberation2        # Liberation Serif: metric-compatible Times New Roman
-    fonts-arphic-ukai        # AR PL UKai: 楷体 stand-in
+    fonts-arphic-ukai        # AR PL UKai: 楷体 stand-in, and 仿宋's characters FandolFang lacks (镕 堃 ㎡)
+    fonts-dejavu-core        # DejaVu Sans: ☑ and □ (Segoe UI Symbol in the templates) from one font
     poppler-utils            # pdffonts, pdftoppm, pdftotext: inspect PDFs by hand
 )
 FANDOL_FROM=${FANDOL_FROM:-extract}
@@ -97,6 +98,6 @@ else
 fi
 
 log "LibreOffice: $(soffice --version 2>/dev/null | head -n1 || echo 'not found')"
-for family in FandolFang FandolSong FandolHei FandolKai 'Noto Serif CJK SC' 'AR PL UKai CN' 'Liberation Serif'; do
+for family in FandolFang FandolSong FandolHei FandolKai 'Noto Serif CJK SC' 'AR PL UKai CN' 'Liberation Serif' 'DejaVu Sans'; do
     log "fc-match '$family' -> $(fc-match -f '%{family[0]} (%{file})' "$family")"
 done

@@ -247,6 +247,10 @@ def doctor(directory: Path) -> None:
     for font in report.fonts:
         mark = bad if font.kind is FontKind.FALLBACK else ok
         click.echo(f"  {mark} {font.requested} → {font.family} {font.style}（{kinds[font.kind]}，{font.file.name}）")
+    if report.fallback is not None:
+        mark = bad if report.fallback.kind is FontKind.FALLBACK else ok
+        click.echo(f"  {mark} " + _("{name} 缺少的字（{chars}）→ {family}（{file}）").format(
+            name=report.fallback.requested, chars=report.fallback_chars, family=report.fallback.family, file=report.fallback.file.name))
     if report.fonts_dir.path is None:
         click.echo(_("字体目录：未设置（在 项目.yaml 的“字体目录”中设置，放入已授权的方正字体）"))
     elif report.fonts_dir.exists:

@@ -110,6 +110,17 @@ def summary_row(app: Application, data: dict[str, Any], index: int = 1) -> dict[
     }
 
 
+def recommendation_layout(data: dict[str, Any]) -> dict[str, Any]:
+    """What the 推荐书's layout needs beyond the data: each member category's rows, never none.
+
+    The form prints a row for every category (推荐单位 … 其他组织); a category without units keeps
+    its row with empty cells, so the template can loop over rows without testing for emptiness.
+    """
+    members = data["overview"]["members"]
+    blank = {"name": "", "contact": "", "phone": ""}
+    return {"member_rows": {category: units or [dict(blank)] for category, units in members.items()}}
+
+
 def build_context(app: Application) -> dict[str, Any]:
     """Everything a template may print, by English id."""
     form = app.form
@@ -124,6 +135,7 @@ def build_context(app: Application) -> dict[str, Any]:
     data["footnotes"] = {k: format_label(v, app.baseline_year) for k, v in form.footnotes.items()}
     data["form"] = {"version": form.version, "title": form.title}
     data["summary_rows"] = [summary_row(app, data)]
+    data["recommendation"] = recommendation_layout(data)
     return data
 
 

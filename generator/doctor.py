@@ -8,15 +8,28 @@ from pathlib import Path
 
 from generator.convert import INSTALL_HINT, find_soffice, libreoffice_version
 from generator.errors import ToolError
-from generator.fontmap import FontKind, FontMatch, font_files, match_font, write_fonts_conf
+from generator.fontcheck import BODY_FONT
+from generator.fontmap import (
+    FontKind,
+    FontMatch,
+    font_characters,
+    font_files,
+    match_fallback,
+    match_font,
+    write_fonts_conf,
+)
 from generator.i18n import _
 
 # FandolFang (the only free Simplified 仿宋) ships in texlive-lang-chinese; ci/system-packages.sh
 # in the source tree installs just its fonts instead.
 FONTS_HINT = (
     "sudo apt-get install --no-install-recommends "
-    "texlive-lang-chinese fonts-noto-cjk fonts-arphic-ukai fonts-liberation2"
+    "texlive-lang-chinese fonts-noto-cjk fonts-arphic-ukai fonts-liberation2 fonts-dejavu-core"
 )
+
+#: Characters applications use that a GB2312 仿宋 lacks (people's names, the unit ㎡): doctor
+#: tells which face draws them.
+RARE_CHARACTERS = "镕堃喆昇㎡"
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,10 @@ class DoctorReport:
     fonts: tuple[FontMatch, ...]
     fonts_dir: FontsDirStatus
     fontconfig_problem: str = ""
+    #: The face that draws the body font's missing characters (镕 堃 喆 昇 ㎡ are not in
+    #: FandolFang), and which of them were missing; None when the body font lacks none.
+    fallback: FontMatch | None = None
+    fallback_chars: str = ""
 
     @property
     def substitutions(self) -> tuple[FontMatch, ...]:
@@ -72,6 +89,13 @@ class DoctorReport:
                         "请安装替代字体：{hint}，或把正版字体放入字体文件夹"
                     ).format(name=font.requested, family=font.family, hint=FONTS_HINT)
                 )
+        if self.fallback is not None and self.fallback.kind is FontKind.FALLBACK:
+            found.append(
+                _(
+                    "替代字体缺少的字（{chars}）将用 {family} 印出，与仿宋风格不符；"
+                    "请安装同风格的补字字体：{hint}"
+                ).format(chars=self.fallback_chars, family=self.fallback.family, hint=FONTS_HINT)
+            )
         if self.fonts_dir.path is not None and not self.fonts_dir.exists:
             found.append(_("字体文件夹不存在：{path}").format(path=self.fonts_dir.path))
         return found
@@ -97,11 +121,19 @@ def diagnose(
     fonts_status = _fonts_dir_status(fonts_dir)
     usable_dir = fonts_dir if fonts_status.exists else None
     fonts: tuple[FontMatch, ...] = ()
+    fallback: FontMatch | None = None
+    lacking = ""
     problem = ""
     with tempfile.TemporaryDirectory(prefix="chanjiao-doctor-") as tmp:
         conf_path = write_fonts_conf(Path(tmp), usable_dir)
         try:
             fonts = tuple(match_font(name, conf_path) for name in families)
+            body = next((f for f in fonts if f.requested == BODY_FONT), None)
+            if body is not None and body.kind is not FontKind.REAL:
+                covered = font_characters(body.file)
+                lacking = "".join(ch for ch in RARE_CHARACTERS if ord(ch) not in covered)
+                if lacking:
+                    fallback = match_fallback(BODY_FONT, lacking, conf_path)
         except ToolError as exc:
             problem = str(exc)
     return DoctorReport(
@@ -109,6 +141,8 @@ def diagnose(
         fonts=fonts,
         fonts_dir=fonts_status,
         fontconfig_problem=problem,
+        fallback=fallback,
+        fallback_chars=lacking,
     )
 
 

@@ -35,6 +35,7 @@ from .model import (
     Table,
     strip_heading_number,
 )
+from .nobreak import WORD_JOINER, glue_tokens
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
 TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
@@ -77,13 +78,17 @@ def heading_number(level: int, n: int) -> str:
 
 
 def list_marker(ordered: bool, depth: int, n: int) -> str:
-    """The literal marker of list item `n` at nesting `depth`: 1． （1） ① for numbers, ● ○ for bullets."""
+    """The literal marker of list item `n` at nesting `depth`: 1. （1） ① for numbers, ● ○ for bullets.
+
+    Numbered lists print their numbers as the outline's 1. and （1） headings do (GB/T 9704
+    practice), so a page never shows two styles of the same number.
+    """
     if not ordered:
         return _BULLETS[min(depth, len(_BULLETS) - 1)]
     if depth == 0:
-        return f"{n}．"
+        return heading_number(2, n)
     if depth == 1 or n > len(_CIRCLED):
-        return f"（{n}）"
+        return heading_number(3, n)
     return _CIRCLED[n - 1]
 
 
@@ -120,6 +125,56 @@ def script_segments(text: str) -> list[tuple[str, bool]]:
     if pending:
         out.append((pending, False))
     return out
+
+
+def run_segments(text: str) -> list[tuple[str, bool, bool]]:
+    """`text` with its tokens glued (nobreak.py), cut into the runs it is written in:
+    (piece, is_latin, glued), where `glued` marks Chinese characters inside a token (`万元` of
+    `356.7万元`), which are tagged with a non-CJK language so LibreOffice keeps them whole.
+    Spaces and joiners join their left neighbour, like spaces in `script_segments`."""
+    glued_text, spans = glue_tokens(text)
+    in_token = [False] * len(glued_text)
+    for start, end in spans:
+        in_token[start:end] = [True] * (end - start)
+    out: list[tuple[str, bool, bool]] = []
+    pending = ""
+    for i, ch in enumerate(glued_text):
+        if ch.isspace() or ch == WORD_JOINER:
+            if out:
+                out[-1] = (out[-1][0] + ch, out[-1][1], out[-1][2])
+            else:
+                pending += ch
+            continue
+        latin = is_latin(ch)
+        glued = in_token[i] and not latin
+        if out and (out[-1][1], out[-1][2]) == (latin, glued):
+            out[-1] = (out[-1][0] + ch, latin, glued)
+        else:
+            out.append((pending + ch, latin, glued))
+            pending = ""
+    if pending:
+        out.append((pending, False, False))
+    return out
+
+
+#: The language of the Chinese characters of a glued token. Any language but Chinese, Japanese
+#: or Korean gives LibreOffice's ICU line breaking, which honours the joiners; en-US is the
+#: documents' own Latin language. Glyphs do not change: the run's font is still the CJK font.
+GLUED_LANG = "en-US"
+_AFTER_LANG = frozenset(qn(t) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
+
+
+def _tag_glued(r_pr: Any) -> None:
+    """Give a run's East Asian text the language that keeps a glued token whole."""
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = _w("lang")
+        later = next((c for c in r_pr if c.tag in _AFTER_LANG), None)
+        if later is None:
+            r_pr.append(lang)
+        else:
+            later.addprevious(lang)
+    lang.set(qn("w:eastAsia"), GLUED_LANG)
 
 
 # -- styles and page geometry of the template ----------------------------------------------------
@@ -201,7 +256,7 @@ class _PartWriter:
     def spans(self, p: Any, spans: Iterable[Span], bold: bool = False) -> None:
         latin = self.styles[LATIN]
         for span in spans:
-            for text, is_latin_piece in script_segments(span.text):
+            for text, is_latin_piece, glued in run_segments(span.text):
                 run = p.add_run(text)
                 if is_latin_piece:
                     run._r.style = latin
@@ -209,6 +264,8 @@ class _PartWriter:
                     run.bold = True
                 if span.italic:
                     run.italic = True
+                if glued:
+                    _tag_glued(run._r.get_or_add_rPr())
 
     def heading(self, h: Heading) -> None:
         if not self.numbered or h.level not in PLAN_HEADING_STYLES:
@@ -367,7 +424,8 @@ def prose_writer(content_root: Path) -> Callable[[Any, Prose], _Deferred]:
 
 
 def split_runs_by_script(document: Any) -> None:
-    """Give Latin letters and digits in the rendered body and footnotes their own CJ西文 runs.
+    """Give Latin letters and digits in the rendered body and footnotes their own CJ西文 runs,
+    and glue the tokens no line may split (phone numbers, dates, figures with units).
 
     Template text and template values (the cover's date, the summary table's figures) arrive in
     whatever run the template had; this splits those runs the same way prose is written. Runs
@@ -395,21 +453,22 @@ def _split_run(run: Any, latin_id: str) -> None:
     content = [c for c in run if c.tag != qn("w:rPr")]
     if not content or any(c.tag not in _TEXT_CHILDREN for c in content):
         return
-    pieces: list[tuple[Any, bool | None]] = []  # (text or element, is_latin); None: goes with its run
+    # (text or element, (is_latin, glued)); None: an element that goes with its run
+    pieces: list[tuple[Any, tuple[bool, bool] | None]] = []
     for c in content:
         if c.tag == qn("w:t"):
-            pieces.extend(script_segments(c.text or ""))
+            pieces.extend((text, (latin, glued)) for text, latin, glued in run_segments(c.text or ""))
         else:
             pieces.append((c, None))
-    if not any(latin for _piece, latin in pieces):
+    if not any(kind is not None and (kind[0] or kind[1]) for _piece, kind in pieces):
         return
-    groups: list[tuple[bool, list[Any]]] = []
-    for piece, latin in pieces:
-        if groups and (latin is None or groups[-1][0] == latin):
+    groups: list[tuple[tuple[bool, bool], list[Any]]] = []
+    for piece, kind in pieces:
+        if groups and (kind is None or groups[-1][0] == kind):
             groups[-1][1].append(piece)
         else:
-            groups.append((bool(latin), [piece]))
-    for latin, items in groups:
+            groups.append((kind or (False, False), [piece]))
+    for (latin, glued), items in groups:
         new = _w("r")
         props = copy.deepcopy(r_pr) if r_pr is not None else _w("rPr")
         if latin:
@@ -419,6 +478,8 @@ def _split_run(run: Any, latin_id: str) -> None:
                 for attr in _LATIN_FONT_ATTRS:
                     fonts.attrib.pop(attr, None)
             props.insert(0, _w("rStyle", val=latin_id))
+        if glued:
+            _tag_glued(props)
         if len(props):
             new.append(props)
         for item in items:

@@ -79,10 +79,52 @@ def stand_ins(conf_path: Path) -> dict[str, tuple[str, ...]]:
 
 def match_font(requested: str, conf_path: Path) -> FontMatch:
     """Ask fc-match which font the requested family resolves to under conf_path."""
+    file, style, families = _fc_match(_fc_escape(requested), conf_path)
+    return FontMatch(
+        requested=requested,
+        families=families,
+        style=style,
+        file=file,
+        kind=_kind(requested, families, stand_ins(conf_path)),
+    )
+
+
+#: The language LibreOffice adds to the pattern of a zh-CN run (the documents' default): it
+#: changes the answer, since fontconfig ranks a font's language above a family it was not asked for.
+FALLBACK_LANG = "zh-cn"
+
+
+def match_fallback(requested: str, chars: str, conf_path: Path) -> FontMatch:
+    """The font that draws `chars` in a zh-CN run set in `requested` when the font chosen for
+    `requested` lacks them: LibreOffice asks fontconfig for the family with the missing
+    characters as the pattern's charset, which is what this asks fc-match.
+
+    `kind` says whether the answer is one of the map's stand-ins for `requested` (a face chosen
+    for its style) or fontconfig's default (a sans face, most likely).
+    """
+    charset = " ".join(f"{ord(ch):x}" for ch in dict.fromkeys(chars))
+    pattern = f"{_fc_escape(requested)}:lang={FALLBACK_LANG}:charset={charset}"
+    file, style, families = _fc_match(pattern, conf_path)
+    return FontMatch(
+        requested=requested,
+        families=families,
+        style=style,
+        file=file,
+        kind=_kind(requested, families, stand_ins(conf_path)),
+    )
+
+
+def _fc_escape(family: str) -> str:
+    """A family name as a fontconfig pattern element (`-`, `:` and `,` separate elements)."""
+    return "".join("\\" + ch if ch in "\\-:,=" else ch for ch in family)
+
+
+def _fc_match(pattern: str, conf_path: Path) -> tuple[Path, str, tuple[str, ...]]:
+    """fc-match's answer for `pattern` under conf_path: (file, style, family names)."""
     fmt = "%{file}\\n%{style[0]}\\n%{[]family{%{family}\\n}}"
     try:
         done = subprocess.run(
-            ["fc-match", "-f", fmt, requested],
+            ["fc-match", "-f", fmt, pattern],
             env=fontconfig_env(conf_path),
             capture_output=True,
             text=True,
@@ -100,17 +142,10 @@ def match_font(requested: str, conf_path: Path) -> FontMatch:
     if done.returncode != 0 or len(lines) < 3:
         raise ToolError(
             _("fc-match 无法解析字体「{name}」：{err}").format(
-                name=requested, err=done.stderr.strip() or done.returncode
+                name=pattern, err=done.stderr.strip() or done.returncode
             )
         )
-    families = tuple(line for line in lines[2:] if line)
-    return FontMatch(
-        requested=requested,
-        families=families,
-        style=lines[1],
-        file=Path(lines[0]),
-        kind=_kind(requested, families, stand_ins(conf_path)),
-    )
+    return Path(lines[0]), lines[1], tuple(line for line in lines[2:] if line)
 
 
 def _kind(requested: str, families: tuple[str, ...], table: dict[str, tuple[str, ...]]) -> FontKind:

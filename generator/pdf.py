@@ -1,4 +1,8 @@
-"""Reading PDFs back and assembling the submission package (the one module that imports pypdf)."""
+"""Reading PDFs back and assembling the submission package.
+
+The one module that reads PDFs: pypdf for structure (pages, fonts, outline, labels, assembling),
+pypdfium2 for where each character is printed (the read-back and the layout report).
+"""
 
 from __future__ import annotations
 
@@ -60,6 +64,107 @@ class PackagePart:
     path: Path
     #: index of the page printed "— 1 —" (pages before it, a cover, get the label 封面)
     numbered_from: int = 0
+
+
+@dataclass(frozen=True)
+class PageChars:
+    """The characters printed on one page, in content order, with where each one sits.
+
+    Coordinates are PDF points, origin at the bottom left of the page as displayed.
+    """
+
+    width: float
+    height: float
+    text: str  # one character per printed glyph (whitespace the extractor invents included)
+    boxes: tuple[tuple[float, float, float, float], ...]  # (left, bottom, right, top) per character
+    sizes: tuple[float, ...]  # font size per character, in points
+    images: tuple[tuple[float, float, float, float], ...] = ()  # boxes of the images drawn
+
+
+@dataclass(frozen=True)
+class PrintedText:
+    """Where a PDF prints its characters, page by page, and where its top-level bookmarks point."""
+
+    pages: tuple[PageChars, ...]
+    part_starts: tuple[int, ...]  # 0-based page index of each top-level bookmark
+
+
+def read_printed_text(path: Path, *, images: bool = True) -> PrintedText:
+    """Every page's characters with their boxes (pypdfium2: a 30-page document in about 0.2 s,
+    against about 2 s for pypdf's text visitor, which also gives positions per run, not per character).
+
+    `images=False` skips finding the images' boxes (walking every object of every page), for a
+    document that has none.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError) as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+    pages = []
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            width, height = page.get_size()
+            count = textpage.count_chars()
+            # One call for the text: one UTF-16 unit per character index. A character beyond the
+            # BMP takes two indices; it is kept once, with the box of its first half.
+            units = textpage.get_text_range(0, count) if count else ""
+            chars: list[str] = []
+            boxes: list[tuple[float, float, float, float]] = []
+            sizes: list[float] = []
+            if len(units) == count:
+                indices: list[int] = list(range(count))
+                chars = list(units)
+            else:
+                indices = []
+                for k in range(count):
+                    code = pdfium_c.FPDFText_GetUnicode(textpage.raw, k)
+                    if 0xDC00 <= code < 0xE000 and indices:  # the second half of a pair
+                        high = ord(chars[-1])
+                        chars[-1] = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
+                        continue
+                    indices.append(k)
+                    chars.append(chr(code))
+            for k in indices:
+                # The loose box spans the font's ascent and descent: glyphs on one line share it,
+                # which is what line tests need (a tight box of 、 sits far below that of 国).
+                boxes.append(textpage.get_charbox(k, loose=True))
+                sizes.append(float(pdfium_c.FPDFText_GetFontSize(textpage.raw, k)))
+            found = _image_boxes(page) if images else ()
+            pages.append(PageChars(float(width), float(height), "".join(chars), tuple(boxes), tuple(sizes), found))
+            textpage.close()
+            page.close()
+        starts = []
+        for bookmark in document.get_toc():
+            dest = bookmark.get_dest()
+            if bookmark.level == 0 and dest is not None and dest.get_index() is not None:
+                starts.append(int(dest.get_index()))
+    except pdfium.PdfiumError as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+    finally:
+        document.close()
+    return PrintedText(tuple(pages), tuple(starts))
+
+
+def _image_boxes(page: Any) -> tuple[tuple[float, float, float, float], ...]:
+    """Boxes of the images drawn at the top level of a page (the raw calls take half the time of
+    pypdfium2's object wrappers)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    out = []
+    for k in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, k)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+            pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+            out.append((left.value, bottom.value, right.value, top.value))
+    return tuple(out)
 
 
 _PAGE_ONE = re.compile(r"[—–-]1[—–-]$")

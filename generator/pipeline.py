@@ -35,6 +35,7 @@ from .i18n import _
 from .model import Application, Image, Item, ListValue, Value
 
 if TYPE_CHECKING:
+    from .layout import Inspection
     from .pdf import PackagePart
 
 STATE_FILE = ".chanjiao-build.json"
@@ -63,6 +64,7 @@ class DocumentResult:
     fonts: list[str] = field(default_factory=list)
     rebuilt: bool = False
     numbered_from: int = 0  # the PDF page printed "— 1 —"
+    inspection: Inspection | None = None  # the PDF read back against the .docx, and its layout
 
 
 @dataclass
@@ -216,6 +218,21 @@ def _measure(result: DocumentResult) -> None:
     result.numbered_from = printed_numbering_start(result.pdf)
 
 
+def _inspect(result: DocumentResult) -> Inspection:
+    """Read the PDF back against its .docx (characters lost or added) and analyse its layout."""
+    from .layout import inspect_pdf
+
+    assert result.pdf is not None
+    result.inspection = inspect_pdf(result.doc.title, result.docx, result.pdf)
+    return result.inspection
+
+
+def _inspection_from_state(data: dict | None) -> Inspection | None:
+    from .layout import Inspection
+
+    return Inspection.from_state(data) if isinstance(data, dict) else None
+
+
 def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
     out = []
     prefix = "project.page_limits.parts."
@@ -361,6 +378,7 @@ def build(
             if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
                 r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)
                 r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
+                r.inspection = _inspection_from_state(old.get("inspection"))
             else:
                 stale.append(r)
         if stale:
@@ -373,6 +391,9 @@ def build(
             new_state["documents"][r.doc.id].update(
                 {"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages, "numbered_from": r.numbered_from}
             )
+            inspection = r.inspection or _inspect(r)  # converted now, or before read-back existed
+            new_state["documents"][r.doc.id]["inspection"] = inspection.to_state()
+            report.diagnostics.extend(inspection.diagnostics)
         report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
 
         # 3. The package: not while an attachment is missing (reported above), the rest stands.
@@ -384,7 +405,7 @@ def build(
         if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
             matches = font_matches(template_font_families(), fonts_dir)
             result.substitutions = substitutions(matches, {f for r in result.documents for f in r.fonts})
-            glyphs = missing_glyphs(app, matches[BODY_FONT]) if BODY_FONT in matches else []
+            glyphs = missing_glyphs(app, matches[BODY_FONT], fonts_dir) if BODY_FONT in matches else []
             missing: list[list[str | int]] = [[d.message, d.location.path, d.location.line, d.location.column] for d in glyphs]
         else:
             result.substitutions = dict(state["substitutions"])

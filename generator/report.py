@@ -10,7 +10,11 @@ from .check import Report
 from .i18n import _
 
 if TYPE_CHECKING:
+    from .layout import Inspection
     from .pipeline import BuildResult
+
+#: Readback codes: characters the PDF lost or added; the rest of an inspection is layout.
+_READBACK_CODES = ("readback-lost", "readback-added")
 
 
 def _width(text: str) -> int:
@@ -99,11 +103,43 @@ def render_report_json(report: Report) -> str:
                 "code": d.code,
                 "field": d.field,
                 "message": d.message,
+                **({"details": d.extra} if d.extra else {}),
             }
             for d in report.diagnostics
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _inspection_lines(inspection: Inspection) -> list[str]:
+    """Fill of each page and the read-back verdict, for the terminal."""
+    fills = " ".join(
+        f"{p.page + 1}:{round(p.fill * 100)}" + ("↔" if p.landscape else "") for p in inspection.pages
+    )
+    lost = sum(1 for d in inspection.diagnostics if d.code == "readback-lost")
+    added = sum(1 for d in inspection.diagnostics if d.code == "readback-added")
+    layout = sum(1 for d in inspection.diagnostics if d.code not in _READBACK_CODES)
+    if lost or added:
+        verdict = _("读回核对：PDF 中缺少 {lost} 处、多出 {added} 处文字").format(lost=lost, added=added)
+    else:
+        verdict = _("读回核对：PDF 文字与 Word 文档一致")
+    return [
+        _("每页版心使用（页:%，↔ 横向页）：{fills}").format(fills=fills),
+        verdict + _("；版式警告 {n} 条（用时 {seconds:.2f} 秒）").format(n=layout, seconds=inspection.seconds),
+    ]
+
+
+def _inspection_json(inspection: Inspection) -> dict:
+    return {
+        "pages": [
+            {"page": p.page + 1, "printed": p.printed or None, "fill": round(p.fill, 3), "landscape": p.landscape}
+            for p in inspection.pages
+        ],
+        "readback_lost": sum(1 for d in inspection.diagnostics if d.code == "readback-lost"),
+        "readback_added": sum(1 for d in inspection.diagnostics if d.code == "readback-added"),
+        "layout_warnings": sum(1 for d in inspection.diagnostics if d.code not in _READBACK_CODES),
+        "seconds": round(inspection.seconds, 3),
+    }
 
 
 def render_build_text(result: BuildResult) -> str:
@@ -117,6 +153,8 @@ def render_build_text(result: BuildResult) -> str:
             lines.append(f"{r.pdf}  {pages}")
             for title, n in r.part_pages:
                 lines.append("    " + _("{title}：{n} 页").format(title=title, n=n))
+            if r.inspection is not None:
+                lines.extend("    " + line for line in _inspection_lines(r.inspection))
     if result.package is not None:
         lines.append(f"{result.package}")
     for reason in (result.pdf_skipped_reason, result.package_skipped_reason):
@@ -147,6 +185,7 @@ def render_build_json(result: BuildResult) -> str:
             "parts": [{"title": t, "pages": n} for t, n in r.part_pages],
             "embedded_fonts": r.fonts,
             "rebuilt": r.rebuilt,
+            "layout": _inspection_json(r.inspection) if r.inspection is not None else None,
         }
         for r in result.documents
     ]

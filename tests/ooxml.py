@@ -344,7 +344,7 @@ def script_fonts(root: etree._Element, styles: StyleSheet, cjk_fonts: set[str]) 
     found = ScriptFonts([], 0, 0)
     for p in root.iter(w("p")):
         for r in p.iter(w("r")):
-            run_text = "".join(t.text or "" for t in r.iter(w("t")))
+            run_text = text(r)  # word joiners (no glyph, either font) are not text of a script
             if not run_text.strip():
                 continue
             fonts = styles.run_fonts(p, r)
@@ -393,5 +393,6 @@ def _pstyle(p: etree._Element) -> str | None:
 
 
 def text(el: etree._Element) -> str:
-    """The text of an element as printed (its w:t, in order)."""
-    return "".join(t.text or "" for t in el.iter(w("t")))
+    """The text of an element as printed (its w:t, in order), without the U+2060 word joiners
+    that keep phone numbers, dates and figures with units on one line (generator/nobreak.py)."""
+    return "".join(t.text or "" for t in el.iter(w("t"))).replace("\u2060", "")

@@ -66,7 +66,11 @@ def test_package_has_both_documents_then_the_attachments_with_bookmarks(example_
     assert printed[0] is None and printed[1] is not None and printed[1].group(1) == "1"
     for index, match in enumerate(printed):
         assert package.page_labels[index] == (match.group(1) if match else "封面"), index
-    assert package.page_labels[plan.page_count] == "1"  # the form has no printed numbers: 1, 2, …
+    # The form too: its cover is 封面, its 说明 page prints "— 1 —".
+    printed = [re.search(r"[—–-](\d+)[—–-]$", _squash(t)) for t in rec.page_texts]
+    assert printed[0] is None and printed[1] is not None and printed[1].group(1) == "1"
+    for index, match in enumerate(printed):
+        assert package.page_labels[plan.page_count + index] == (match.group(1) if match else "封面"), index
 
 
 def test_build_reports_pages_and_font_substitutions(example_build: tuple[Path, BuildResult]) -> None:
@@ -247,7 +251,7 @@ def test_a_character_the_fangsong_stand_in_lacks_is_a_warning_naming_where_it_is
     warnings = [d.render() for d in result.report.diagnostics if d.code == "missing-glyph"]
     line = next(i for i, text in enumerate((root / "推荐书/1-联合体概况.yaml").read_text(encoding="utf-8").splitlines(), 1) if "陈镕" in text)
     assert warnings == [
-        f"推荐书/1-联合体概况.yaml:{line}:8: “镕”不在替代字体 FandolFang 中，PDF 里这个字会借用其他字体、字形可能不一致；把已授权的 方正仿宋_GBK 放入字体目录可避免"
+        f"推荐书/1-联合体概况.yaml:{line}:8: “镕”不在替代字体 FandolFang 中，PDF 里这个字由 AR PL UKai CN 印出，字形可能与仿宋不一致；把已授权的 方正仿宋_GBK 放入字体目录可避免"
     ]
     assert result.exit_code == 0  # a warning: the PDF is still made
 

@@ -109,7 +109,8 @@ def test_the_shipped_map_gives_every_template_font_a_stand_in(tmp_path: Path) ->
     table = stand_ins(write_fonts_conf(tmp_path))
     for name in TEMPLATE_FONTS:
         assert table[name], name
-    assert table["方正仿宋_GBK"] == ("FandolFang",)  # a 仿宋 only, never a sans face
+    # A 仿宋 first; for the characters it lacks a kai, then a serif face, never a sans face.
+    assert table["方正仿宋_GBK"] == ("FandolFang", "AR PL UKai CN", "Noto Serif CJK SC")
 
 
 def test_the_fonts_folder_comes_before_the_system_fonts(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ def test_recommendation_prose_headings_are_bold_paragraphs_without_numbers(examp
 def test_lists_emphasis_tables_and_kept_html_text(custom_root: Path, tmp_path: Path) -> None:
     plan = Plan(build_plan(custom_root, tmp_path / "out"))
     items = plan.texts("CJ列表")
-    assert items[:6] == ["●第一项，含加粗与倾斜", "●第二项", "（1）子项一", "（2）子项二", "1．甲", "2．乙"]
+    assert items[:6] == ["●第一项，含加粗与倾斜", "●第二项", "（1）子项一", "（2）子项二", "1.甲", "2.乙"]
     first = plan.paragraphs("CJ列表")[0]
     runs = {text(r): r for r in first.iter(w("r"))}
     assert runs["加粗"].find(f"{w('rPr')}/{w('b')}") is not None

@@ -66,8 +66,9 @@ SEED_FOOTNOTES = {
 FORM_SEQUENCE = (
     "附件4", "市域产教联合体推荐书",
     "申报类型", "由产业园区牵头的产教联合体", "由行业企业牵头的产教联合体",
-    "联合体名称", "推荐区县", "（区县政府）", "（公章）", "牵头园区", "（产业园区）", "（公章）",
-    "牵头学校", "（公章）", "牵头企业", "（公章）", "填表日期",
+    # The hints （区县政府）（产业园区） print only where the value is empty (the example fills both).
+    "联合体名称", "推荐区县", "（公章）", "牵头园区", "（公章）",
+    "牵头学校", "（公章）", "（公章）", "牵头企业", "（公章）", "填表日期",
     "说明", *SEED_INSTRUCTIONS,
     "1.联合体概况", "联合体名称", "（拟）成立时间", "联合体负责人", "职务及联系方式",
     "秘书处（办公室）情况", "秘书处所在单位", "秘书处负责人", "固定办公面积", "㎡", "联系电话",
@@ -109,8 +110,9 @@ MEMBER_CATEGORIES = ("recommender", "leads", "government", "parks", "enterprises
 
 
 def text(el: etree._Element) -> str:
-    """The text of an element: w:t as written, w:br as a newline."""
-    return "".join("\n" if node.tag == w("br") else node.text or "" for node in el.iter(w("t"), w("br")))
+    """The text of an element: w:t as written, w:br as a newline, without the word joiners that
+    keep dates and figures on one line (generator/nobreak.py)."""
+    return "".join("\n" if node.tag == w("br") else node.text or "" for node in el.iter(w("t"), w("br"))).replace("\u2060", "")
 
 
 def squeeze(s: str) -> str:
@@ -164,12 +166,25 @@ def merged(rows: list[list[Cell]], label: str) -> tuple[int, int]:
 
 
 class Recommendation(WordDocument):
-    """A rendered 推荐书, parsed: the shared reading plus its six tables and its footnotes."""
+    """A rendered 推荐书, parsed: the shared reading plus its tables and its footnotes.
+
+    1.联合体概况 is four tables (basics and secretariat, members, funding, 已开展建设情况) and
+    2.服务能力 five (one per group), so that each can repeat its own header row on every page.
+    """
 
     def __init__(self, path: Path):
         super().__init__(path)
         self.tables = self.body.findall(w("tbl"))
-        self.cover, self.overview, self.capacity, self.features, self.roadmap, self.pledge = self.tables
+        assert len(self.tables) == 13, len(self.tables)
+        self.cover = self.tables[0]
+        self.overview = self.tables[1:5]
+        self.capacity = self.tables[5:10]
+        self.features, self.roadmap, self.pledge = self.tables[10:]
+        self.basic, self.members, self.funding, self.progress = self.overview
+
+    def rows(self, tables: list[etree._Element]) -> list[list[Cell]]:
+        """The grid rows of several tables, one after another."""
+        return [row for t in tables for row in grid_rows(t)]
 
     def flat_text(self) -> str:
         return squeeze(text(self.body))
@@ -260,12 +275,12 @@ def test_labels_come_from_the_declaration(example: tuple[Any, dict[str, Any]], t
     changed["application_types"] = [{**t, "label": t["label"] + "◇"} for t in ctx["application_types"]]
     doc = Recommendation(render_example_like(app, changed, tmp_path / "marked.docx"))
     fixed = {"组成", "单位名称", "联系人及联系电话", "项目名称", "类 型", "申报单位承诺"}
-    labels = [c.text for t in (doc.overview, doc.capacity) for row in grid_rows(t) for c in row
+    labels = [c.text for t in (*doc.overview, *doc.capacity) for row in grid_rows(t) for c in row
               if c.tc.find(f".//{w('pStyle')}[@{w('val')}='{doc.sid('CJ表格标签')}']") is not None and c.text]
     assert len(labels) > 80
     for label in labels:
         assert label.endswith("◇") or label in fixed or re.fullmatch(r"\d{4}年", label), label
-    cover_labels = [text(p) for p in doc.paragraphs("CJ封面标签")]
+    cover_labels = [text(p) for p in doc.paragraphs("CJ封面标签") if text(p)]  # later lead units: no label
     assert cover_labels == [f"{x}◇" for x in ("联合体名称", "推荐区县", "牵头园区", "牵头学校", "牵头企业", "填表日期")]
     assert [text(p) for p in doc.paragraphs("CJ部分标题")][:4] == [
         "1.联合体概况◇", "2.服务能力◇", "3.特色与创新◇", "4.建设规划◇",
@@ -280,12 +295,14 @@ def test_years_follow_the_baseline(example: tuple[Any, dict[str, Any]], tmp_path
     assert text(doc.paragraphs("CJ说明")[2]) == (
         "三、年度数据截止时间为每年12月31日，2024年数据为拟组成联合体成员单位的汇总数据，2025—2027年数据为申报单位承诺的建成数据。"
     )
-    rows = texts(grid_rows(doc.overview))
+    rows = texts(doc.rows(doc.overview))
     assert ["拟投入运行经费总额（万元）", "2025年", "2026年", "2027年"] in rows
     assert any(r[0] == "2025年拟投入运行经费来源（万元）" for r in rows)
-    cap = texts(grid_rows(doc.capacity))
-    assert cap[0] == ["资源共建共享", "项目名称", "2024年", "2025年"]
-    assert any(r[1] == "2024年企业销售总额（万元）" for r in cap if len(r) > 1)
+    heads = [texts(grid_rows(t))[0] for t in doc.capacity[:4]]
+    assert all(h[1:] == ["项目名称", "2024年", "2025年"] for h in heads), heads
+    cap = texts(doc.rows(doc.capacity))
+    assert [r[0] for r in cap if r[0] in ("2024年", "2025年") and len(r) == 2][:2] == ["2024年", "2025年"]
+    assert any(r[0] == "2024年企业销售总额（万元）" for r in cap)
     notes = {squeeze(text(f)) for f in doc.footnotes().values()}
     assert "2025—2027年填写承诺建成数据，下同。" in notes
 
@@ -296,18 +313,59 @@ def test_years_follow_the_baseline(example: tuple[Any, dict[str, Any]], tmp_path
 def test_cover(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None:
     _app, ctx = example
     b = ctx["basics"]
-    assert text(rec.paragraphs("CJ附件号")[0]) == "附件4"
+    assert [text(p) for p in rec.paragraphs("CJ附件号")] == ["附件4"]
     assert text(rec.paragraphs("CJ封面标题")[0]) == "市域产教联合体推荐书"
     chosen = b["application_type"]
-    assert text(rec.paragraphs("CJ封面")[0]) == type_line({k: "☑" if k == chosen else "□" for k in ("park", "enterprise")})
+    assert text(rec.paragraphs("CJ封面类型")[0]) == type_line({k: "☑" if k == chosen else "□" for k in ("park", "enterprise")})
+    # Values replace the form's hints; each lead unit has its own line and its own seal.
+    assert len(b["lead_schools"]) == 2 and len(b["lead_enterprises"]) == 1
     assert texts(grid_rows(rec.cover)) == [
         ["联合体名称", b["name"], ""],
-        ["推荐区县", b["district"] + "（区县政府）", "（公章）"],
-        ["牵头园区", b["lead_park"] + "（产业园区）", "（公章）"],
-        ["牵头学校", "、".join(b["lead_schools"]), "（公章）"],
-        ["牵头企业", "、".join(b["lead_enterprises"]), "（公章）"],
+        ["推荐区县", b["district"], "（公章）"],
+        ["牵头园区", b["lead_park"], "（公章）"],
+        ["牵头学校", b["lead_schools"][0], "（公章）"],
+        ["", b["lead_schools"][1], "（公章）"],
+        ["牵头企业", b["lead_enterprises"][0], "（公章）"],
         ["填表日期", b["form_date"], ""],
     ]
+    # Every value is underlined to the column's end: its runs, then an underlined tab.
+    for row in grid_rows(rec.cover):
+        runs = [r for r in row[1].tc.iter(w("r"))]
+        assert runs and runs[-1].find(w("tab")) is not None
+        for r in runs:
+            assert rec.styles.run_property(row[1].tc.find(w("p")), r, "u").get(w("val")) == "single", text(r)
+
+
+def test_cover_marks_use_one_symbol_font(rec: Recommendation) -> None:
+    (p,) = rec.paragraphs("CJ封面类型")
+    marks = [r for r in p.iter(w("r")) if text(r) in ("☑", "□")]
+    assert sorted(text(r) for r in marks) == ["□", "☑"]
+    for r in marks:
+        fonts = rec.styles.run_fonts(p, r)
+        assert set(fonts.values()) == {"Segoe UI Symbol"}, fonts  # fonts.conf maps it to one face with both
+        assert rec.styles.run_property(p, r, "sz").get(w("val")) == "32"
+
+
+def test_cover_hints_print_only_without_a_value(content_copy: ContentCopy, tmp_path: Path) -> None:
+    root = content_copy({"基本信息.yaml": lambda t: sub_once(r"^牵头园区:.*$", "牵头园区:")(
+        sub_once(r"^牵头企业:\n(  - .*\n)+", "牵头企业: []\n")(t))})
+    doc = Recommendation(build_recommendation(root, tmp_path))
+    rows = texts(grid_rows(doc.cover))
+    assert ["牵头园区", "（产业园区）", "（公章）"] in rows
+    assert ["牵头企业", "", "（公章）"] in rows  # the form's blank line and seal, not a missing row
+    assert ["推荐区县", "重庆市云岭区人民政府", "（公章）"] in rows
+
+
+@pytest.mark.parametrize(("setting", "printed"), [
+    (None, ["附件4"]), ("推荐书附件标注:", []), ("推荐书附件标注: 附件5", ["附件5"]),
+])
+def test_attachment_mark_from_the_project_setting(content_copy: ContentCopy, tmp_path: Path, setting: str | None,
+                                                  printed: list[str]) -> None:
+    # Absent: the official form's 附件4; written empty: no line at all (not an empty paragraph).
+    root = content_copy({"项目.yaml": sub_once(r"^  推荐书附件标注:.*\n", f"  {setting}\n" if setting else "")})
+    doc = Recommendation(build_recommendation(root, tmp_path))
+    assert [text(p) for p in doc.paragraphs("CJ附件号")] == printed
+    assert squeeze(text(doc.body)).startswith(f"{''.join(printed)}市域产教联合体推荐书")
 
 
 @pytest.mark.parametrize(("key", "marks"), [("园区牵头", {"park": "☑", "enterprise": "□"}),
@@ -315,7 +373,7 @@ def test_cover(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None
 def test_cover_marks_the_chosen_type(content_copy: ContentCopy, tmp_path: Path, key: str, marks: dict[str, str]) -> None:
     root = content_copy({"基本信息.yaml": sub_once(r"^申报类型:.*$", f"申报类型: {key}")})
     doc = Recommendation(build_recommendation(root, tmp_path))
-    assert text(doc.paragraphs("CJ封面")[0]) == type_line(marks)
+    assert text(doc.paragraphs("CJ封面类型")[0]) == type_line(marks)
 
 
 # -- 1.联合体概况 ---------------------------------------------------------------------------------------
@@ -338,55 +396,66 @@ def test_overview_cells(rec: Recommendation, example: tuple[Any, dict[str, Any]]
         ["", Ls["staff_total"], s["staff_total"], Ls["staff_full_time"], s["staff_full_time"],
          Ls["staff_part_time"], s["staff_part_time"]],
         ["", Ls["staff"], "\n".join(f"{p['name']} {p['phone']}" for p in s["staff"])],
-        [Lm["_"], "组成", "单位名称", "联系人及联系电话"],
     ]
+    assert texts(grid_rows(rec.basic)) == expected
+    # Members: the group and the column heads, then one row per unit, each naming its category
+    # (a category of 60 firms runs over pages; every page must show which category a unit is in).
+    expected = [[Lm["_"]], ["组成", "单位名称", "联系人及联系电话"]]
     for cat in MEMBER_CATEGORIES:
-        for i, u in enumerate(o["members"][cat] or [None]):
+        for u in o["members"][cat] or [None]:
             contact = "\n".join(x for x in (u["contact"], u["phone"]) if x) if u else ""
-            expected.append(["", Lm[cat] if i == 0 else "", u["name"] if u else "", contact])
+            expected.append([Lm[cat], u["name"] if u else "", contact])
+    assert texts(grid_rows(rec.members)) == expected
     f, Lf = o["funding_total"], L["funding_sources"]
-    expected += [
+    expected = [
         [L["funding_total"], "2024年", "2025年", "2026年"],
         ["", f["y1"], f["y2"], f["y3"]],
         [Lf["_"], Lf["lead"], o["funding_sources"]["lead"]],
         ["", Lf["government"], o["funding_sources"]["government"]],
         ["", Lf["members"], o["funding_sources"]["members"]],
         ["", Lf["other"], o["funding_sources"]["other"]],
-        [ctx["labels"]["progress"], app.prose["progress"].text()],
     ]
-    assert texts(grid_rows(rec.overview)) == expected
+    assert texts(grid_rows(rec.funding)) == expected
+    assert texts(grid_rows(rec.progress)) == [[ctx["labels"]["progress"]], [app.prose["progress"].text()]]
     assert all(re.fullmatch(r"\d+(\.\d{1,2})?", x) for x in (f["y1"], f["y2"], f["y3"]))  # 万元, ≤ 2 decimals
+
+
+def header_rows(tbl: etree._Element) -> int:
+    """How many leading rows repeat at the top of every page the table runs over."""
+    n = 0
+    for tr in tbl.findall(w("tr")):
+        if tr.find(f"{w('trPr')}/{w('tblHeader')}") is None:
+            break
+        n += 1
+    return n
 
 
 def test_overview_merged_spans(rec: Recommendation, example: tuple[Any, dict[str, Any]]) -> None:
     _app, ctx = example
-    rows = grid_rows(rec.overview)
+    rows = rec.rows(rec.overview)
     members = ctx["overview"]["members"]
-    member_rows = sum(max(1, len(members[c])) for c in MEMBER_CATEGORIES)
     assert merged(rows, "秘书处（办公室）情况") == (4, 1)
-    # The form's nine rows (a header, one per category) with each category's units one per row:
-    # the category label spans its units, the group label spans them all.
-    assert merged(rows, "联合体成员情况") == (1 + member_rows, 1)
-    for cat in MEMBER_CATEGORIES:
-        assert merged(rows, ctx["labels"]["overview"]["members"][cat]) == (max(1, len(members[cat])), 1)
+    # Members: no merged cells (a merged label prints on its first page only); the group label and
+    # the column heads repeat on every page.
+    assert header_rows(rec.members) == 2
+    assert all(c.vmerge is None for row in grid_rows(rec.members) for c in row)
+    assert [[c.span for c in row] for row in grid_rows(rec.members)] == [[3]] + [[1, 1, 1]] * (
+        1 + sum(max(1, len(members[c])) for c in MEMBER_CATEGORIES))
+    assert header_rows(rec.progress) == 1 and header_rows(rec.basic) == header_rows(rec.funding) == 0
     assert merged(rows, "拟投入运行经费总额（万元）") == (2, 1)
     assert merged(rows, "2024年拟投入运行经费来源（万元）") == (4, 1)
     spans = {row[1].text: [c.span for c in row] for row in rows if len(row) > 1 and row[1].text}
     assert spans["人员姓名及联系电话"] == [1, 1, 6]
-    assert spans["组成"] == [1, 1, 4, 2]
     assert spans["2024年"] == [1, 2, 3, 2]
     assert spans["牵头单位负担"] == [1, 2, 5]
     assert [c.span for c in rows[0]] == [1, 3, 2, 2]
-    assert [c.span for c in rows[-1]] == [1, 7]
 
 
 def test_a_category_without_units_keeps_its_row(content_copy: ContentCopy, tmp_path: Path) -> None:
     root = content_copy({"推荐书/1-联合体概况.yaml": sub_once(r"^  科研机构:\n.*?(?=^  其他组织:)", "")})
     doc = Recommendation(build_recommendation(root, tmp_path))
-    rows = grid_rows(doc.overview)
-    (row,) = [r for r in rows if r[1].text == "科研机构"]
-    assert [c.text for c in row] == ["", "科研机构", "", ""]
-    assert merged(rows, "科研机构") == (1, 1)
+    (row,) = [r for r in grid_rows(doc.members) if r[0].text == "科研机构"]
+    assert [c.text for c in row] == ["科研机构", "", ""]
     assert_valid_docx(doc.path)
 
 
@@ -408,45 +477,47 @@ def test_capacity_cells(rec: Recommendation, example: tuple[Any, dict[str, Any]]
         assert by_path[f"capacity.{path}"].of.unit in _get(L, path), path
         return _get(C, path)[y]
 
-    rows: list[list[str]] = [["资源共建共享", "项目名称", "2023年", "2024年"]]
+    head = ["项目名称", "2023年", "2024年"]
+    resources: list[list[str]] = [[L["resources"]["_"], *head]]
     for key in ("majors", "courses", "textbooks", "training_bases", "industry_colleges"):
-        rows.append(["", L["resources"][key], with_unit(f"resources.{key}", "y0"), with_unit(f"resources.{key}", "y1")])
-    for i, who in enumerate(("enterprise_teachers", "school_teachers")):
-        rows.append([L["teachers"]["_"] if i == 0 else "", L["teachers"][who]["_"],
-                     with_unit(f"teachers.{who}.persons", "y0"), with_unit(f"teachers.{who}.persons", "y1")])
-        rows.append(["", "", with_unit(f"teachers.{who}.hours", "y0"), with_unit(f"teachers.{who}.hours", "y1")])
-    rows.append(["", L["teachers"]["practice"], with_unit("teachers.practice", "y0"), with_unit("teachers.practice", "y1")])
-    rows.append(["", L["teachers"]["team_awards"], C["teachers"]["team_awards"]])
+        resources.append([L["resources"][key], with_unit(f"resources.{key}", "y0"), with_unit(f"resources.{key}", "y1")])
+    teachers: list[list[str]] = [[L["teachers"]["_"], *head]]
+    for who in ("enterprise_teachers", "school_teachers"):
+        teachers.append([L["teachers"][who]["_"], with_unit(f"teachers.{who}.persons", "y0"),
+                         with_unit(f"teachers.{who}.persons", "y1")])
+        teachers.append(["", with_unit(f"teachers.{who}.hours", "y0"), with_unit(f"teachers.{who}.hours", "y1")])
+    teachers.append([L["teachers"]["practice"], with_unit("teachers.practice", "y0"), with_unit("teachers.practice", "y1")])
+    teachers.append([L["teachers"]["team_awards"], C["teachers"]["team_awards"]])
     T = L["training"]
-    rows.append([T["_"], T["joint"]["_"], "类 型", "2023年", "2024年"])
+    training: list[list[str]] = [[T["_"], *head], [T["joint"]["_"], "类 型", "2023年", "2024年"]]
     for key in ("apprenticeship", "field_engineers", "other"):
-        rows.append(["", "", T["joint"][key], with_unit(f"training.joint.{key}", "y0"), with_unit(f"training.joint.{key}", "y1")])
-    rows.append(["", T["demand_reports"], plain("training.demand_reports", "y0"), plain("training.demand_reports", "y1")])
+        training.append(["", T["joint"][key], with_unit(f"training.joint.{key}", "y0"), with_unit(f"training.joint.{key}", "y1")])
+    training.append([T["demand_reports"], plain("training.demand_reports", "y0"), plain("training.demand_reports", "y1")])
     for key in ("supply_platform", "new_methods"):
-        rows.append(["", T[key], C["training"][key]["y0"], C["training"][key]["y1"]])
+        # 200 字 a year: the label across the table, then each year's text in a full-width row.
+        training += [[T[key]], ["2023年", C["training"][key]["y0"]], ["2024年", C["training"][key]["y1"]]]
     for key in ("apprentice_ratio", "internships", "through_secondary_higher", "through_bachelor", "bachelor_intake",
                 "exam_progression", "employment_rate"):
-        rows.append(["", T[key], plain(f"training.{key}", "y0"), plain(f"training.{key}", "y1")])
-    # One text, in the baseline-year column, the next year's cell left empty, as the form has it.
-    rows.append(["", T["contest_awards"], C["training"]["contest_awards"], ""])
+        training.append([T[key], plain(f"training.{key}", "y0"), plain(f"training.{key}", "y1")])
+    training.append([T["contest_awards"], C["training"]["contest_awards"]])  # one text, as the form has it
     S = L["services"]
-    rows.append([S["_"], "项目名称", "2023年", "2024年"])
-    rows.append(["", S["platforms"], plain("services.platforms", "y0"), plain("services.platforms", "y1")])
+    services: list[list[str]] = [[S["_"], *head]]
+    services.append([S["platforms"], plain("services.platforms", "y0"), plain("services.platforms", "y1")])
     rnd = C["services"]["rnd"]
-    rows.append(["", S["rnd"]["_"], *(f"{rnd['conversion_rate'][y]}/{rnd['funds'][y]}" for y in ("y0", "y1"))])
+    services.append([S["rnd"]["_"], *(f"{rnd['conversion_rate'][y]}/{rnd['funds'][y]}" for y in ("y0", "y1"))])
     for key in ("research_outputs", "skill_certifications", "master_studios", "employee_training", "social_training"):
-        rows.append(["", S[key], plain(f"services.{key}", "y0"), plain(f"services.{key}", "y1")])
+        services.append([S[key], plain(f"services.{key}", "y0"), plain(f"services.{key}", "y1")])
     E = L["enterprises"]
-    for i, key in enumerate(("employees", "assets", "sales", "cooperation_benefit", "above_scale", "above_quota")):
-        rows.append([E["_"] if i == 0 else "", E[key], C["enterprises"][key]])
-    assert texts(grid_rows(rec.capacity)) == rows
+    enterprises: list[list[str]] = [[E["_"]]]
+    for key in ("employees", "assets", "sales", "cooperation_benefit", "above_scale", "above_quota"):
+        enterprises.append([E[key], C["enterprises"][key]])
+    assert [texts(grid_rows(t)) for t in rec.capacity] == [resources, teachers, training, services, enterprises]
     # As a reviewer reads them: a count with the unit the form prints beside it, two figures in one
     # cell, percentages and 万元 as plain numbers under labels that carry ％ and 万元.
-    table = texts(grid_rows(rec.capacity))
-    assert re.fullmatch(r"\d+个", table[1][2]) and re.fullmatch(r"\d+课时数", table[7][2])
-    (rnd_row,) = [r for r in table if r[1] == S["rnd"]["_"]]
-    assert all(re.fullmatch(r"\d+(\.\d+)?/\d+(\.\d{1,2})?", x) for x in rnd_row[2:])
-    assert all(not re.search(r"[％%]", r[2]) for r in table if r[1].endswith("（％）"))
+    assert re.fullmatch(r"\d+个", resources[1][1]) and re.fullmatch(r"\d+课时数", teachers[2][1])
+    (rnd_row,) = [r for r in services if r[0] == S["rnd"]["_"]]
+    assert all(re.fullmatch(r"\d+(\.\d+)?/\d+(\.\d{1,2})?", x) for x in rnd_row[1:])
+    assert all(not re.search(r"[％%]", r[1]) for r in training + services if r[0].endswith("（％）"))
 
 
 def _get(tree: dict[str, Any], path: str) -> Any:
@@ -456,22 +527,22 @@ def _get(tree: dict[str, Any], path: str) -> Any:
 
 
 def test_capacity_merged_spans(rec: Recommendation) -> None:
-    rows = grid_rows(rec.capacity)
-    assert merged(rows, "资源共建共享") == (6, 1)
-    assert merged(rows, "师资共建共享") == (6, 1)
-    assert merged(rows, "企业兼职教师") == (2, 2)
-    assert merged(rows, "校际兼职教师") == (2, 2)
-    assert merged(rows, "人才培养质量") == (15, 1)
-    assert merged(rows, "联合培养情况") == (4, 1)
-    assert merged(rows, "服务发展能力") == (8, 1)
-    assert merged(rows, "联合体企业情况") == (6, 1)
-    spans = {row[1].text: [c.span for c in row] for row in rows if row[1].text}
-    assert spans["项目名称"] == [1, 2, 1, 1]
-    assert spans["教师教学团队获国家级奖励情况"] == [1, 2, 2]
-    assert spans["搭建人才供需信息平台，完善职业教育专业动态调整机制情况"] == [1, 2, 1, 1]
-    assert spans["职业院校技能大赛获奖情况"] == [1, 2, 1, 1]
-    assert spans["企业资产总额（万元）"] == [1, 2, 2]
-    assert [c.span for c in rows[12]] == [1, 1, 1, 1, 1]  # 联合培养情况 · 类 型 · 2023年 · 2024年
+    # One table per group, its first row (group, 项目名称, the years) repeated on every page.
+    assert [header_rows(t) for t in rec.capacity] == [1, 1, 1, 1, 1]
+    rows = rec.rows(rec.capacity)
+    assert merged(rows, "企业兼职教师") == (2, 3)
+    assert merged(rows, "校际兼职教师") == (2, 3)
+    assert merged(rows, "联合培养情况") == (4, 2)
+    spans = {row[0].text: [c.span for c in row] for row in rows if row[0].text}
+    assert spans["资源共建共享"] == spans["师资共建共享"] == spans["人才培养质量"] == spans["服务发展能力"] == [1, 2, 1, 1]
+    assert spans["联合体企业情况"] == [5]
+    assert spans["共建专业"] == [3, 1, 1]
+    assert spans["教师教学团队获国家级奖励情况"] == [3, 2]
+    assert spans["搭建人才供需信息平台，完善职业教育专业动态调整机制情况"] == [5]
+    assert [r for r in rows if r[0].text == "2023年" and len(r) == 2][0][1].span == 4
+    assert spans["职业院校技能大赛获奖情况"] == [3, 2]
+    assert spans["企业资产总额（万元）"] == [3, 2]
+    assert spans["联合培养情况"] == [2, 1, 1, 1]  # 联合培养情况 · 类 型 · 2023年 · 2024年
 
 
 def test_empty_figures_print_empty_cells(example: tuple[Any, dict[str, Any]], tmp_path: Path) -> None:
@@ -482,11 +553,11 @@ def test_empty_figures_print_empty_cells(example: tuple[Any, dict[str, Any]], tm
     ctx2["capacity"]["services"]["rnd"]["funds"]["y1"] = ""
     ctx2["overview"]["secretariat"]["office_area"] = ""
     doc = Recommendation(render_example_like(app, ctx2, tmp_path / "empty.docx"))
-    cap = texts(grid_rows(doc.capacity))
-    assert cap[1] == ["", "共建专业", "", "12个"]
-    rnd = next(r for r in cap if r[1].startswith("校企合作开展技术研发"))
-    assert rnd[2:] == ["21.6/1285.6", ""]
-    assert texts(grid_rows(doc.overview))[3][2] == ""
+    cap = texts(doc.rows(doc.capacity))
+    assert cap[1] == ["共建专业", "", "12个"]
+    rnd = next(r for r in cap if r[0].startswith("校企合作开展技术研发"))
+    assert rnd[1:] == ["21.6/1285.6", ""]
+    assert texts(grid_rows(doc.basic))[3][2] == ""
     assert "None" not in doc.flat_text()
 
 
@@ -562,11 +633,15 @@ def test_form_text_is_fangsong_sanhao_at_a_fixed_16_points(rec: Recommendation) 
     normal = styles.by_id[rec.sid("Normal")]
     spacing = normal.find(f"{w('pPr')}/{w('spacing')}")
     assert (spacing.get(w("line")), spacing.get(w("lineRule"))) == ("320", "exact")  # 16磅, one place
-    for name in ("CJ正文", "CJ列表", "CJ题注", "CJ表格文字", "CJ表格标签", "CJ说明", "CJ封面", "CJ封面标签", "CJ部分标题"):
+    for name in ("CJ正文", "CJ列表", "CJ题注", "CJ表格文字", "CJ表格标签", "CJ说明", "CJ封面", "CJ部分标题"):
         own = styles.by_id[rec.sid(name)].find(f"{w('pPr')}/{w('spacing')}")
         assert own is None or own.get(w("line")) is None, name  # inherited from Normal
+    # The cover is the form's blank, not 文字内容: its underlined lines need room (exact 20 points).
+    for name in ("CJ封面类型", "CJ封面标签", "CJ封面内容", "CJ封面公章"):
+        own = styles.by_id[rec.sid(name)].find(f"{w('pPr')}/{w('spacing')}")
+        assert (own.get(w("line")), own.get(w("lineRule"))) == ("400", "exact"), name
     checked = 0
-    for tbl in (rec.overview, rec.capacity, rec.features, rec.roadmap, rec.pledge):
+    for tbl in (*rec.overview, *rec.capacity, rec.features, rec.roadmap, rec.pledge):
         for p in tbl.iter(w("p")):
             if p.find(f"{w('pPr')}/{w('pStyle')}").get(w("val")) in (rec.sid("CJ占位"), rec.sid("CJ图片")):
                 continue
@@ -588,6 +663,8 @@ def test_fonts_by_script_in_every_run(rec: Recommendation) -> None:
                 continue
             fonts = rec.styles.run_fonts(p, r)
             checked += 1
+            if run_text in ("☑", "□"):
+                continue  # the boxes have a symbol font of their own (test_cover_marks_use_one_symbol_font)
             if any(is_latin(ch) and not ch.isspace() for ch in run_text):
                 latin_runs += 1
                 assert all(is_latin(ch) or ch.isspace() for ch in run_text), run_text
@@ -613,10 +690,14 @@ def test_template_styles_for_the_prose_writer(rec: Recommendation) -> None:
 
 
 def test_page_and_tables(rec: Recommendation) -> None:
-    (sect,) = list(rec.body.iter(w("sectPr")))
-    size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
-    assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
-    assert [round(int(mar.get(w(k))) / MM) for k in ("top", "bottom", "left", "right")] == [37, 35, 28, 26]
+    sections = list(rec.body.iter(w("sectPr")))
+    assert len(sections) == 2  # the unnumbered cover, then everything numbered from — 1 —
+    for sect in sections:
+        size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
+        assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
+        assert [round(int(mar.get(w(k))) / MM) for k in ("top", "bottom", "left", "right")] == [37, 35, 28, 26]
+    assert sections[0].find(w("footerReference")) is None
+    assert sections[1].find(w("pgNumType")).get(w("start")) == "1"
     prose_rows = 0
     for tbl in rec.tables:
         tbl_pr = tbl.find(w("tblPr"))
@@ -658,8 +739,8 @@ def test_text_appears_exactly_as_written(content_copy: ContentCopy, tmp_path: Pa
         }
     )
     doc = Recommendation(build_recommendation(root, tmp_path))
-    row = next(r for r in texts(grid_rows(doc.capacity)) if r[1] == "教师教学团队获国家级奖励情况")
-    assert row[2] == TRICKY
+    row = next(r for r in texts(doc.rows(doc.capacity)) if r[0] == "教师教学团队获国家级奖励情况")
+    assert row[1] == TRICKY
     assert texts(grid_rows(doc.features))[0][0].split("\n")[0] == TRICKY_MD
     assert_valid_docx(doc.path)
     flat = text(doc.body)
@@ -673,8 +754,9 @@ def test_text_over_its_limit_still_renders_and_is_reported(content_copy: Content
     over = [d for d in report.errors if d.code == "over-limit"]
     assert len(over) == 1 and "搭建人才供需信息平台" in over[0].message and "250" in over[0].message
     doc = Recommendation(build_recommendation(root, tmp_path))
-    row = next(r for r in texts(grid_rows(doc.capacity)) if r[1].startswith("搭建人才供需信息平台"))
-    assert row[2] == long
+    rows = texts(doc.rows(doc.capacity))
+    at = next(i for i, r in enumerate(rows) if r[0].startswith("搭建人才供需信息平台"))
+    assert rows[at + 1] == ["2023年", long]
 
 
 def test_missing_required_figure_stops_the_build_before_rendering(content_copy: ContentCopy, tmp_path: Path) -> None:
