@@ -131,7 +131,7 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
         click.echo(message, err=True)
 
     options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
-    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options) if directory.is_dir() else ""
+    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options)
     cached = cached_result(out_dir, fingerprint) if fingerprint else None
     if cached is not None:
         progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
@@ -230,9 +230,10 @@ def doctor(directory: Path) -> None:
     project = directory / "项目.yaml"
     if project.is_file():
         from .content import load_application
+        from .rules import fonts_dir_inside
 
         app, _diags = load_application(directory)
-        if app.get("project.fonts_dir"):
+        if app.get("project.fonts_dir") and not any(fonts_dir_inside(app)):  # never scan / or /proc
             fonts_dir = directory / str(app.get("project.fonts_dir"))
     report = diagnose(template_font_families(), fonts_dir=fonts_dir)
     ok, bad = "✓", "✗"

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
+from .assets import AssetProblem, read_content_file
 from .errors import Diagnostic, Location, Severity, ToolError
 from .form import (
     DEFAULT_VERSION,
@@ -26,14 +27,16 @@ from .form import (
     load_form,
 )
 from .i18n import _
-from .markdown_reader import read_markdown
+from .limits import MAX_TEXT_FILE_BYTES
+from .markdown_reader import read_markdown, refuse_unprintable_references
 from .model import Application, Item, ListBlock, ListValue, Paragraph, Prose, Table, Value
 from .yamlfile import Mapping, Node, Scalar, Sequence, parse_yaml
 
 PROJECT_FILE = "项目.yaml"
 
-# Characters XML 1.0 cannot carry, so a .docx cannot either.
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry, so a .docx cannot either (lone surrogates come only from a
+# YAML escape such as "\\ud800": UTF-8 text cannot hold them).
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
 _YES, _NO = frozenset({"是"}), frozenset({"否"})
 _YEAR_KEY = re.compile(r"^(\d{4})年?$")
@@ -57,13 +60,12 @@ class _Loader:
 
     def read_text(self, rel_path: str) -> str | None:
         """The file's text, normalised; None (and a diagnostic when required) if unreadable."""
-        src_path = self.root / rel_path
         try:
-            raw = src_path.read_bytes()
+            raw = read_content_file(self.root, rel_path, MAX_TEXT_FILE_BYTES)
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            self.error(Location(rel_path), "file-unreadable", _("无法读取文件：{reason}").format(reason=exc.strerror))
+        except AssetProblem as exc:
+            self.error(Location(rel_path), "file-unreadable", str(exc))
             self.app.sources[rel_path] = "unreadable"  # reported: not "missing" as well
             return None
         self.app.sources[rel_path] = hashlib.sha256(raw).hexdigest()
@@ -110,6 +112,8 @@ class _Loader:
             # Reported at their positions; blanked so the rest of the file is still checked.
             text = _BAD_CHARS.sub(" ", text)
         if spec.type == "prose":
+            text, bad_refs = refuse_unprintable_references(text, rel_path)
+            self.diagnostics.extend(bad_refs)
             blocks, diagnostics = read_markdown(text, rel_path)
             self.diagnostics.extend(diagnostics)
             prose = Prose(spec, tuple(blocks), Location(rel_path))
@@ -185,7 +189,17 @@ class _Loader:
         text = node.text.strip()
         t = spec.type
         if t == "text":
-            self.check_chars(text, node.loc.path)
+            bad = _BAD_CHARS.search(text)
+            if bad:
+                # Only a YAML escape ("\f", "\0", "\ud800") puts one here: raw ones were refused
+                # with the file. Reported at the value; the value is dropped, not printed.
+                self.error(
+                    node.loc,
+                    "control-char",
+                    _("{field}：不允许的控制字符 U+{code:04X}：请删除或改为普通文字").format(field=field, code=ord(bad.group())),
+                    field,
+                )
+                return Value(spec, None, node.loc)
             return Value(spec, text, node.loc)
         if t == "date":
             return Value(spec, self.date(text, node, field), node.loc)
@@ -415,7 +429,11 @@ def _project_settings(loader: _Loader, root: Path) -> tuple[str, int]:
 
 def load_application(root: Path) -> tuple[Application, list[Diagnostic]]:
     """Read the content repo at `root` into the model; every problem comes back as a diagnostic."""
-    if not root.is_dir():
+    try:
+        found = root.is_dir()
+    except OSError as exc:  # a name over 255 bytes, a symlink loop: is_dir() raises those
+        raise ToolError(_("找不到内容目录：{path}（{reason}）").format(path=root, reason=exc.strerror)) from exc
+    if not found:
         raise ToolError(_("找不到内容目录：{path}").format(path=root))
     probe = _Loader(root, load_form(DEFAULT_VERSION), load_form(DEFAULT_VERSION).baseline_year)
     version, baseline = _project_settings(probe, root)

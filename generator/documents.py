@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import ToolError
 from .i18n import _
+from .limits import MAX_OUTPUT_NAME_BYTES
 from .model import Application
 
 #: The templates shipped with the tool: the repo's `templates/` in a checkout, else the copy
@@ -61,11 +62,31 @@ def templates_dir() -> Path:
     raise ToolError(_("找不到模板目录 {path}：安装不完整").format(path=TEMPLATES_DIR))
 
 
-def output_stem(app: Application, pattern_path: str, default: str) -> str:
-    """A file name (without suffix) from the project file's pattern, safe on every file system."""
+def full_output_stem(app: Application, pattern_path: str, default: str) -> str:
+    """The file name (without suffix) the project file's pattern asks for, before shortening."""
     pattern = app.get(pattern_path) or default
     name = str(app.get("basics.name") or "联合体")  # a file name: never translated
     return pattern.replace("{联合体名称}", name).translate(_UNSAFE_IN_NAMES).strip() or name
+
+
+def shorten_stem(stem: str, limit: int = MAX_OUTPUT_NAME_BYTES) -> str:
+    """`stem` within `limit` bytes of UTF-8: the middle gives way to "…", so the start (the
+    consortium) and the end (which document: -建设方案, -推荐书) both stay readable and distinct."""
+    if len(stem.encode("utf-8")) <= limit:
+        return stem
+    keep = (limit - len("…".encode())) // 2
+    head, tail = stem, stem
+    while len(head.encode("utf-8")) > keep:
+        head = head[:-1]
+    while len(tail.encode("utf-8")) > keep:
+        tail = tail[1:]
+    return f"{head}…{tail}"
+
+
+def output_stem(app: Application, pattern_path: str, default: str) -> str:
+    """A file name (without suffix) from the project file's pattern, safe on every file system:
+    no separators or reserved characters, and short enough for the name limit of 255 bytes."""
+    return shorten_stem(full_output_stem(app, pattern_path, default))
 
 
 def document_stem(app: Application, doc: Document) -> str:

@@ -12,6 +12,7 @@ import re
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isValidEntityCode
 from markdown_it.token import Token
 from mdit_py_cjk_friendly import cjk_friendly
 
@@ -20,6 +21,9 @@ from .errors import Diagnostic, Location, Severity
 from .i18n import _
 from .model import Block, Heading, Image, ListBlock, ListItem, Paragraph, Span, Table
 
+# A numeric character reference as CommonMark decodes it (1–7 decimal or 1–6 hex digits); a
+# backslash before it keeps it literal.
+_NUMERIC_REF = re.compile(r"(?<!\\)&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 _COMMENT = re.compile(r"<!--.*?-->(\s*<!--.*?-->)*", re.DOTALL)
 _md = MarkdownIt("commonmark").use(cjk_friendly).enable("table")
 # markdown-it quietly turns `![x](file:…)` into literal text; parse every link so that
@@ -221,6 +225,40 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
         else:
             out.append(s)
     return tuple(out)
+
+
+def _unprintable(code: int) -> bool:
+    """True for a code point a .docx cannot hold (XML 1.0) or that markdown-it would silently
+    turn into U+FFFD (NUL, surrogates, C1 controls, non-characters, beyond U+10FFFF)."""
+    if not isValidEntityCode(code):
+        return True
+    return code < 0x20 and code not in (0x09, 0x0A)
+
+
+def refuse_unprintable_references(text: str, rel_path: str) -> tuple[str, list[Diagnostic]]:
+    """`text` with each reference such as `&#12;` or `&#xD800;` to a character Word cannot hold
+    blanked, and an error for each at its place: the same error as the raw character."""
+    found: list[Diagnostic] = []
+
+    def blank(m: re.Match[str]) -> str:
+        code = int(m.group(1), 10) if m.group(1) else int(m.group(2), 16)
+        if not _unprintable(code):
+            return m.group()
+        line = text.count("\n", 0, m.start()) + 1
+        col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        found.append(
+            Diagnostic(
+                Location(rel_path, line, col),
+                Severity.ERROR,
+                "control-char",
+                _("字符引用 {ref} 表示的字符 U+{code:04X} 不能放进 Word 文档：请删除或改为普通文字").format(
+                    ref=m.group(), code=code
+                ),
+            )
+        )
+        return " "
+
+    return _NUMERIC_REF.sub(blank, text), found
 
 
 def read_markdown(text: str, rel_path: str) -> tuple[list[Block], list[Diagnostic]]:

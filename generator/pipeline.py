@@ -128,9 +128,27 @@ def _docx_fingerprint(app: Application, doc: Document) -> str:
 
 
 def _fonts_fingerprint(fonts_dir: Path | None) -> str:
+    # Names, kinds, sizes and times, never the bytes; no symlink is followed, the walk holds no
+    # stack and stops after MAX_FONT_FILES entries (check refuses a 字体目录 outside the repo,
+    # so `/` is never walked).
+    import os
+
+    from .buildcache import walk_tree
+    from .limits import MAX_FONT_FILES
+
     if fonts_dir is None or not fonts_dir.is_dir():
         return "none"
-    return _digest(*(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(fonts_dir.rglob("*")) if p.is_file()))
+    entries: list[str] = []
+    for path, _depth in walk_tree(fonts_dir):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        # hex of the bytes: a name that is not UTF-8 must not stop the build
+        entries.append(f"{os.fsencode(path.relative_to(fonts_dir)).hex()}:{st.st_mode:o}:{st.st_size}:{st.st_mtime_ns}")
+        if len(entries) > MAX_FONT_FILES:
+            break
+    return _digest(*entries)
 
 
 def _load_state(out_dir: Path) -> dict:

@@ -4,13 +4,23 @@ must exist. Each rule returns diagnostics; none raises."""
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from .assets import (
+    IMAGE_KINDS,
+    AssetProblem,
+    format_bytes,
+    inspect_image,
+    regular_file_inside,
+    resolve_asset,
+)
 from .errors import Diagnostic, Location, Severity
 from .i18n import _, format_number
+from .limits import MAX_FONT_FILE_BYTES, MAX_FONT_FILES, MAX_FONT_FOLDER_DEPTH
 from .model import (
     Application,
     Heading,
@@ -264,13 +274,19 @@ def images_exist(app: Application) -> Iterator[Diagnostic]:
         for block in prose.blocks:
             if isinstance(block, Image):
                 try:
-                    resolve_asset(root, block.loc.path, block.src, IMAGE_KINDS)
+                    inspect_image(resolve_asset(root, block.loc.path, block.src, IMAGE_KINDS), block.src)
                 except AssetProblem as exc:
                     yield _diag(block.loc, Severity.ERROR, "image", _("图片：{problem}").format(problem=exc), prose.spec.label)
 
 
 def attachments_exist(app: Application) -> Iterator[Diagnostic]:
-    """Every listed attachment is a PDF or an image in the 附件 folder."""
+    """Every listed attachment is a whole, openable PDF or image in the 附件 folder; what the
+    package copy of a PDF will lose (scripts, forms, links out) is a warning."""
+    from .attachments import (  # only content with PDFs needs pikepdf
+        AttachmentProblem,
+        active_content,
+    )
+
     listed = app.values.get("attachments.items")
     if not isinstance(listed, ListValue):
         return
@@ -280,15 +296,124 @@ def attachments_exist(app: Application) -> Iterator[Diagnostic]:
         file_value = item.fields["file"]
         if not file_value.present:
             continue
+        ref = str(file_value.value)
+        title = item.get("title") or ""
         try:
-            resolve_asset(Path(app.root), file_value.loc.path, str(file_value.value), ("pdf", *IMAGE_KINDS))
-        except AssetProblem as exc:
+            path = resolve_asset(Path(app.root), file_value.loc.path, ref, ("pdf", *IMAGE_KINDS))
+            if path.suffix.lower() == ".pdf":
+                removed = active_content(path)
+            else:
+                inspect_image(path, ref)
+                removed = ()
+        except (AssetProblem, AttachmentProblem) as exc:
+            problem = str(exc) if isinstance(exc, AssetProblem) else _("“{ref}”：{reason}").format(ref=ref, reason=exc)
             yield _diag(
                 file_value.loc,
                 Severity.ERROR,
                 "attachment",
-                _("附件“{title}”：{problem}").format(title=item.get("title") or "", problem=exc),
+                _("附件“{title}”：{problem}").format(title=title, problem=problem),
                 app.label(app.form.file("attachments")),
+            )
+            continue
+        if removed:
+            yield _diag(
+                file_value.loc,
+                Severity.WARNING,
+                "attachment-sanitised",
+                _("附件“{title}”（{ref}）含有动态内容，合入申报材料时已删除：{removed}").format(
+                    title=title, ref=ref, removed="、".join(removed)
+                ),
+                app.label(app.form.file("attachments")),
+            )
+
+
+def fonts_dir_inside(app: Application) -> Iterator[Diagnostic]:
+    """字体目录 lies inside the content folder: the build hands it to LibreOffice and reads its
+    files, so `/` or `/proc` would make it scan the whole machine."""
+    v = _value(app, "project.fonts_dir")
+    if v is None:
+        return
+    ref = str(v.value)
+    root = Path(app.root).resolve()
+    pure = PurePosixPath(ref.replace("\\", "/"))
+    try:
+        real = (root / pure).resolve()
+    except (OSError, RuntimeError):
+        real = None
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", ref) or real is None or not real.is_relative_to(root):
+        yield _diag(
+            v.loc,
+            Severity.ERROR,
+            "fonts-dir",
+            _("字体目录“{ref}”不在申报材料目录内：请写目录内的相对路径，如“字体”").format(ref=ref),
+            _label(app, "project.fonts_dir"),
+        )
+        return
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        return  # no fonts folder: the stand-in fonts are used
+    except OSError as exc:
+        yield _diag(v.loc, Severity.ERROR, "fonts-dir", _("字体目录“{ref}”无法读取：{reason}").format(ref=ref, reason=exc.strerror), _label(app, "project.fonts_dir"))
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        yield _diag(v.loc, Severity.ERROR, "fonts-dir", _("字体目录“{ref}”不是文件夹").format(ref=ref), _label(app, "project.fonts_dir"))
+    else:
+        for problem in _font_folder_problems(root, real):
+            yield _diag(v.loc, Severity.ERROR, "fonts-dir", _("字体目录：{problem}").format(problem=problem), _label(app, "project.fonts_dir"))
+
+
+def _font_folder_problems(root: Path, folder: Path) -> Iterator[str]:
+    """What in the fonts folder LibreOffice and the font check must not read: special files
+    (a FIFO hangs the font scan), links out of the repo, oversized files, too many files or
+    folder levels."""
+    from .buildcache import walk_tree
+
+    for count, (path, depth) in enumerate(walk_tree(folder), start=1):
+        if count > MAX_FONT_FILES:
+            yield _("文件超过 {limit} 个：请只放本单位授权的字体").format(limit=MAX_FONT_FILES)
+            return
+        shown = _printable(path.relative_to(root).as_posix())
+        if depth > MAX_FONT_FOLDER_DEPTH:
+            yield _("“{ref}”所在的文件夹层次超过 {limit} 层").format(ref=shown, limit=MAX_FONT_FOLDER_DEPTH)
+            return
+        try:
+            real = regular_file_inside(root, path, shown)
+        except FileNotFoundError:
+            continue  # a dangling link: nothing for anyone to read
+        except AssetProblem as exc:
+            if not (path.is_dir() and path.resolve().is_relative_to(root)):
+                yield str(exc)
+            continue
+        size = real.stat().st_size
+        if size > MAX_FONT_FILE_BYTES:
+            yield _("“{ref}”有 {size}，超过字体文件上限 {limit}").format(
+                ref=shown, size=format_bytes(size), limit=format_bytes(MAX_FONT_FILE_BYTES)
+            )
+
+
+def _printable(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def output_names_fit(app: Application) -> Iterator[Diagnostic]:
+    """A file name over the file systems' 255 bytes is shortened in the middle: say so."""
+    from .documents import DOCUMENTS, PACKAGE_DEFAULT_NAME, full_output_stem, shorten_stem
+
+    names = [(f"project.output_names.{d.id}", d.default_name) for d in DOCUMENTS]
+    for pattern_path, default in [*names, ("project.output_names.package", PACKAGE_DEFAULT_NAME)]:
+        full = full_output_stem(app, pattern_path, default)
+        short = shorten_stem(full)
+        if short != full:
+            v = app.values.get(pattern_path)
+            name = app.values.get("basics.name")
+            loc = v.loc if isinstance(v, Value) and v.present else name.loc if name is not None else Location("项目.yaml")
+            yield _diag(
+                loc,
+                Severity.WARNING,
+                "output-name-shortened",
+                _("输出文件名“{full}”超过文件系统允许的长度，已缩短为“{short}”").format(full=full, short=short),
             )
 
 
@@ -304,6 +429,8 @@ RULES: tuple[Rule, ...] = (
     plan_headings,
     images_exist,
     attachments_exist,
+    fonts_dir_inside,
+    output_names_fit,
 )
 
 

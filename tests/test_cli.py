@@ -127,5 +127,5 @@ def test_an_unreadable_file_is_reported_once(tmp_path: Path) -> None:
     result = run("check", str(tmp_path))
     assert result.returncode == 1
     assert [line for line in result.stdout.splitlines() if line.startswith("项目.yaml:")] == [
-        "项目.yaml: 错误: 无法读取文件：Is a directory"
+        "项目.yaml: 错误: “项目.yaml”不是普通文件，而是文件夹"
     ]

@@ -103,7 +103,7 @@ def test_plan_fixed_heading_out_of_order(content_copy: ContentCopy) -> None:
         ("file:///etc/passwd", "不能引用网址或外部链接"),
         ("http://example.com/a.png", "不能引用网址或外部链接"),
         ("图片/没有这张图.png", "找不到文件"),
-        ("../项目.yaml", "不是有效的 PNG/JPEG/GIF 文件"),
+        ("../项目.yaml", "不是有效的 PNG/JPEG 文件"),
     ],
 )
 def test_bad_image_paths_are_errors_naming_file_and_line(content_copy: ContentCopy, src: str, problem: str) -> None:
