@@ -105,15 +105,22 @@ def _anchor_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
         chain.append(pairs[n])
         n = back[n]
     chain.reverse()
-    # Merge anchors into blocks; extend each block as far as both texts agree.
+    # Merge anchors into blocks; extend each block as far as both texts agree, both ways. Backwards
+    # too: a gap's difflib pairs each character with the first equal one it meets, so a row's
+    # first character left out of its block went to an equal one printed before it (the 牵 of
+    # “牵头单位” to the 牵 of a footnote printed at the foot of the page before the row).
     blocks: list[tuple[int, int, int]] = []
     for i, j in chain:
+        floor_a = floor_b = 0
         if blocks:
             bi, bj, bn = blocks[-1]
             if i - bi == j - bj and i <= bi + bn:
                 continue  # inside the current block, already extended past it
             if i < bi + bn or j < bj + bn:
                 continue  # overlaps the current block at another offset
+            floor_a, floor_b = bi + bn, bj + bn
+        while i > floor_a and j > floor_b and a[i - 1] == b[j - 1]:
+            i, j = i - 1, j - 1
         end = 0
         while i + end < len(a) and j + end < len(b) and a[i + end] == b[j + end]:
             end += 1

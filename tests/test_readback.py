@@ -402,3 +402,29 @@ def test_an_unreadable_pdf_is_a_clear_error(tmp_path: Path) -> None:
 def test_an_empty_document_and_an_empty_page_read_back_clean() -> None:
     rb = compare("建设方案", "plan.pdf", structure([]), [page([])])
     assert rb.diagnostics == [] and rb.printed == [""]
+
+
+def test_a_footnote_printed_between_two_rows_keeps_its_characters() -> None:
+    # The 推荐书's member table: the footnote of page 1 is printed after the last row of the
+    # page, and the next row starts with the very character the footnote holds (牵). The aligner
+    # must pair the footnote's 牵 with the footnote and the row's 牵 with the row.
+    rows = [
+        Paragraph("body", t, table=0, row=r, cell=c, note_refs=(6,) if (r, c) == (0, 0) else ())
+        for r, cells in enumerate((("联合体负责人", "张明远"), ("牵头单位", "重庆云岭职业技术学院"), ("牵头单位", "重庆市云岭区职业教育中心")))
+        for c, t in enumerate(cells)
+    ]
+    notes = (
+        Paragraph("footnote", " 联合体负责人指联合体牵头单位负责同志。", note_refs=(0,)),
+        Paragraph("footnote", " 2024—2026年填写承诺建成数据，下同。", note_refs=(0,)),
+    )
+    rows.append(Paragraph("body", "拟投入运行经费2024年", table=1, row=3, cell=6, note_refs=(11,)))
+    doc = structure(rows, footnotes=notes)
+    pages = [
+        page(["联合体负责人1张明远", "牵头单位重庆云岭职业技术学院", "1联合体负责人指联合体牵头单位负责同志。"]),
+        page(["牵头单位重庆市云岭区职业教育中心", "拟投入运行经费2024年1", "12024—2026年填写承诺建成数据，下同。"]),
+    ]
+    rb = compare("推荐书", "form.pdf", doc, pages)
+    assert rb.diagnostics == []
+    # The row's 牵 is placed on the second page, where it is printed.
+    first = rb.places[4][0]
+    assert first is not None and first.page == 1
