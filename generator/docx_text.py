@@ -92,6 +92,7 @@ class Paragraph:
     note_refs: tuple[int, ...] = ()
     header_row: bool = False  # in a table row repeated at the top of each page the table runs over
     vertical: bool = False  # in a cell whose text runs top to bottom (each character its own line)
+    row_whole: bool = False  # in a row the document asks to keep on one page (w:cantSplit)
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,15 @@ def _section(sect: etree._Element) -> Section:
     )
 
 
+#: Where a paragraph sits: table, row, cell, cell width, header row, vertical, row kept whole.
+_Where = tuple[int, int, int, float, bool, bool, bool]
+
+
+def _on(toggle: etree._Element | None) -> bool:
+    """An OOXML on/off property: present and not switched off by its w:val."""
+    return toggle is not None and toggle.get(_w("val"), "true") not in ("0", "false", "off")
+
+
 class _BodyWalker:
     """Walks the body in reading order, numbering tables, rows and cells, counting sections."""
 
@@ -242,7 +252,7 @@ class _BodyWalker:
         self.sections: list[Section] = []
         self.tables = self.rows = self.cells = 0
 
-    def walk(self, parent: etree._Element, where: tuple[int, int, int, float, bool, bool] = (-1, -1, -1, 0.0, False, False)) -> None:
+    def walk(self, parent: etree._Element, where: _Where = (-1, -1, -1, 0.0, False, False, False)) -> None:
         for child in parent:
             if child.tag == _P:
                 self.paragraph(child, where)
@@ -255,15 +265,15 @@ class _BodyWalker:
             elif child.tag == _w("sectPr"):
                 self.sections.append(_section(child))
 
-    def paragraph(self, p: etree._Element, where: tuple[int, int, int, float, bool, bool]) -> None:
+    def paragraph(self, p: etree._Element, where: _Where) -> None:
         text, generated, refs, notes = _printed_text(p)
         self.note_order.extend(notes)
         style_el = p.find(f"{_w('pPr')}/{_w('pStyle')}")
         style = style_el.get(_w("val"), "") if style_el is not None else ""
         heading = style in self.headings or p.find(f"{_w('pPr')}/{_w('outlineLvl')}") is not None
-        table, row, cell, width, repeated, vertical = where
+        table, row, cell, width, repeated, vertical, whole = where
         self.paragraphs.append(
-            Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated, vertical)
+            Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated, vertical, whole)
         )
         sect = p.find(f"{_w('pPr')}/{_w('sectPr')}")
         if sect is not None:  # this paragraph ends a section
@@ -283,8 +293,8 @@ class _BodyWalker:
                 continue  # a nested table's rows are walked with their own table
             row = self.rows
             self.rows += 1
-            mark = tr.find(f"{_w('trPr')}/{_w('tblHeader')}")
-            repeated = mark is not None and mark.get(_w("val"), "true") not in ("0", "false", "off")
+            repeated = _on(tr.find(f"{_w('trPr')}/{_w('tblHeader')}"))
+            whole = _on(tr.find(f"{_w('trPr')}/{_w('cantSplit')}"))
             for tc in tr.findall(_TC):
                 cell = self.cells
                 self.cells += 1
@@ -294,7 +304,7 @@ class _BodyWalker:
                     width = max(0.0, float(tcw.get(_w("w"), "0")) / _TWIPS_PER_PT - margin)
                 direction = tc.find(f"{_w('tcPr')}/{_w('textDirection')}")
                 vertical = direction is not None and direction.get(_w("val"), "lrTb") not in ("lrTb", "lrTbV")
-                self.walk(tc, (table, row, cell, width, repeated, vertical))
+                self.walk(tc, (table, row, cell, width, repeated, vertical, whole))
 
 
 def _story(root: etree._Element | None, story: str) -> list[Paragraph]:

@@ -193,23 +193,59 @@ def _underfull(
 # -- tables and headings --------------------------------------------------------------------------
 
 
+#: What ends a sentence: a cell holding one is running prose, which flows over pages as any text.
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+@dataclass
+class _Row:
+    """One table row as printed: its text, whether it is to be kept whole, where it is printed."""
+
+    text: str = ""
+    whole: bool = False
+    prose: bool = False
+    spans: dict[int, tuple[float, float]] = field(default_factory=dict)  # page: (lowest, highest)
+
+    def height(self) -> float:
+        """The height its text takes, summed over the pages it is printed on (points)."""
+        return sum(high - low for low, high in self.spans.values())
+
+
 def _row_splits(rb: ReadBack, warn: _Warner) -> None:
-    texts: dict[int, str] = {}
-    pages: dict[int, set[int]] = {}
+    """A row split over pages is a fault when the document asks to keep it whole (w:cantSplit),
+    or when it would fit on one page and holds no running prose (a list of names, a figure). A
+    row of prose allowed to split (3.特色与创新, 2000 字) flows over pages as a paragraph does."""
+    rows: dict[int, _Row] = {}
     for p, places in zip(rb.structure.body, rb.places, strict=True):
-        if p.row >= 0 and not p.header_row:
-            texts[p.row] = texts.get(p.row, "") + ("" if p.row not in texts else " ") + p.text
-            pages.setdefault(p.row, set()).update(place.page for place in places if place is not None)
-    for row, on in sorted(pages.items()):
-        if len(on) > 1:
-            first, last = min(on), max(on)
-            warn(
-                "layout-row-split",
-                first,
-                _("{where}：表格的一行跨页断开，续至第 {last} 页：“{text}”"),
-                {"last": last + 1, "text": _snippet(texts[row])},
-                pages=[first + 1, last + 1],
-            )
+        if p.row < 0 or p.header_row:
+            continue
+        row = rows.setdefault(p.row, _Row(whole=p.row_whole))
+        row.text += (" " if row.text else "") + p.text
+        row.prose = row.prose or bool(_SENTENCE_END.search(p.text))
+        for place in places:
+            if place is None:
+                continue
+            box = rb.pages[place.page].boxes[place.index]
+            low, high = row.spans.get(place.page, (box[1], box[3]))
+            row.spans[place.page] = (min(low, box[1]), max(high, box[3]))
+    for row in rows.values():
+        if len(row.spans) < 2:
+            continue
+        first, last = min(row.spans), max(row.spans)
+        section = page_section(rb.structure, rb.pages[first])
+        block = rb.pages[first].height - section.top - section.bottom
+        short = row.height() < block
+        if not (row.whole or (short and not row.prose)):
+            continue
+        reason = _("该行设为不跨页断开") if row.whole else _("该行不足一页，本可整行排在一页上")
+        warn(
+            "layout-row-split",
+            first,
+            _("{where}：表格的一行跨页断开，续至第 {last} 页（{reason}）：“{text}”"),
+            {"last": last + 1, "text": _snippet(row.text), "reason": reason},
+            pages=[first + 1, last + 1],
+            kept_whole=row.whole,
+        )
 
 
 def _heading_orphans(

@@ -355,6 +355,8 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
         for cell in row.cells:
             cell.width = Cm(5)
     table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {ns}/>'))
+    table.rows[1]._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {ns}/>'))
+    table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {ns} w:val="false"/>'))
     table.cell(0, 0).text, table.cell(0, 1).text = "序号", "单位名称"
     table.cell(1, 0).text, table.cell(1, 1).text = "1", "重庆云岭职业技术学院"
     section = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -379,6 +381,8 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
         ("重庆云岭职业技术学院", False, 0, 1, 3, False, 0),
         ("横向页", False, -1, -1, -1, False, 1),
     ]
+    # A row asks to be kept whole by cantSplit, unless its value switches it off.
+    assert [(p.text, p.row_whole) for p in s.body if p.table == 0] == [("序号", False), ("单位名称", False), ("1", True), ("重庆云岭职业技术学院", True)]
     cell = next(p for p in s.body if p.text == "重庆云岭职业技术学院")
     assert abs(cell.cell_width - (Cm(5).pt - 10.8)) < 0.5  # the width less Word's cell margins
     assert [sec.landscape for sec in s.sections] == [False, True]
