@@ -11,22 +11,24 @@ from lxml import etree
 
 from .errors import ToolError
 from .i18n import _
+from .nobreak import strip_joiners
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P, _TBL, _TR, _TC, _T, _TAB, _BR = (f"{{{W}}}{n}" for n in ("p", "tbl", "tr", "tc", "t", "tab", "br"))
 _DEL = f"{{{W}}}del"
 _R = f"{{{W}}}r"
+_NB_HYPHEN = f"{{{W}}}noBreakHyphen"
 
 
 def paragraph_text(p: etree._Element) -> str:
     """A paragraph's visible text (deleted tracked text left out)."""
     out = []
-    for el in p.iter(_T, _TAB, _BR):
+    for el in p.iter(_T, _TAB, _BR, _NB_HYPHEN):
         ancestors = [a.tag for a in el.iterancestors()]
         # w:tab also names a tab stop in the paragraph's properties: only run content prints.
         if _R not in ancestors or _DEL in ancestors:
             continue
-        out.append(el.text or "" if el.tag == _T else ("\t" if el.tag == _TAB else "\n"))
+        out.append(el.text or "" if el.tag == _T else {_TAB: "\t", _BR: "\n", _NB_HYPHEN: "-"}[el.tag])
     return "".join(out)
 
 
@@ -47,14 +49,17 @@ def _block_lines(parent: etree._Element) -> list[str]:
 
 
 def docx_text(path: Path) -> str:
-    """The document body's text: one line per paragraph, table rows as `cell | cell`."""
+    """The document body's text: one line per paragraph, table rows as `cell | cell`.
+
+    As written, not as glued: the word joiners that keep a phone number or a figure on one line
+    are invisible in Word, and in a diff they would only make equal text look different."""
     try:
         with zipfile.ZipFile(path) as zf:
             root = etree.fromstring(zf.read("word/document.xml"))
     except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
     body = root.find(f"{{{W}}}body")
-    return "\n".join(_block_lines(body)) if body is not None else ""
+    return strip_joiners("\n".join(_block_lines(body))) if body is not None else ""
 
 
 # -- the structured reading, for comparing a document with its PDF ------------------------------
