@@ -17,6 +17,7 @@ from .docx_text import Paragraph
 from .errors import Diagnostic, Location, Severity
 from .i18n import _
 from .readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
+from .unitnames import SENTENCE_END, unit_names
 
 #: A page whose text ends above this share of the text block, and that does not end a part or a
 #: section, is reported as underfull.
@@ -34,14 +35,6 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_UNIT_NAME = re.compile(
-    r"[\u3400-\u9fff\uf900-\ufaff（）()·A-Za-z0-9]{2,}"
-    r"(?:有限公司|有限责任公司|股份公司|公司|集团|学院|学校|大学|中心|研究院|研究所|协会|商会|管委会|委员会|管理局|局|医院|园区|基地|联合体|厂)"
-)
-
-
-#: A name stands alone in its cell or in a list such as “甲公司、乙学院”.
-_LIST_ITEM = re.compile(r"[^、，,；;/\s]+")
 
 
 @dataclass(frozen=True)
@@ -193,10 +186,6 @@ def _underfull(
 # -- tables and headings --------------------------------------------------------------------------
 
 
-#: What ends a sentence: a cell holding one is running prose, which flows over pages as any text.
-_SENTENCE_END = re.compile(r"[。！？!?]")
-
-
 @dataclass
 class _Row:
     """One table row as printed: its text, whether it is to be kept whole, where it is printed."""
@@ -221,7 +210,7 @@ def _row_splits(rb: ReadBack, warn: _Warner) -> None:
             continue
         row = rows.setdefault(p.row, _Row(whole=p.row_whole))
         row.text += (" " if row.text else "") + p.text
-        row.prose = row.prose or bool(_SENTENCE_END.search(p.text))
+        row.prose = row.prose or bool(SENTENCE_END.search(p.text))
         for place in places:
             if place is None:
                 continue
@@ -281,15 +270,15 @@ def _broken_tokens(rb: ReadBack, warn: _Warner) -> None:
         clean = "".join(CHAR_MAP.get(p.text[k], p.text[k]) for k in kept)
         # In running prose (a cell holding sentences) lines break between a figure and its unit
         # as in any paragraph; only phone numbers must never break there.
-        prose = "。" in clean
+        prose = bool(SENTENCE_END.search(clean))
         found: list[tuple[str, int, int]] = []
         for kind, pattern in _TOKENS:
             if kind == "phone" or not prose:
                 found.extend((kind, m.start(), m.end()) for m in pattern.finditer(clean))
         if not prose:
-            for m in _LIST_ITEM.finditer(clean):
-                if _UNIT_NAME.fullmatch(m.group()) and not any(a < m.end() and m.start() < b for _k, a, b in found):
-                    found.append(("name", m.start(), m.end()))
+            for start, end in unit_names(clean):
+                if not any(a < end and start < b for _k, a, b in found):
+                    found.append(("name", start, end))
         for kind, a, b in found:
             spots = [places[kept[k]] for k in range(a, b) if not clean[k].isspace()]
             if any(s is None for s in spots) or len(spots) < 2:
