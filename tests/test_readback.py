@@ -432,3 +432,23 @@ def test_a_footnote_printed_between_two_rows_keeps_its_characters() -> None:
     # The row's 牵 is placed on the second page, where it is printed.
     first = rb.places[4][0]
     assert first is not None and first.page == 1
+
+
+def test_a_footnote_reference_in_a_repeated_header_row_is_printed_on_each_page() -> None:
+    # The 推荐书's 运行经费 table: “2024年¹” in its header row; on the next page the header is
+    # printed again, with the reference numbered on that page.
+    header = [
+        Paragraph("body", "项目", table=0, row=0, cell=0, header_row=True),
+        Paragraph("body", "2024年", table=0, row=0, cell=1, header_row=True, note_refs=(5,)),
+    ]
+    rows = [Paragraph("body", t, table=0, row=r, cell=c) for r in (1, 2) for c, t in enumerate((f"第{r}项", f"{r}00"))]
+    doc = structure([*header, *rows], footnotes=(Paragraph("footnote", " 2024—2026年填写承诺建成数据，下同。", note_refs=(0,)),))
+    pages = [
+        page(["项目2024年1", "第1项100", "12024—2026年填写承诺建成数据，下同。"]),
+        page(["项目2024年1", "第2项200"]),
+    ]
+    rb = compare("推荐书", "form.pdf", doc, pages)
+    assert rb.diagnostics == []
+    # A header printed with other digits is still text to account for.
+    pages[1] = page(["项目2024年X1", "第2项200"])
+    assert codes(compare("推荐书", "form.pdf", doc, pages)) == ["readback-added"]
