@@ -36,6 +36,7 @@ from .model import (
     strip_heading_number,
 )
 from .nobreak import WORD_JOINER, glue_tokens
+from .unitnames import unit_names
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
 TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
@@ -130,12 +131,20 @@ def script_segments(text: str) -> list[tuple[str, bool]]:
 def run_segments(text: str) -> list[tuple[str, bool, bool]]:
     """`text` with its tokens glued (nobreak.py), cut into the runs it is written in:
     (piece, is_latin, glued), where `glued` marks Chinese characters inside a token (`万元` of
-    `356.7万元`), which are tagged with a non-CJK language so LibreOffice keeps them whole.
-    Spaces and joiners join their left neighbour, like spaces in `script_segments`."""
+    `356.7万元`) or joined to a neighbour by a word joiner, which are tagged with a non-CJK
+    language so LibreOffice keeps them whole. Spaces and joiners join their left neighbour, like
+    spaces in `script_segments`."""
     glued_text, spans = glue_tokens(text)
     in_token = [False] * len(glued_text)
     for start, end in spans:
         in_token[start:end] = [True] * (end - start)
+    # A writer may glue more than the tokens (a unit name in a table cell): a character next to a
+    # joiner is glued, and needs the same language for the joiner to hold in LibreOffice.
+    for i, ch in enumerate(glued_text):
+        if ch == WORD_JOINER:
+            in_token[max(0, i - 1)] = True
+            if i + 1 < len(glued_text):
+                in_token[i + 1] = True
     out: list[tuple[str, bool, bool]] = []
     pending = ""
     for i, ch in enumerate(glued_text):
@@ -290,9 +299,8 @@ class _PartWriter:
         rows = list(((block.header,) if block.header else ()) + block.rows)
         ncols = max(len(r) for r in rows)
         document = self.tpl.get_docx()
-        widths = _column_widths(
-            rows, ncols, int(_text_frame(document)[0] * _TWIPS_PER_EMU), _half_em(document, self.styles[TABLE_TEXT])
-        )
+        half_em = _half_em(document, self.styles[TABLE_TEXT])
+        widths = _column_widths(rows, ncols, int(_text_frame(document)[0] * _TWIPS_PER_EMU), half_em)
         table = self.sub.add_table(rows=0, cols=ncols)
         tbl = table._tbl
         for el in list(tbl.tblPr):
@@ -319,7 +327,7 @@ class _PartWriter:
                 cell = _Cell(tc, table)
                 p = cell.paragraphs[0] if cell.paragraphs else cell.add_paragraph()
                 p._p.style = self.styles[TABLE_TEXT]
-                self.spans(p, cells[c] if c < len(cells) else ())
+                self.spans(p, _glue_names(cells[c], widths[c] // half_em - _PAD) if c < len(cells) else ())
 
     def image(self, block: Image) -> None:
         try:
@@ -352,7 +360,39 @@ def _image_error(loc: Location, problem: str, prose: Prose) -> ContentError:
 
 def _display_width(spans: Iterable[Span]) -> int:
     """Width in half-ems: a CJK character takes two, a Latin one about one."""
-    return sum(1 if is_latin(ch) else 2 for s in spans for ch in s.text)
+    return sum(_text_width(s.text) for s in spans)
+
+
+def _text_width(text: str) -> int:
+    return sum(0 if ch == WORD_JOINER else 1 if is_latin(ch) else 2 for ch in text)
+
+
+def _longest_name(spans: tuple[Span, ...]) -> int:
+    """Width (half-ems) of the longest unit name a list cell holds; 0 when it holds none."""
+    text = "".join(s.text for s in spans)
+    return max((_text_width(text[a:b]) for a, b in unit_names(text)), default=0)
+
+
+def _glue_names(spans: tuple[Span, ...], room: int) -> tuple[Span, ...]:
+    """The cell's spans with each unit name that fits on one line (`room` half-ems) glued with
+    word joiners: a list such as “秘书处、重庆云岭职业技术学院” then wraps at the 、, never inside
+    a name. A longer name must wrap anyway and is left as it is."""
+    text = "".join(s.text for s in spans)
+    inside: set[int] = set()  # offsets after which a joiner goes
+    for a, b in unit_names(text):
+        if _text_width(text[a:b]) <= room:
+            inside.update(range(a, b - 1))
+    if not inside:
+        return spans
+    out, offset = [], 0
+    for s in spans:
+        glued = "".join(ch + (WORD_JOINER if offset + k in inside else "") for k, ch in enumerate(s.text))
+        out.append(Span(glued, s.bold, s.italic))
+        offset += len(s.text)
+    return tuple(out)
+
+
+_PAD = 2  # cell margins (half-ems)
 
 
 def _column_widths(rows: list[tuple[tuple[Span, ...], ...]], ncols: int, total: int, half_em: int) -> list[int]:
@@ -360,10 +400,11 @@ def _column_widths(rows: list[tuple[tuple[Span, ...], ...]], ncols: int, total: 
 
     When every column fits on one line, widths follow the content. Otherwise each column first
     gets what its header needs (headers should not wrap) or, when all its cells are short (dates,
-    figures), all it needs; the room left goes to the columns whose text wraps anyway, in
-    proportion to how much text they hold.
+    figures), all it needs; then the columns that list unit names get what their longest name
+    needs (as far as the room allows), so a name is never cut by the line's end; the room left
+    goes to the columns whose text wraps anyway, in proportion to how much text they hold.
     """
-    pad, short = 2, 14  # cell margins; a column this narrow never wraps (half-ems)
+    pad, short = _PAD, 14  # a column this narrow never wraps (half-ems)
     natural = [max((_display_width(r[c]) for r in rows if c < len(r)), default=0) + pad for c in range(ncols)]
     room = total // half_em
     wanted: list[float]
@@ -371,13 +412,18 @@ def _column_widths(rows: list[tuple[tuple[Span, ...], ...]], ncols: int, total: 
         wanted = [float(n) for n in natural]
     else:
         header = [(_display_width(rows[0][c]) if c < len(rows[0]) else 0) + pad for c in range(ncols)]
-        floor = [n if n <= short else max(h, 2 * pad) for n, h in zip(natural, header, strict=True)]
+        floor = [float(n if n <= short else max(h, 2 * pad)) for n, h in zip(natural, header, strict=True)]
+        names = [max((_longest_name(r[c]) for r in rows[1:] if c < len(r)), default=0) + pad for c in range(ncols)]
+        bonus = [max(0.0, m - f) if n > short else 0.0 for m, f, n in zip(names, floor, natural, strict=True)]
+        spare = max(0.0, room - sum(floor))
+        share = min(1.0, spare / sum(bonus)) if sum(bonus) else 0.0
+        floor = [f + b * share for f, b in zip(floor, bonus, strict=True)]
         if sum(floor) >= room:
-            wanted = [float(f) for f in floor]
+            wanted = floor
         else:
-            extra = [n - f for n, f in zip(natural, floor, strict=True)]
+            extra = [max(0.0, n - f) for n, f in zip(natural, floor, strict=True)]
             spare = room - sum(floor)
-            wanted = [f + spare * e / max(1, sum(extra)) for f, e in zip(floor, extra, strict=True)]
+            wanted = [f + spare * e / max(1.0, sum(extra)) for f, e in zip(floor, extra, strict=True)]
     widths = [int(total * w / sum(wanted)) for w in wanted]
     widths[-1] += total - sum(widths)
     return widths

@@ -11,22 +11,24 @@ from lxml import etree
 
 from .errors import ToolError
 from .i18n import _
+from .nobreak import strip_joiners
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P, _TBL, _TR, _TC, _T, _TAB, _BR = (f"{{{W}}}{n}" for n in ("p", "tbl", "tr", "tc", "t", "tab", "br"))
 _DEL = f"{{{W}}}del"
 _R = f"{{{W}}}r"
+_NB_HYPHEN = f"{{{W}}}noBreakHyphen"
 
 
 def paragraph_text(p: etree._Element) -> str:
     """A paragraph's visible text (deleted tracked text left out)."""
     out = []
-    for el in p.iter(_T, _TAB, _BR):
+    for el in p.iter(_T, _TAB, _BR, _NB_HYPHEN):
         ancestors = [a.tag for a in el.iterancestors()]
         # w:tab also names a tab stop in the paragraph's properties: only run content prints.
         if _R not in ancestors or _DEL in ancestors:
             continue
-        out.append(el.text or "" if el.tag == _T else ("\t" if el.tag == _TAB else "\n"))
+        out.append(el.text or "" if el.tag == _T else {_TAB: "\t", _BR: "\n", _NB_HYPHEN: "-"}[el.tag])
     return "".join(out)
 
 
@@ -47,14 +49,17 @@ def _block_lines(parent: etree._Element) -> list[str]:
 
 
 def docx_text(path: Path) -> str:
-    """The document body's text: one line per paragraph, table rows as `cell | cell`."""
+    """The document body's text: one line per paragraph, table rows as `cell | cell`.
+
+    As written, not as glued: the word joiners that keep a phone number or a figure on one line
+    are invisible in Word, and in a diff they would only make equal text look different."""
     try:
         with zipfile.ZipFile(path) as zf:
             root = etree.fromstring(zf.read("word/document.xml"))
     except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
     body = root.find(f"{{{W}}}body")
-    return "\n".join(_block_lines(body)) if body is not None else ""
+    return strip_joiners("\n".join(_block_lines(body))) if body is not None else ""
 
 
 # -- the structured reading, for comparing a document with its PDF ------------------------------
@@ -92,6 +97,7 @@ class Paragraph:
     note_refs: tuple[int, ...] = ()
     header_row: bool = False  # in a table row repeated at the top of each page the table runs over
     vertical: bool = False  # in a cell whose text runs top to bottom (each character its own line)
+    row_whole: bool = False  # in a row the document asks to keep on one page (w:cantSplit)
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,15 @@ def _section(sect: etree._Element) -> Section:
     )
 
 
+#: Where a paragraph sits: table, row, cell, cell width, header row, vertical, row kept whole.
+_Where = tuple[int, int, int, float, bool, bool, bool]
+
+
+def _on(toggle: etree._Element | None) -> bool:
+    """An OOXML on/off property: present and not switched off by its w:val."""
+    return toggle is not None and toggle.get(_w("val"), "true") not in ("0", "false", "off")
+
+
 class _BodyWalker:
     """Walks the body in reading order, numbering tables, rows and cells, counting sections."""
 
@@ -242,7 +257,7 @@ class _BodyWalker:
         self.sections: list[Section] = []
         self.tables = self.rows = self.cells = 0
 
-    def walk(self, parent: etree._Element, where: tuple[int, int, int, float, bool, bool] = (-1, -1, -1, 0.0, False, False)) -> None:
+    def walk(self, parent: etree._Element, where: _Where = (-1, -1, -1, 0.0, False, False, False)) -> None:
         for child in parent:
             if child.tag == _P:
                 self.paragraph(child, where)
@@ -255,15 +270,15 @@ class _BodyWalker:
             elif child.tag == _w("sectPr"):
                 self.sections.append(_section(child))
 
-    def paragraph(self, p: etree._Element, where: tuple[int, int, int, float, bool, bool]) -> None:
+    def paragraph(self, p: etree._Element, where: _Where) -> None:
         text, generated, refs, notes = _printed_text(p)
         self.note_order.extend(notes)
         style_el = p.find(f"{_w('pPr')}/{_w('pStyle')}")
         style = style_el.get(_w("val"), "") if style_el is not None else ""
         heading = style in self.headings or p.find(f"{_w('pPr')}/{_w('outlineLvl')}") is not None
-        table, row, cell, width, repeated, vertical = where
+        table, row, cell, width, repeated, vertical, whole = where
         self.paragraphs.append(
-            Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated, vertical)
+            Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated, vertical, whole)
         )
         sect = p.find(f"{_w('pPr')}/{_w('sectPr')}")
         if sect is not None:  # this paragraph ends a section
@@ -283,8 +298,8 @@ class _BodyWalker:
                 continue  # a nested table's rows are walked with their own table
             row = self.rows
             self.rows += 1
-            mark = tr.find(f"{_w('trPr')}/{_w('tblHeader')}")
-            repeated = mark is not None and mark.get(_w("val"), "true") not in ("0", "false", "off")
+            repeated = _on(tr.find(f"{_w('trPr')}/{_w('tblHeader')}"))
+            whole = _on(tr.find(f"{_w('trPr')}/{_w('cantSplit')}"))
             for tc in tr.findall(_TC):
                 cell = self.cells
                 self.cells += 1
@@ -294,7 +309,7 @@ class _BodyWalker:
                     width = max(0.0, float(tcw.get(_w("w"), "0")) / _TWIPS_PER_PT - margin)
                 direction = tc.find(f"{_w('tcPr')}/{_w('textDirection')}")
                 vertical = direction is not None and direction.get(_w("val"), "lrTb") not in ("lrTb", "lrTbV")
-                self.walk(tc, (table, row, cell, width, repeated, vertical))
+                self.walk(tc, (table, row, cell, width, repeated, vertical, whole))
 
 
 def _story(root: etree._Element | None, story: str) -> list[Paragraph]:

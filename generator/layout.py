@@ -17,6 +17,7 @@ from .docx_text import Paragraph
 from .errors import Diagnostic, Location, Severity
 from .i18n import _
 from .readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
+from .unitnames import SENTENCE_END, unit_names
 
 #: A page whose text ends above this share of the text block, and that does not end a part or a
 #: section, is reported as underfull.
@@ -34,14 +35,6 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_UNIT_NAME = re.compile(
-    r"[\u3400-\u9fff\uf900-\ufaff（）()·A-Za-z0-9]{2,}"
-    r"(?:有限公司|有限责任公司|股份公司|公司|集团|学院|学校|大学|中心|研究院|研究所|协会|商会|管委会|委员会|管理局|局|医院|园区|基地|联合体|厂)"
-)
-
-
-#: A name stands alone in its cell or in a list such as “甲公司、乙学院”.
-_LIST_ITEM = re.compile(r"[^、，,；;/\s]+")
 
 
 @dataclass(frozen=True)
@@ -193,23 +186,55 @@ def _underfull(
 # -- tables and headings --------------------------------------------------------------------------
 
 
+@dataclass
+class _Row:
+    """One table row as printed: its text, whether it is to be kept whole, where it is printed."""
+
+    text: str = ""
+    whole: bool = False
+    prose: bool = False
+    spans: dict[int, tuple[float, float]] = field(default_factory=dict)  # page: (lowest, highest)
+
+    def height(self) -> float:
+        """The height its text takes, summed over the pages it is printed on (points)."""
+        return sum(high - low for low, high in self.spans.values())
+
+
 def _row_splits(rb: ReadBack, warn: _Warner) -> None:
-    texts: dict[int, str] = {}
-    pages: dict[int, set[int]] = {}
+    """A row split over pages is a fault when the document asks to keep it whole (w:cantSplit),
+    or when it would fit on one page and holds no running prose (a list of names, a figure). A
+    row of prose allowed to split (3.特色与创新, 2000 字) flows over pages as a paragraph does."""
+    rows: dict[int, _Row] = {}
     for p, places in zip(rb.structure.body, rb.places, strict=True):
-        if p.row >= 0 and not p.header_row:
-            texts[p.row] = texts.get(p.row, "") + ("" if p.row not in texts else " ") + p.text
-            pages.setdefault(p.row, set()).update(place.page for place in places if place is not None)
-    for row, on in sorted(pages.items()):
-        if len(on) > 1:
-            first, last = min(on), max(on)
-            warn(
-                "layout-row-split",
-                first,
-                _("{where}：表格的一行跨页断开，续至第 {last} 页：“{text}”"),
-                {"last": last + 1, "text": _snippet(texts[row])},
-                pages=[first + 1, last + 1],
-            )
+        if p.row < 0 or p.header_row:
+            continue
+        row = rows.setdefault(p.row, _Row(whole=p.row_whole))
+        row.text += (" " if row.text else "") + p.text
+        row.prose = row.prose or bool(SENTENCE_END.search(p.text))
+        for place in places:
+            if place is None:
+                continue
+            box = rb.pages[place.page].boxes[place.index]
+            low, high = row.spans.get(place.page, (box[1], box[3]))
+            row.spans[place.page] = (min(low, box[1]), max(high, box[3]))
+    for row in rows.values():
+        if len(row.spans) < 2:
+            continue
+        first, last = min(row.spans), max(row.spans)
+        section = page_section(rb.structure, rb.pages[first])
+        block = rb.pages[first].height - section.top - section.bottom
+        short = row.height() < block
+        if not (row.whole or (short and not row.prose)):
+            continue
+        reason = _("该行设为不跨页断开") if row.whole else _("该行不足一页，本可整行排在一页上")
+        warn(
+            "layout-row-split",
+            first,
+            _("{where}：表格的一行跨页断开，续至第 {last} 页（{reason}）：“{text}”"),
+            {"last": last + 1, "text": _snippet(row.text), "reason": reason},
+            pages=[first + 1, last + 1],
+            kept_whole=row.whole,
+        )
 
 
 def _heading_orphans(
@@ -245,15 +270,15 @@ def _broken_tokens(rb: ReadBack, warn: _Warner) -> None:
         clean = "".join(CHAR_MAP.get(p.text[k], p.text[k]) for k in kept)
         # In running prose (a cell holding sentences) lines break between a figure and its unit
         # as in any paragraph; only phone numbers must never break there.
-        prose = "。" in clean
+        prose = bool(SENTENCE_END.search(clean))
         found: list[tuple[str, int, int]] = []
         for kind, pattern in _TOKENS:
             if kind == "phone" or not prose:
                 found.extend((kind, m.start(), m.end()) for m in pattern.finditer(clean))
         if not prose:
-            for m in _LIST_ITEM.finditer(clean):
-                if _UNIT_NAME.fullmatch(m.group()) and not any(a < m.end() and m.start() < b for _k, a, b in found):
-                    found.append(("name", m.start(), m.end()))
+            for start, end in unit_names(clean):
+                if not any(a < end and start < b for _k, a, b in found):
+                    found.append(("name", start, end))
         for kind, a, b in found:
             spots = [places[kept[k]] for k in range(a, b) if not clean[k].isspace()]
             if any(s is None for s in spots) or len(spots) < 2:

@@ -105,15 +105,22 @@ def _anchor_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
         chain.append(pairs[n])
         n = back[n]
     chain.reverse()
-    # Merge anchors into blocks; extend each block as far as both texts agree.
+    # Merge anchors into blocks; extend each block as far as both texts agree, both ways. Backwards
+    # too: a gap's difflib pairs each character with the first equal one it meets, so a row's
+    # first character left out of its block went to an equal one printed before it (the 牵 of
+    # “牵头单位” to the 牵 of a footnote printed at the foot of the page before the row).
     blocks: list[tuple[int, int, int]] = []
     for i, j in chain:
+        floor_a = floor_b = 0
         if blocks:
             bi, bj, bn = blocks[-1]
             if i - bi == j - bj and i <= bi + bn:
                 continue  # inside the current block, already extended past it
             if i < bi + bn or j < bj + bn:
                 continue  # overlaps the current block at another offset
+            floor_a, floor_b = bi + bn, bj + bn
+        while i > floor_a and j > floor_b and a[i - 1] == b[j - 1]:
+            i, j = i - 1, j - 1
         end = 0
         while i + end < len(a) and j + end < len(b) and a[i + end] == b[j + end]:
             end += 1
@@ -268,25 +275,35 @@ class _Pairs:
                 x, y = x + step, y + step
 
 
+def _header_pattern(p: Paragraph) -> str:
+    """A header paragraph's printed text as a pattern: digits may stand where Word prints a
+    footnote number (a reference in a repeated header row prints on each page, numbered there)."""
+    out, pos = [], 0
+    for ref in sorted(set(p.note_refs)):
+        out.append(re.escape(normalise(p.text[pos:ref])) + "[0-9]*")
+        pos = ref
+    out.append(re.escape(normalise(p.text[pos:])))
+    return "".join(out)
+
+
 def _without_repeated_headers(side: _Side, paragraphs: tuple[Paragraph, ...]) -> _Side:
     """The PDF's text without the repeats of table header rows (Word prints them again on each
     page a table runs over; the document stores them once)."""
-    headers: dict[int, str] = {}
+    headers: dict[int, tuple[str, str]] = {}  # table: (pattern, text)
     for p in paragraphs:
         if p.header_row:
-            headers[p.table] = headers.get(p.table, "") + normalise(p.text)
+            pattern, text = headers.get(p.table, ("", ""))
+            headers[p.table] = (pattern + _header_pattern(p), text + normalise(p.text))
     text = "".join(side.chars)
     drop: set[int] = set()
-    for header in set(headers.values()):
+    shared = [pattern for pattern, _text in headers.values()]
+    for pattern, header in set(headers.values()):
         if len(header) < 2:
             continue
-        found, at = [], text.find(header)
-        while at >= 0:
-            found.append(at)
-            at = text.find(header, at + len(header))
+        found = [m.span() for m in re.finditer(pattern, text)]
         # Tables that share a header (a table continued as 表…（续）) each print it once.
-        for at in found[list(headers.values()).count(header) :]:
-            drop.update(range(at, at + len(header)))
+        for at, end in found[shared.count(pattern) :]:
+            drop.update(range(at, end))
     if not drop:
         return side
     kept = _Side()

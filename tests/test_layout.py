@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_BREAK
+from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 
 from generator.layout import UNDERFULL, Inspection, inspect_pdf
@@ -48,8 +49,28 @@ def split_row() -> Document:  # type: ignore[valid-type]
     for _ in range(10):
         doc.add_paragraph(LINE)
     # Longer than a page: the row must split, wherever the table starts.
-    _table(doc, [3, 12], [["序号", "内容"], ["1", "\n".join(f"第{n}行单元格文字" for n in range(40))]])
+    _table(doc, [3, 12], [["序号", "内容"], ["1", TALL_LIST]])
     return doc
+
+
+def _row_near_the_foot(cell: str, keep_whole: bool) -> Document:  # type: ignore[valid-type]
+    doc = _new()
+    for _ in range(20):  # about 24 lines fill a page: the row starts near its foot
+        doc.add_paragraph(LINE)
+    _table(doc, [3, 12], [["序号", "内容"], ["1", cell]])
+    if keep_whole:
+        doc.tables[0].rows[1]._tr.get_or_add_trPr().append(
+            parse_xml('<w:cantSplit xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
+        )
+    return doc
+
+
+#: Seventy lines: taller than a page, wherever the row starts.
+TALL_LIST = "\n".join(f"第{n}行单元格文字" for n in range(70))
+#: Ten short lines, no sentence: a list that would fit on one page.
+SHORT_LIST = "\n".join(f"重庆第{n}号零部件有限公司" for n in range(10))
+#: Ten lines of running prose.
+SHORT_PROSE = "\n".join(f"第{n}段：联合体成员单位共建专业和课程，开展联合培养。" for n in range(10))
 
 
 def whole_rows() -> Document:  # type: ignore[valid-type]
@@ -126,6 +147,9 @@ DOCUMENTS = {
     "rare": rare_characters,
     "split_row": split_row,
     "whole_rows": whole_rows,
+    "short_list_split": lambda: _row_near_the_foot(SHORT_LIST, False),
+    "short_prose_split": lambda: _row_near_the_foot(SHORT_PROSE, False),
+    "kept_whole_split": lambda: _row_near_the_foot(TALL_LIST, True),
     "orphan": lambda: _filler_then_heading(True),
     "heading_kept": lambda: _filler_then_heading(False),
     "short_page": lambda: short_page(False),
@@ -169,15 +193,35 @@ def test_characters_beyond_the_bmp_read_back_as_one_character(inspected: dict[st
     assert len(printed.boxes) == len(printed.text)
 
 
-def test_a_table_row_split_over_pages_is_warned_with_both_pages(inspected: dict[str, Inspection]) -> None:
-    found = codes(inspected["split_row"], "layout-row-split")
-    assert len(found) == 1
-    d = next(d for d in inspected["split_row"].diagnostics if d.code == "layout-row-split")
-    first, last = d.extra["pages"]  # type: ignore[misc]
-    assert last == first + 1
-    assert found[0] == f"测试 第 {first} 页：表格的一行跨页断开，续至第 {last} 页：“1第0行单元格文字第1行单元格文…”"
+def _split_message(inspection: Inspection) -> tuple[str, list[int], bool]:
+    found = [d for d in inspection.diagnostics if d.code == "layout-row-split"]
+    assert len(found) == 1, [d.message for d in inspection.diagnostics]
+    d = found[0]
     assert d.severity.value == "warning"
+    return d.message, d.extra["pages"], bool(d.extra["kept_whole"])  # type: ignore[return-value]
+
+
+def test_a_short_row_split_over_pages_is_warned_with_both_pages(inspected: dict[str, Inspection]) -> None:
+    # Ten names near the foot of a page: the row would fit on the next page whole.
+    message, (first, last), kept = _split_message(inspected["short_list_split"])
+    assert last == first + 1 and not kept
+    assert message == f"测试 第 {first} 页：表格的一行跨页断开，续至第 {last} 页（该行不足一页，本可整行排在一页上）：“1重庆第0号零部件有限公司重庆第…”"
     assert codes(inspected["whole_rows"], "layout-row-split") == []
+
+
+def test_a_row_kept_whole_that_splits_is_warned_even_when_taller_than_a_page(inspected: dict[str, Inspection]) -> None:
+    message, (first, last), kept = _split_message(inspected["kept_whole_split"])
+    assert kept and last > first
+    assert "（该行设为不跨页断开）" in message
+
+
+def test_running_prose_and_a_row_taller_than_a_page_may_split(inspected: dict[str, Inspection]) -> None:
+    # Both rows really are printed on two pages (the table ends the document: whatever the second
+    # page prints is the rest of the row); neither is a fault.
+    for name in ("short_prose_split", "split_row"):
+        inspection = inspected[name]
+        assert codes(inspection, "layout-row-split") == [], name
+        assert len(inspection.pages) >= 2 and all(p.fill > 0 for p in inspection.pages[:2]), name
 
 
 def test_a_heading_alone_at_the_foot_of_a_page_is_warned(inspected: dict[str, Inspection]) -> None:

@@ -355,6 +355,8 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
         for cell in row.cells:
             cell.width = Cm(5)
     table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {ns}/>'))
+    table.rows[1]._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {ns}/>'))
+    table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {ns} w:val="false"/>'))
     table.cell(0, 0).text, table.cell(0, 1).text = "序号", "单位名称"
     table.cell(1, 0).text, table.cell(1, 1).text = "1", "重庆云岭职业技术学院"
     section = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -379,6 +381,8 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
         ("重庆云岭职业技术学院", False, 0, 1, 3, False, 0),
         ("横向页", False, -1, -1, -1, False, 1),
     ]
+    # A row asks to be kept whole by cantSplit, unless its value switches it off.
+    assert [(p.text, p.row_whole) for p in s.body if p.table == 0] == [("序号", False), ("单位名称", False), ("1", True), ("重庆云岭职业技术学院", True)]
     cell = next(p for p in s.body if p.text == "重庆云岭职业技术学院")
     assert abs(cell.cell_width - (Cm(5).pt - 10.8)) < 0.5  # the width less Word's cell margins
     assert [sec.landscape for sec in s.sections] == [False, True]
@@ -402,3 +406,49 @@ def test_an_unreadable_pdf_is_a_clear_error(tmp_path: Path) -> None:
 def test_an_empty_document_and_an_empty_page_read_back_clean() -> None:
     rb = compare("建设方案", "plan.pdf", structure([]), [page([])])
     assert rb.diagnostics == [] and rb.printed == [""]
+
+
+def test_a_footnote_printed_between_two_rows_keeps_its_characters() -> None:
+    # The 推荐书's member table: the footnote of page 1 is printed after the last row of the
+    # page, and the next row starts with the very character the footnote holds (牵). The aligner
+    # must pair the footnote's 牵 with the footnote and the row's 牵 with the row.
+    rows = [
+        Paragraph("body", t, table=0, row=r, cell=c, note_refs=(6,) if (r, c) == (0, 0) else ())
+        for r, cells in enumerate((("联合体负责人", "张明远"), ("牵头单位", "重庆云岭职业技术学院"), ("牵头单位", "重庆市云岭区职业教育中心")))
+        for c, t in enumerate(cells)
+    ]
+    notes = (
+        Paragraph("footnote", " 联合体负责人指联合体牵头单位负责同志。", note_refs=(0,)),
+        Paragraph("footnote", " 2024—2026年填写承诺建成数据，下同。", note_refs=(0,)),
+    )
+    rows.append(Paragraph("body", "拟投入运行经费2024年", table=1, row=3, cell=6, note_refs=(11,)))
+    doc = structure(rows, footnotes=notes)
+    pages = [
+        page(["联合体负责人1张明远", "牵头单位重庆云岭职业技术学院", "1联合体负责人指联合体牵头单位负责同志。"]),
+        page(["牵头单位重庆市云岭区职业教育中心", "拟投入运行经费2024年1", "12024—2026年填写承诺建成数据，下同。"]),
+    ]
+    rb = compare("推荐书", "form.pdf", doc, pages)
+    assert rb.diagnostics == []
+    # The row's 牵 is placed on the second page, where it is printed.
+    first = rb.places[4][0]
+    assert first is not None and first.page == 1
+
+
+def test_a_footnote_reference_in_a_repeated_header_row_is_printed_on_each_page() -> None:
+    # The 推荐书's 运行经费 table: “2024年¹” in its header row; on the next page the header is
+    # printed again, with the reference numbered on that page.
+    header = [
+        Paragraph("body", "项目", table=0, row=0, cell=0, header_row=True),
+        Paragraph("body", "2024年", table=0, row=0, cell=1, header_row=True, note_refs=(5,)),
+    ]
+    rows = [Paragraph("body", t, table=0, row=r, cell=c) for r in (1, 2) for c, t in enumerate((f"第{r}项", f"{r}00"))]
+    doc = structure([*header, *rows], footnotes=(Paragraph("footnote", " 2024—2026年填写承诺建成数据，下同。", note_refs=(0,)),))
+    pages = [
+        page(["项目2024年1", "第1项100", "12024—2026年填写承诺建成数据，下同。"]),
+        page(["项目2024年1", "第2项200"]),
+    ]
+    rb = compare("推荐书", "form.pdf", doc, pages)
+    assert rb.diagnostics == []
+    # A header printed with other digits is still text to account for.
+    pages[1] = page(["项目2024年X1", "第2项200"])
+    assert codes(compare("推荐书", "form.pdf", doc, pages)) == ["readback-added"]
