@@ -36,7 +36,9 @@ def inputs_fingerprint(root: Path, out_dir: Path, templates: Path, options: Mapp
     """A digest of everything a build reads: content files, templates, tool version, options."""
     h = hashlib.sha256()
     h.update(json.dumps({"version": __version__, **options}, sort_keys=True, ensure_ascii=False).encode())
-    h.update(str(shutil.which("soffice") or os.environ.get("CHANJIAO_SOFFICE", "")).encode())
+    # The converter a build would use (find_soffice's order: $CHANJIAO_SOFFICE first), so that
+    # pointing CHANJIAO_SOFFICE elsewhere is a change, not a reason to reuse the last PDFs.
+    h.update(str(os.environ.get("CHANJIAO_SOFFICE") or shutil.which("soffice") or "").encode())
     out_real = out_dir.resolve()
     for base, exclude in ((root, out_real), (templates, None)):
         for path in _tree_files(base, exclude):

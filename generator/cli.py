@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -32,6 +33,38 @@ def _content_dir(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     if value is not None:
         return value
     return Path("content") if Path("content").is_dir() else Path(".")
+
+
+def _positive_seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    # 0, a negative number or nan would make every conversion "time out" at once (or never).
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(_("须为大于 0 的秒数，而不是 {value}").format(value=value))
+    return value
+
+
+#: What `textconv` lets word/document.xml grow to when decompressed: a 300-page document is ~10 MB,
+#: a 1.5 MB zip bomb would be 3 GB.
+TEXTCONV_MAX_XML = 64 * 1024 * 1024
+
+
+def _check_docx_size(path: Path, limit: int = TEXTCONV_MAX_XML) -> None:
+    """Decompress word/document.xml in chunks, stopping at `limit` bytes: a zip bomb is refused
+    before docx_text inflates it (the header's size can lie, so the real bytes are counted)."""
+    import zipfile
+
+    from .errors import ToolError
+
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("word/document.xml") as member:
+            total = 0
+            while chunk := member.read(1024 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    raise ToolError(
+                        _("Word 文档 {path} 解压后超过 {n} MB，不像正常的文档，未读取").format(path=path, n=limit // (1024 * 1024))
+                    )
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
 
 
 def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
@@ -120,12 +153,16 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 @click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
 @click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the build")
-@click.option("--timeout", type=float, default=180, show_default=True, help="LibreOffice 转换超时（秒）/ conversion timeout (s)")
+@click.option("--timeout", type=float, default=180, show_default=True, callback=_positive_seconds, help="LibreOffice 转换超时（秒）/ conversion timeout (s)")
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
     from .buildcache import cached_result, inputs_fingerprint
     from .documents import TEMPLATES_DIR
+    from .procs import check_soffice_setting
+
+    if pdf is not False:
+        check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
 
     def progress(message: str) -> None:
         click.echo(message, err=True)
@@ -267,6 +304,7 @@ def textconv(file: Path) -> None:
     """输出 Word 文档的文字，供 git diff 使用。Print a .docx's text (git textconv)."""
     from .docx_text import docx_text
 
+    _check_docx_size(file)
     click.echo(docx_text(file))
 
 

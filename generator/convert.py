@@ -18,9 +18,9 @@ from generator.atomic import copy_atomic
 from generator.errors import ToolError
 from generator.fontmap import fontconfig_env, write_fonts_conf
 from generator.i18n import _
+from generator.procs import SOFFICE_ENV, check_soffice_setting
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
-SOFFICE_ENV = "CHANJIAO_SOFFICE"  # an explicit LibreOffice program, for unusual installs
 _SOFFICE_NAMES = ("soffice", "libreoffice")
 _SOFFICE_PLACES = (
     "/usr/lib/libreoffice/program/soffice",
@@ -54,10 +54,14 @@ class _Job:
 
 
 def find_soffice() -> Path | None:
-    """The LibreOffice program: $CHANJIAO_SOFFICE, then soffice on PATH, then usual places."""
+    """The LibreOffice program: $CHANJIAO_SOFFICE, then soffice on PATH, then usual places.
+
+    An unusable $CHANJIAO_SOFFICE gives None here (doctor reports it as missing);
+    check_soffice_setting() is what makes it an error for a build.
+    """
     explicit = os.environ.get(SOFFICE_ENV)
     if explicit:
-        return Path(explicit) if os.access(explicit, os.X_OK) else None
+        return Path(explicit) if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
     for name in _SOFFICE_NAMES:
         found = shutil.which(name)
         if found:
@@ -115,6 +119,8 @@ def convert_to_pdf(
     """
     if not docx_paths:
         return []
+    if soffice is None:
+        check_soffice_setting()
     soffice = soffice or find_soffice()
     if soffice is None:
         raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))

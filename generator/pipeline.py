@@ -322,7 +322,10 @@ def build(
 
     # 2. PDFs
     from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
+    from .procs import check_soffice_setting
 
+    if pdf is not False:
+        check_soffice_setting()
     soffice = find_soffice() if pdf is not False else None
     fonts_dir = _fonts_dir(app)
     if pdf is True and soffice is None:

@@ -278,9 +278,20 @@ def test_a_failing_converter_leaves_previous_output_intact(
 def test_missing_libreoffice_says_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CHANJIAO_SOFFICE", str(tmp_path / "no-soffice"))
-    assert find_soffice() is None
+    import generator.convert
+
+    monkeypatch.delenv("CHANJIAO_SOFFICE", raising=False)
+    monkeypatch.setattr(generator.convert, "find_soffice", lambda: None)  # a machine without it
     with pytest.raises(ToolError, match="未找到 LibreOffice，请安装：sudo apt-get install"):
+        convert_to_pdf([make_docx(tmp_path / "plan.docx", "正文")], tmp_path / "out")
+
+
+def test_a_chanjiao_soffice_that_names_no_program_is_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANJIAO_SOFFICE", str(tmp_path / "no-soffice"))
+    assert find_soffice() is None  # doctor lists it as missing
+    with pytest.raises(ToolError, match="环境变量 CHANJIAO_SOFFICE 指向的程序不存在或不可执行"):
         convert_to_pdf([make_docx(tmp_path / "plan.docx", "正文")], tmp_path / "out")
 
 
