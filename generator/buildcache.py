@@ -63,4 +63,8 @@ def cached_result(out_dir: Path, fingerprint: str) -> dict | None:
         return None
     if not all((out_dir / name).is_file() for name in cached.get("files", [])):
         return None
+    from .staging import swap_pending
+
+    if swap_pending(out_dir):  # a killed build's swap to finish first: the full build does that
+        return None
     return cached

@@ -243,7 +243,7 @@ def test_sigterm_during_conversion_leaves_no_converter_and_no_partial_file(conte
     from test_convert import process_gone
 
     assert all(process_gone(int(pid)) for pid in pids.read_text().split())
-    assert not list(out.glob("*.pdf")) and not [p for p in out.iterdir() if p.name.endswith((".tmp", ".part"))]
+    assert not out.exists()  # the build made it; a failed build leaves things as they were
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("chanjiao-")]
 
 
