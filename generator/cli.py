@@ -84,8 +84,19 @@ def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C (every `finally` runs), not caught by `except Exception`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def _exit_on_signal(signum: int, _frame: object) -> None:
-    sys.exit(128 + signum)
+    # A second signal while cleaning up must not cut the clean-up short (SIGKILL still works,
+    # and then the watchdog cleans up).
+    signal.signal(signum, signal.SIG_IGN)
+    raise _Terminated(signum)
 
 
 class _Main(click.Group):
@@ -105,6 +116,15 @@ class _Main(click.Group):
         except KeyboardInterrupt:
             click.echo(_("已中断。"), err=True)
             ctx.exit(130)
+        except _Terminated as exc:
+            # Printed after the unwinding: LibreOffice is stopped and temporary files are gone.
+            click.echo(
+                _("收到终止信号（{name}），已停止：LibreOffice 已结束，临时文件已清理，输出目录保持上次的结果。").format(
+                    name=signal.Signals(exc.signum).name
+                ),
+                err=True,
+            )
+            ctx.exit(128 + exc.signum)
         except Exception as exc:
             # A bug, not the user's doing: say so plainly; CHANJIAO_DEBUG=1 shows the traceback.
             if os.environ.get("CHANJIAO_DEBUG"):

@@ -27,6 +27,7 @@ import shutil
 import time
 from pathlib import Path
 
+from . import procs
 from .atomic import write_atomic
 from .errors import ToolError
 from .i18n import _
@@ -143,6 +144,8 @@ class Stage:
         self._lock = lock_dir(out_dir)
         try:
             recover(out_dir)
+            # A kill from here on: the watchdog removes the staging folder or finishes the swap.
+            procs.watch_output(out_dir)
             self.dir = out_dir / f"{STAGE_PREFIX}{os.getpid()}"
             self.dir.mkdir()
         except OSError as exc:
@@ -190,5 +193,6 @@ class Stage:
                     with contextlib.suppress(OSError):
                         self.out_dir.rmdir()  # only if still empty: the folder is as it was
         finally:
+            procs.watch_output(self.out_dir, on=False)
             unlock_dir(self._lock)
             self._lock = -1
