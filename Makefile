@@ -11,7 +11,7 @@ CONTENT ?= content
 OUT ?= build
 STAMP := $(VENV)/.installed
 
-.PHONY: all submission test check build lint fmt bench doctor system-deps i18n-extract i18n-update i18n-compile clean distclean
+.PHONY: all submission test check build lint fmt bench doctor pictures system-deps i18n-extract i18n-update i18n-compile clean distclean
 
 all: submission
 
@@ -55,6 +55,10 @@ bench: $(STAMP)
 
 doctor: $(STAMP)
 	$(CHANJIAO) doctor
+
+# The README's pictures (covers, summary table), made from the example's PDFs so they stay current.
+pictures: submission
+	$(PY) docs/pictures.py $(OUT) docs/images
 
 # Message catalogs (Babel): extract Chinese source strings, update the English catalog, compile.
 i18n-extract: $(STAMP)

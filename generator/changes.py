@@ -6,6 +6,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from .context import format_value
 from .counting import count_words
@@ -25,7 +26,7 @@ from .model import (
     block_texts,
     spans_text,
 )
-from .textdiff import chars_added_removed
+from .textdiff import chars_added_removed, emphasis_changed, words_added_removed
 
 #: What a row is about: a figure, a short text, an entry of a list, or a prose part.
 KINDS = ("figure", "text", "list", "prose", "format")
@@ -42,8 +43,11 @@ class Change:
     old: str | None  # the value as printed, None when absent (figures, short texts, list entries)
     new: str | None
     unit: str = ""
-    added: int = 0  # characters added (texts and prose)
-    removed: int = 0  # characters removed
+    added: int = 0  # 字 added (Word's count; texts and prose)
+    removed: int = 0  # 字 removed
+    chars_added: int = 0  # non-space characters added, shown beside the 字
+    chars_removed: int = 0
+    format_changed: bool = False  # bold or italic changed on kept text (alone: kind "format")
     words_before: int | None = None  # 字数 before and after, for texts and prose
     words_after: int | None = None
     limit: int | None = None
@@ -117,11 +121,11 @@ class _Comparer:
         if spec.type in FIGURE_TYPES:
             yield Change(part, field_label, "figure", old, new, unit=spec.unit, path=path, location=self.where(path))
             return
-        added, removed = chars_added_removed(old or "", new or "")
+        delta = _delta(old or "", new or "")
         limited = spec.limit is not None
         yield Change(
             part, field_label, "text", old, new,
-            added=added, removed=removed,
+            **delta,
             words_before=count_words(old or "").words if limited else None,
             words_after=count_words(new or "").words if limited else None,
             limit=spec.limit, path=path, location=self.where(path),
@@ -166,11 +170,11 @@ class _Comparer:
         old, new = keyed(self.a), keyed(self.b)
         renamed = _renames(old, new, fields[1:])
         for old_name, new_name in renamed.items():
-            added, removed = chars_added_removed(old_name, new_name)
+            delta = _delta(old_name, new_name)
             key_value = new[new_name].fields.get(key_id)
             yield Change(
                 part, f"{trail} › {new_name} › {fields[0].label}", "text", old_name, new_name,
-                added=added, removed=removed, path=f"{spec.path}.{key_id}",
+                **delta, path=f"{spec.path}.{key_id}",
                 location=str(key_value.loc if key_value else new[new_name].loc),
             )
         old = {renamed.get(k, k): v for k, v in old.items()}
@@ -183,10 +187,10 @@ class _Comparer:
                 a_text, b_text = format_value(item_a.get(s.id)) or None, format_value(item_b.get(s.id)) or None
                 if a_text != b_text:
                     loc = item_b.fields.get(s.id) or item_a.fields.get(s.id)
-                    added, removed = chars_added_removed(a_text or "", b_text or "")
+                    delta = _delta(a_text or "", b_text or "")
                     yield Change(
                         part, f"{trail} › {name} › {s.label}", "text", a_text, b_text,
-                        added=added, removed=removed,
+                        **delta,
                         path=f"{spec.path}.{s.id}", location=str(loc.loc) if loc else str(item_b.loc),
                     )
 
@@ -215,11 +219,11 @@ class _Comparer:
                 either = pb or pa
                 yield Change(part, part, "format", None, None, path=spec.path, location=str(either.loc) if either else spec.key)
             return
-        added, removed = chars_added_removed(old, new)
+        delta = _delta(old, new)
         either = pb or pa
         yield Change(
             part, part, "prose", None, None,
-            added=added, removed=removed,
+            **delta, format_changed=emphasis_changed(list(_emphasis(pa)), list(_emphasis(pb))),
             words_before=count_words(old).words, words_after=count_words(new).words,
             limit=spec.limit, path=spec.path, location=str(either.loc) if either is not None else spec.key,
         )
@@ -238,12 +242,25 @@ class _Comparer:
                 if was is not None:
                     yield Change(part, key, "prose", was, key, path=spec.path, location=where)
                 continue
-            added, removed = chars_added_removed(text_a or "", text_b)
-            yield Change(part, key or _("（首个标题前）"), "prose", None, key if text_a is None else None, added=added, removed=removed, path=spec.path, location=where)
+            delta = _delta(text_a or "", text_b)
+            yield Change(part, key or _("（首个标题前）"), "prose", None, key if text_a is None else None, **delta, path=spec.path, location=where)
         for key, (text_a, where) in gone.items():
             if renamed[key] is None:
-                _added, removed = chars_added_removed(text_a, "")
-                yield Change(part, key, "prose", key, None, removed=removed, path=spec.path, location=where)
+                yield Change(part, key, "prose", key, None, **_delta(text_a, ""), path=spec.path, location=where)
+
+
+class _Delta(TypedDict):
+    added: int
+    removed: int
+    chars_added: int
+    chars_removed: int
+
+
+def _delta(old: str, new: str) -> _Delta:
+    """What a text edit adds and removes, in 字 and in characters."""
+    added, removed = words_added_removed(old, new)
+    chars_added, chars_removed = chars_added_removed(old, new)
+    return {"added": added, "removed": removed, "chars_added": chars_added, "chars_removed": chars_removed}
 
 
 def _emphasis(prose: Prose | None) -> tuple[tuple[str, bool, bool], ...]:
@@ -347,7 +364,10 @@ def describe(row: Change) -> str:
         return _("标题：{old} → {new}").format(old=row.old, new=row.new)
     if row.kind == "text" and max(len(row.old or ""), len(row.new or "")) <= _SHORT:
         return f"{_short(row.old)} → {_short(row.new)}"
-    return _("+{added} −{removed} 字").format(added=row.added, removed=row.removed)
+    text = _("+{added} −{removed} 字（字符 +{chars_added} −{chars_removed}）").format(
+        added=row.added, removed=row.removed, chars_added=row.chars_added, chars_removed=row.chars_removed
+    )
+    return text + _("；加粗、斜体也有变化") if row.format_changed else text
 
 
 def describe_count(row: Change) -> str:
@@ -420,7 +440,8 @@ def render_json(table: ChangeTable) -> str:
         "changes": [
             {
                 "part": r.part, "field": r.field, "kind": r.kind, "old": r.old, "new": r.new, "unit": r.unit,
-                "chars_added": r.added, "chars_removed": r.removed,
+                "words_added": r.added, "words_removed": r.removed,
+                "chars_added": r.chars_added, "chars_removed": r.chars_removed, "format_changed": r.format_changed,
                 "words_before": r.words_before, "words_after": r.words_after, "limit": r.limit,
                 "over_limit": r.over_limit, "path": r.path, "location": r.location,
             }

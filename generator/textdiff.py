@@ -100,6 +100,36 @@ def chars_added_removed(a: str, b: str) -> tuple[int, int]:
     return added, removed
 
 
+def words_added_removed(a: str, b: str) -> tuple[int, int]:
+    """How many 字 (Word's count) the text `b` adds to `a`, and how many it removes."""
+    from .counting import count_words
+
+    added = removed = 0
+    for seg in raw_segments(a, b):
+        if not seg.equal:
+            removed += count_words(a[seg.a0 : seg.a1]).words
+            added += count_words(b[seg.b0 : seg.b1]).words
+    return added, removed
+
+
+def emphasis_changed(a: list[tuple[str, bool, bool]], b: list[tuple[str, bool, bool]]) -> bool:
+    """True when text kept from `a` to `b` gained or lost bold or italic.
+
+    `a` and `b` are (text, bold, italic) spans; text that was added or removed does not count,
+    so a part with both text edits and emphasis edits reports both.
+    """
+
+    def flat(spans: list[tuple[str, bool, bool]]) -> tuple[str, list[tuple[bool, bool]]]:
+        return "".join(t for t, _b, _i in spans), [(bo, it) for t, bo, it in spans for _ch in t]
+
+    ta, fa = flat(a)
+    tb, fb = flat(b)
+    for tag, i1, i2, j1, _j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if tag == "equal" and any(not ta[i1 + k].isspace() and fa[i1 + k] != fb[j1 + k] for k in range(i2 - i1)):
+            return True
+    return False
+
+
 def _visible(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace())
 

@@ -421,3 +421,38 @@ def test_emphasis_only_edit_is_a_format_revision_and_a_table_row(tmp_path: Path)
     changed = "".join("".join(t.text or "" for t in c.getparent().getparent().iter(f"{{{W}}}t")) for c in root.iter(f"{{{W}}}rPrChange"))
     assert changed == "共建专业达到15个"
     assert not [e for e in root.iter(f"{{{W}}}ins", f"{{{W}}}del") if e.getparent().tag != f"{{{W}}}rPr"]
+
+
+def test_text_edits_are_counted_in_zi_with_characters_beside(content_copy: object) -> None:
+    # "2024年1月" → "2024年2月，首批" adds 首 批 ， (3 字) and replaces 1 with 2 (one 字 each way).
+    rows = compare(content_copy, {"推荐书/1-联合体已开展建设情况.md": lambda t: t.replace("2024年1月，44家", "2024年2月，首批44家")})
+    row = next(r for r in rows if r.kind == "prose")
+    assert (row.added, row.removed) == (3, 1)
+    assert (row.chars_added, row.chars_removed) == (3, 1)
+    assert row.words_after - row.words_before == row.added - row.removed
+
+
+def test_a_latin_word_is_one_zi_but_many_characters(content_copy: object) -> None:
+    from generator.changes import describe
+
+    rows = compare(content_copy, {"推荐书/1-联合体已开展建设情况.md": lambda t: t.replace("运营平台。", "运营平台（Operating Platform）。")})
+    row = next(r for r in rows if r.kind == "prose")
+    assert (row.added, row.chars_added) == (4, 19)
+    assert describe(row) == "+4 −0 字（字符 +19 −0）"
+
+
+def test_an_emphasis_change_is_named_beside_text_edits_in_the_same_part(content_copy: object) -> None:
+    from generator.changes import describe
+
+    def edit(t: str) -> str:
+        return t.replace("**一是完成组建并实体化运行。**", "一是完成组建并实体化运行。").replace("44家", "46家")
+
+    rows = compare(content_copy, {"推荐书/1-联合体已开展建设情况.md": edit})
+    row = next(r for r in rows if r.kind == "prose")
+    assert row.format_changed
+    assert describe(row).endswith("；加粗、斜体也有变化")
+
+
+def test_text_edits_alone_do_not_claim_a_format_change(content_copy: object) -> None:
+    rows = compare(content_copy, {"推荐书/1-联合体已开展建设情况.md": lambda t: t.replace("44家", "48家")})
+    assert not next(r for r in rows if r.kind == "prose").format_changed
