@@ -7,7 +7,8 @@ file is left (the build's TMPDIR is private to the test, and LibreOffice's pipes
 named after our profile folders, so both can be checked exactly).
 
 `CHANJIAO_FAULT_SEED=n` replays a run of the random kills; `CHANJIAO_FAULT_KILLS=n` changes
-their number (20).
+their number (20); `CHANJIAO_FAULT_CONTENT=folder` kills builds of another application
+(`python -m tests.large_app DEST` makes the large one).
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ from generator.staging import JOURNAL, STAGE_PREFIX
 
 ContentCopy = Callable[..., Path]
 CHANJIAO = Path(sys.executable).parent / "chanjiao"
-NAME = "重庆云岭智能网联新能源汽车零部件市域产教联合体"
 EDITED = {"plan": "建设方案/4-建设计划.md", "recommendation": "推荐书/4-建设规划.md"}
-DOCX = {"plan": f"{NAME}-建设方案.docx", "recommendation": f"{NAME}-推荐书.docx"}
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -129,13 +128,14 @@ def is_complete_new_set(out: Path, doc: str, text: str) -> str:
     present = sorted(p.name for p in out.iterdir() if p.name != ".chanjiao-build.json")
     if sorted(state["outputs"]) != present:
         return f"state lists {sorted(state['outputs'])}, folder has {present}"
-    if text not in "".join(docx_text(out / DOCX[doc]).split()):  # the form's text is in table cells
-        return f"{DOCX[doc]} lacks the edit"
+    docx = out / state["documents"][doc]["docx"]
+    if text not in "".join(docx_text(docx).split()):  # the form's text is in table cells
+        return f"{docx.name} lacks the edit"
     for entry in state["documents"].values():
         pdf = out / entry["docx"].replace(".docx", ".pdf")
         if read_pdf(pdf, text=False).page_count != entry["pages"]:
             return f"{pdf.name} does not have the pages the state says"
-    pdf_text = "".join(read_pdf(out / DOCX[doc].replace(".docx", ".pdf")).text.split())
+    pdf_text = "".join(read_pdf(docx.with_suffix(".pdf")).text.split())
     if text not in pdf_text:
         return f"the PDF of {doc} lacks the edit: PDF and .docx are of different builds"
     return ""
@@ -150,14 +150,19 @@ def test_sigkill_at_random_points_of_a_build_leaves_one_whole_set_and_nothing_el
     kills = int(os.environ.get("CHANJIAO_FAULT_KILLS", "20"))
     rng = random.Random(seed)
     root, out, tmp = content_copy(), tmp_path / "out", tmp_path / "tmp"
+    if os.environ.get("CHANJIAO_FAULT_CONTENT"):  # e.g. the large application: python -m tests.large_app DEST
+        import shutil
+
+        shutil.rmtree(root)
+        shutil.copytree(os.environ["CHANJIAO_FAULT_CONTENT"], root)
     tmp.mkdir()
-    assert finish(start_build(root, out, tmp)) == 0
+    assert finish(start_build(root, out, tmp)) in (0, 1)
     figures = {"runs": 1, "kills": 0, "rolled_back": 0, "committed": 0, "killed_in_swap": 0, "orphans": 0, "leftovers": 0}
     # Kill points spread over a whole incremental build (one document converted, the package
     # assembled, reports written): measured once, so the same seed means the same fraction.
     start = time.monotonic()
     edit(root, "recommendation", "计时用的一段。")
-    assert finish(start_build(root, out, tmp)) == 0
+    assert finish(start_build(root, out, tmp)) in (0, 1)
     span = time.monotonic() - start
     figures["runs"] += 1
     for n in range(kills):
@@ -199,7 +204,7 @@ def test_sigkill_at_random_points_of_a_build_leaves_one_whole_set_and_nothing_el
     # The next build after all that still works, incrementally.
     last = start_build(root, out, tmp, "--format", "json")
     stdout, stderr = last.communicate(timeout=300)
-    assert last.returncode == 0, stderr
+    assert last.returncode in (0, 1), stderr  # 1: the edits may push a field at its limit over it
     assert not leftovers(out, tmp, set())
     figures["runs"] += 1
     print(f"\nfault figures (seed {seed}, build {span:.1f}s): {json.dumps(figures)}")
