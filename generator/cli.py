@@ -119,7 +119,7 @@ class _Main(click.Group):
         except _Terminated as exc:
             # Printed after the unwinding: LibreOffice is stopped and temporary files are gone.
             click.echo(
-                _("收到终止信号（{name}），已停止：LibreOffice 已结束，临时文件已清理，输出目录保持上次的结果。").format(
+                _("收到终止信号（{name}），已停止：LibreOffice 已结束，临时文件已清理；未完成的生成不会改动输出目录。").format(
                     name=signal.Signals(exc.signum).name
                 ),
                 err=True,

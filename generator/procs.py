@@ -72,6 +72,14 @@ def run_id(pid: int | None = None) -> str:
 
 
 def _run_alive(pid: int, start: int) -> bool:
+    if start == 0:  # no /proc (not Linux): the pid alone, erring on the side of "alive"
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
     return _start_time(pid) == start
 
 
@@ -90,9 +98,13 @@ def new_marker() -> str:
 def marked_pids(marker: str, *, prefix: bool = False) -> list[int]:
     """Live processes whose environment has CHANJIAO_RUN=marker (or starting with marker + "/")."""
     want = f"{MARKER_ENV}={marker}".encode()
-    found = []
+    found: list[int] = []
     me = os.getpid()
-    for entry in os.scandir("/proc"):
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:  # not Linux: process groups are all there is
+        return found
+    for entry in entries:
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:

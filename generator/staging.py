@@ -144,6 +144,7 @@ class Stage:
         self._lock = lock_dir(out_dir)
         try:
             recover(out_dir)
+            procs.sweep_leftovers()  # converters, profiles and pipes of earlier killed runs
             # A kill from here on: the watchdog removes the staging folder or finishes the swap.
             procs.watch_output(out_dir)
             self.dir = out_dir / f"{STAGE_PREFIX}{os.getpid()}"

@@ -292,7 +292,12 @@ def test_sigterm_during_conversion_says_so_exits_143_and_leaves_the_previous_set
         return bool(processes_with(f"{tmp}/chanjiao-lo-"))
 
     assert wait_until(converting, 60)
-    time.sleep(0.3)
+
+    def pipes() -> list[Path]:
+        return [osl_pipe((tmp / name / f"job{j}" / "profile").as_uri()) for name in temp_names for j in range(4)]
+
+    # The pipe we compute is the one LibreOffice really makes: so "no pipe left" below means something.
+    assert wait_until(lambda: any(p.exists() for p in pipes()), 30)
     proc.send_signal(signal.SIGTERM)
     _stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143, stderr
