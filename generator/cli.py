@@ -103,8 +103,13 @@ class _Main(click.Group):
     """The command group that turns the tool's own errors into a message and an exit code, once."""
 
     def invoke(self, ctx: click.Context) -> object:
+        from .procs import run_temp_dir
+
         try:
-            return super().invoke(ctx)
+            # All temporary files of the command in one folder named after this run: removed on
+            # the way out, or by the watchdog or the next run after a kill.
+            with run_temp_dir():
+                return super().invoke(ctx)
         except ContentError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(exc.exit_code)

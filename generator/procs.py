@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import ToolError
@@ -37,8 +38,11 @@ from .i18n import _
 SOFFICE_ENV = "CHANJIAO_SOFFICE"  # an explicit LibreOffice program, for unusual installs
 MARKER_ENV = "CHANJIAO_RUN"
 TEMP_PREFIX = "chanjiao-lo-"
+RUN_TEMP_PREFIX = "chanjiao-run-"
 _PR_SET_PDEATHSIG = 1
-_TEMP_NAME = re.compile(rf"^{TEMP_PREFIX}(\d+)\.(\d+)-")
+_TEMP_NAME = re.compile(r"^chanjiao-(?:lo|run)-(\d+)\.(\d+)-")
+#: The system's temporary folder while run_temp_dir() points tempfile at the run's own folder.
+_system_tmp: str | None = None
 
 
 def check_soffice_setting() -> None:
@@ -154,8 +158,10 @@ def osl_pipe(profile_url: str) -> Path:
 
 
 def profile_urls(work_dir: Path) -> list[str]:
-    """The profile URLs of the jobs in a conversion's temporary folder (job0/profile, …)."""
-    return [(job / "profile").as_uri() for job in sorted(work_dir.glob("job*")) if job.is_dir()]
+    """The profile URLs of the jobs in a conversion's temporary folder (job0/profile, …), or in
+    the conversions inside a run's temporary folder."""
+    jobs = [*work_dir.glob("job*"), *work_dir.glob(f"{TEMP_PREFIX}*/job*")]
+    return [(job / "profile").as_uri() for job in sorted(jobs) if job.is_dir()]
 
 
 def remove_pipes(work_dir: Path) -> None:
@@ -173,6 +179,23 @@ def remove_temp_dir(work_dir: Path) -> None:
     shutil.rmtree(work_dir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def run_temp_dir() -> Iterator[Path]:
+    """Point `tempfile` at a folder of this run's own for the duration: every temporary file of
+    the command (font checks, conversions, diffs) lands there, so a killed run leaves one folder,
+    named after it, that the watchdog or the next run removes."""
+    global _system_tmp
+    base = tempfile.gettempdir()
+    path = Path(tempfile.mkdtemp(prefix=f"{RUN_TEMP_PREFIX}{run_id()}-", dir=base))
+    saved, saved_system = tempfile.tempdir, _system_tmp
+    tempfile.tempdir, _system_tmp = str(path), base
+    try:
+        yield path
+    finally:
+        tempfile.tempdir, _system_tmp = saved, saved_system
+        remove_temp_dir(path)
+
+
 def sweep_leftovers(owner: str | None = None) -> int:
     """Remove what killed runs left: their LibreOffice processes, temporary folders and pipes.
 
@@ -181,7 +204,7 @@ def sweep_leftovers(owner: str | None = None) -> int:
     """
     removed = 0
     try:
-        entries = list(os.scandir(tempfile.gettempdir()))
+        entries = list(os.scandir(_system_tmp or tempfile.gettempdir()))
     except OSError:
         return 0
     for entry in entries:

@@ -339,8 +339,12 @@ def test_leftovers_of_a_dead_run_are_swept_and_a_live_runs_are_not(tmp_path: Pat
     orphan = subprocess.Popen(["sleep", "305"], env={**os.environ, procs.MARKER_ENV: f"{dead}/1"}, start_new_session=True)
     unrelated = fresh_tmp / "chanjiao-lo-someone-else"  # not named by our rule: never ours to remove
     unrelated.mkdir()
+    # a killed command's own temporary folder, with the font check's folder in it
+    run_folder = fresh_tmp / f"{procs.RUN_TEMP_PREFIX}{dead}-xyz"
+    (run_folder / "chanjiao-fc-1").mkdir(parents=True)
     try:
-        assert procs.sweep_leftovers() == 1
+        assert procs.sweep_leftovers() == 2
+        assert not run_folder.exists()
         assert orphan.wait(timeout=10) == -signal.SIGKILL
         assert not folders[dead].exists() and not pipe.exists()
         assert folders[live].exists() and unrelated.exists()

@@ -93,12 +93,18 @@ def run_id(pid: int) -> str:
     return f"{pid}.{fields[19]}"
 
 
-def leftovers(out: Path, tmp: Path, temp_names: set[str]) -> list[str]:
+def conversion_dirs(tmp: Path) -> set[Path]:
+    """The conversions' temporary folders now in `tmp` (inside the run's own folder)."""
+    return {*tmp.glob("chanjiao-lo-*"), *tmp.glob("chanjiao-run-*/chanjiao-lo-*")}
+
+
+def leftovers(out: Path, tmp: Path, temp_names: set[Path]) -> list[str]:
     """What a finished or killed build must not leave: staging, journal, temporary files, pipes,
     LibreOffice processes."""
     found = [p.name for p in out.iterdir() if p.name.startswith((STAGE_PREFIX, JOURNAL)) or p.name.endswith(".tmp")] if out.is_dir() else []
     found += [f"TMPDIR/{p.name}" for p in tmp.iterdir()]
-    found += [str(osl_pipe((tmp / name / f"job{j}" / "profile").as_uri())) for name in temp_names for j in range(4) if osl_pipe((tmp / name / f"job{j}" / "profile").as_uri()).exists()]
+    pipes = [osl_pipe((folder / f"job{j}" / "profile").as_uri()) for folder in temp_names for j in range(4)]
+    found += [str(p) for p in pipes if p.exists()]
     found += processes_with(str(tmp))
     return found
 
@@ -178,10 +184,10 @@ def test_sigkill_at_random_points_of_a_build_leaves_one_whole_set_and_nothing_el
         proc = start_build(root, out, tmp)
         figures["runs"] += 1
         rid = run_id(proc.pid)
-        temp_names: set[str] = set()
+        temp_names: set[Path] = set()
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline and proc.poll() is None:
-            temp_names.update(p.name for p in tmp.iterdir() if p.name.startswith("chanjiao-lo-"))
+            temp_names.update(conversion_dirs(tmp))
             if at_swap and (out / JOURNAL).exists():
                 figures["killed_in_swap"] += 1  # (if the swap is not over by the time the signal lands)
                 break
@@ -285,16 +291,17 @@ def test_sigterm_during_conversion_says_so_exits_143_and_leaves_the_previous_set
     edit(root, "plan", "收到终止信号前的修改。")
     before = snapshot(out)
     proc = start_build(root, out, tmp)
-    temp_names: set[str] = set()
+    temp_names: set[Path] = set()
 
     def converting() -> bool:
-        temp_names.update(p.name for p in tmp.iterdir() if p.name.startswith("chanjiao-lo-"))
-        return bool(processes_with(f"{tmp}/chanjiao-lo-"))
+        temp_names.update(conversion_dirs(tmp))
+        return bool(processes_with(f"{tmp}/chanjiao-run-"))
 
     assert wait_until(converting, 60)
 
     def pipes() -> list[Path]:
-        return [osl_pipe((tmp / name / f"job{j}" / "profile").as_uri()) for name in temp_names for j in range(4)]
+        temp_names.update(conversion_dirs(tmp))
+        return [osl_pipe((folder / f"job{j}" / "profile").as_uri()) for folder in temp_names for j in range(4)]
 
     # The pipe we compute is the one LibreOffice really makes: so "no pipe left" below means something.
     assert wait_until(lambda: any(p.exists() for p in pipes()), 30)
