@@ -103,13 +103,8 @@ class _Main(click.Group):
     """The command group that turns the tool's own errors into a message and an exit code, once."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from .procs import run_temp_dir
-
         try:
-            # All temporary files of the command in one folder named after this run: removed on
-            # the way out, or by the watchdog or the next run after a kill.
-            with run_temp_dir():
-                return super().invoke(ctx)
+            return super().invoke(ctx)
         except ContentError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(exc.exit_code)
@@ -201,11 +196,14 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
         sys.exit(int(cached["exit_code"]))
 
     from .pipeline import build as build_application
+    from .procs import run_temp_dir
     from .report import render_build_json, render_build_text, render_report_text
 
-    result = build_application(
-        directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
-    )
+    # All temporary files of the build in one folder named after this run (procs.py).
+    with run_temp_dir():
+        result = build_application(
+            directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
+        )
     if not result.rendered:
         click.echo(render_report_text(result.report))
         click.echo(_("内容有错误，未生成文档；上次生成的文件保持不变。"), err=True)
@@ -221,9 +219,11 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
 @_lang_option
 def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> None:
     """多个联合体的汇总表（一个区县推荐多个联合体时）。The summary table for several consortia."""
+    from .procs import run_temp_dir
     from .summary import build_summary
 
-    result = build_summary(list(directories), out_dir, pdf=pdf)
+    with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
+        result = build_summary(list(directories), out_dir, pdf=pdf)
     for d in result.diagnostics:
         click.echo(f"{d.location}: {_('错误')}: {d.message}")
     if result.diagnostics:
@@ -271,7 +271,10 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
     if content_dir is None:
         content_dir = Path("content") if Path("content").is_dir() else Path(".")
-    result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
+    from .procs import run_temp_dir
+
+    with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
+        result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
     click.echo(render_diff_json(result) if fmt == "json" else render_diff_text(result))
     sys.exit(result.exit_code)
 

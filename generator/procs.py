@@ -185,6 +185,7 @@ def run_temp_dir() -> Iterator[Path]:
     the command (font checks, conversions, diffs) lands there, so a killed run leaves one folder,
     named after it, that the watchdog or the next run removes."""
     global _system_tmp
+    start_watchdog()  # first: a kill right after the folder is made must not leave it behind
     base = tempfile.gettempdir()
     path = Path(tempfile.mkdtemp(prefix=f"{RUN_TEMP_PREFIX}{run_id()}-", dir=base))
     saved, saved_system = tempfile.tempdir, _system_tmp
