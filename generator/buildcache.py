@@ -123,7 +123,9 @@ def inputs_fingerprint(root: Path, out_dir: Path, templates: Path, options: Mapp
         return ""
     h = hashlib.sha256()
     h.update(json.dumps({"version": __version__, **options}, sort_keys=True, ensure_ascii=False).encode())
-    h.update(str(shutil.which("soffice") or os.environ.get("CHANJIAO_SOFFICE", "")).encode())
+    # The converter a build would use (find_soffice's order: $CHANJIAO_SOFFICE first), so that
+    # pointing CHANJIAO_SOFFICE elsewhere is a change, not a reason to reuse the last PDFs.
+    h.update(str(os.environ.get("CHANJIAO_SOFFICE") or shutil.which("soffice") or "").encode())
     out_real = out_dir.resolve()
     for base, exclude in ((root, out_real), (templates, None)):
         entries = _tree_entries(base, exclude)
@@ -146,5 +148,9 @@ def cached_result(out_dir: Path, fingerprint: str) -> dict | None:
     if not isinstance(cached, dict) or state.get(CACHE_KEY) != fingerprint:
         return None
     if not all((out_dir / name).is_file() for name in cached.get("files", [])):
+        return None
+    from .staging import swap_pending
+
+    if swap_pending(out_dir):  # a killed build's swap to finish first: the full build does that
         return None
     return cached

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -34,6 +35,38 @@ def _content_dir(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     return Path("content") if Path("content").is_dir() else Path(".")
 
 
+def _positive_seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    # 0, a negative number or nan would make every conversion "time out" at once (or never).
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(_("须为大于 0 的秒数，而不是 {value}").format(value=value))
+    return value
+
+
+#: What `textconv` lets word/document.xml grow to when decompressed: a 300-page document is ~10 MB,
+#: a 1.5 MB zip bomb would be 3 GB.
+TEXTCONV_MAX_XML = 64 * 1024 * 1024
+
+
+def _check_docx_size(path: Path, limit: int = TEXTCONV_MAX_XML) -> None:
+    """Decompress word/document.xml in chunks, stopping at `limit` bytes: a zip bomb is refused
+    before docx_text inflates it (the header's size can lie, so the real bytes are counted)."""
+    import zipfile
+
+    from .errors import ToolError
+
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("word/document.xml") as member:
+            total = 0
+            while chunk := member.read(1024 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    raise ToolError(
+                        _("Word 文档 {path} 解压后超过 {n} MB，不像正常的文档，未读取").format(path=path, n=limit // (1024 * 1024))
+                    )
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
+
+
 def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
         lang = detect_language(value)
@@ -51,8 +84,19 @@ def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C (every `finally` runs), not caught by `except Exception`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def _exit_on_signal(signum: int, _frame: object) -> None:
-    sys.exit(128 + signum)
+    # A second signal while cleaning up must not cut the clean-up short (SIGKILL still works,
+    # and then the watchdog cleans up).
+    signal.signal(signum, signal.SIG_IGN)
+    raise _Terminated(signum)
 
 
 class _Main(click.Group):
@@ -72,6 +116,15 @@ class _Main(click.Group):
         except KeyboardInterrupt:
             click.echo(_("已中断。"), err=True)
             ctx.exit(130)
+        except _Terminated as exc:
+            # Printed after the unwinding: LibreOffice is stopped and temporary files are gone.
+            click.echo(
+                _("收到终止信号（{name}），已停止：LibreOffice 已结束，临时文件已清理；未完成的生成不会改动输出目录。").format(
+                    name=signal.Signals(exc.signum).name
+                ),
+                err=True,
+            )
+            ctx.exit(128 + exc.signum)
         except Exception as exc:
             # A bug, not the user's doing: say so plainly; CHANJIAO_DEBUG=1 shows the traceback.
             if os.environ.get("CHANJIAO_DEBUG"):
@@ -120,12 +173,16 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 @click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
 @click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the build")
-@click.option("--timeout", type=float, default=180, show_default=True, help="LibreOffice 转换超时（秒）/ conversion timeout (s)")
+@click.option("--timeout", type=float, default=180, show_default=True, callback=_positive_seconds, help="LibreOffice 转换超时（秒）/ conversion timeout (s)")
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
     from .buildcache import cached_result, inputs_fingerprint
     from .documents import TEMPLATES_DIR
+    from .procs import check_soffice_setting
+
+    if pdf is not False:
+        check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
 
     def progress(message: str) -> None:
         click.echo(message, err=True)
@@ -139,11 +196,14 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
         sys.exit(int(cached["exit_code"]))
 
     from .pipeline import build as build_application
+    from .procs import run_temp_dir
     from .report import render_build_json, render_build_text, render_report_text
 
-    result = build_application(
-        directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
-    )
+    # All temporary files of the build in one folder named after this run (procs.py).
+    with run_temp_dir():
+        result = build_application(
+            directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
+        )
     if not result.rendered:
         click.echo(render_report_text(result.report))
         click.echo(_("内容有错误，未生成文档；上次生成的文件保持不变。"), err=True)
@@ -159,9 +219,11 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
 @_lang_option
 def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> None:
     """多个联合体的汇总表（一个区县推荐多个联合体时）。The summary table for several consortia."""
+    from .procs import run_temp_dir
     from .summary import build_summary
 
-    result = build_summary(list(directories), out_dir, pdf=pdf)
+    with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
+        result = build_summary(list(directories), out_dir, pdf=pdf)
     for d in result.diagnostics:
         click.echo(f"{d.location}: {_('错误')}: {d.message}")
     if result.diagnostics:
@@ -209,7 +271,10 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
     if content_dir is None:
         content_dir = Path("content") if Path("content").is_dir() else Path(".")
-    result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
+    from .procs import run_temp_dir
+
+    with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
+        result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
     click.echo(render_diff_json(result) if fmt == "json" else render_diff_text(result))
     sys.exit(result.exit_code)
 
@@ -272,6 +337,7 @@ def textconv(file: Path) -> None:
     """输出 Word 文档的文字，供 git diff 使用。Print a .docx's text (git textconv)."""
     from .docx_text import docx_text
 
+    _check_docx_size(file)
     click.echo(docx_text(file))
 
 

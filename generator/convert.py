@@ -8,19 +8,19 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
 
+from generator import procs
 from generator.atomic import copy_atomic
 from generator.errors import ToolError
 from generator.fontmap import fontconfig_env, write_fonts_conf
 from generator.i18n import _
+from generator.procs import SOFFICE_ENV, check_soffice_setting
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
-SOFFICE_ENV = "CHANJIAO_SOFFICE"  # an explicit LibreOffice program, for unusual installs
 _SOFFICE_NAMES = ("soffice", "libreoffice")
 _SOFFICE_PLACES = (
     "/usr/lib/libreoffice/program/soffice",
@@ -52,12 +52,21 @@ class _Job:
     def log_path(self) -> Path:
         return self.work_dir / "soffice.log"
 
+    @property
+    def tmp_dir(self) -> Path:
+        """TMPDIR for LibreOffice: its lu*.tmp files go with our folder, not into /tmp."""
+        return self.work_dir / "tmp"
+
 
 def find_soffice() -> Path | None:
-    """The LibreOffice program: $CHANJIAO_SOFFICE, then soffice on PATH, then usual places."""
+    """The LibreOffice program: $CHANJIAO_SOFFICE, then soffice on PATH, then usual places.
+
+    An unusable $CHANJIAO_SOFFICE gives None here (doctor reports it as missing);
+    check_soffice_setting() is what makes it an error for a build.
+    """
     explicit = os.environ.get(SOFFICE_ENV)
     if explicit:
-        return Path(explicit) if os.access(explicit, os.X_OK) else None
+        return Path(explicit) if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
     for name in _SOFFICE_NAMES:
         found = shutil.which(name)
         if found:
@@ -77,6 +86,7 @@ def libreoffice_version(soffice: Path) -> str:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=procs.die_with_parent,
         )
     except OSError as exc:
         raise ToolError(
@@ -108,19 +118,23 @@ def convert_to_pdf(
     """Convert the documents to out_dir/<stem>.pdf, all or none; returns the PDF paths in order.
 
     Each LibreOffice process has its own throwaway profile and process group, sees our fonts.conf
-    (with fonts_dir's fonts first) and is killed with all its children after `timeout` seconds.
-    Every PDF is checked to open before any is moved into out_dir, so a failure leaves previous
-    PDFs untouched. `processes` splits the documents over that many parallel processes; None
+    (with fonts_dir's fonts first) and is killed with all its descendants after `timeout` seconds
+    (or when chanjiao dies: procs.py). Every PDF is checked to open before any is moved into
+    out_dir, so a failure leaves previous PDFs untouched. `processes` splits the documents over that many parallel processes; None
     (or 0) uses one per idle core.
     """
     if not docx_paths:
         return []
+    if soffice is None:
+        check_soffice_setting()
     soffice = soffice or find_soffice()
     if soffice is None:
         raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
     _check_inputs(docx_paths, fonts_dir)
-    with tempfile.TemporaryDirectory(prefix="chanjiao-lo-") as tmp:
-        tmp_dir = Path(tmp)
+    procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
+    procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
+    tmp_dir = procs.make_temp_dir()
+    try:
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
         jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
         _run(soffice, jobs, conf_path, timeout)
@@ -129,6 +143,8 @@ def convert_to_pdf(
         targets = [out_dir / f"{src.stem}.pdf" for src in sources]
         for pdf_path, target in zip(produced, targets, strict=True):
             copy_atomic(pdf_path, target)
+    finally:
+        procs.remove_temp_dir(tmp_dir)
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
@@ -163,14 +179,16 @@ def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
     jobs = [_Job(sources=docx_paths[i::count], work_dir=tmp_dir / f"job{i}") for i in range(count)]
     for job in jobs:
         job.out_dir.mkdir(parents=True)
+        job.tmp_dir.mkdir()
     return jobs
 
 
 def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> None:
-    env = fontconfig_env(conf_path)
+    marker = procs.new_marker()
+    env = {**fontconfig_env(conf_path), procs.MARKER_ENV: marker}
     try:
         for job in jobs:
-            job.proc = _start(soffice, job, env)
+            job.proc = _start(soffice, job, {**env, "TMPDIR": str(job.tmp_dir)})
         deadline = time.monotonic() + timeout
         for job in jobs:
             assert job.proc is not None
@@ -184,10 +202,12 @@ def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> No
                 ) from None
     finally:
         # On success this only sweeps stragglers; on timeout or Ctrl-C it stops soffice.bin,
-        # which outlives its launcher when only the launcher is killed.
+        # which outlives its launcher when only the launcher is killed, and any descendant that
+        # left the process group (setsid): they all carry the marker.
         for job in jobs:
             if job.proc is not None:
                 _kill_group(job.proc)
+        procs.kill_marked(marker)
 
 
 def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -217,6 +237,7 @@ def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[by
                 cwd=job.work_dir,
                 env=env,
                 start_new_session=True,
+                preexec_fn=procs.die_with_parent,
             )
         except OSError as exc:
             raise ToolError(

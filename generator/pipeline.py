@@ -33,6 +33,7 @@ from .errors import Diagnostic, Location, Severity, ToolError
 from .fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
 from .i18n import _
 from .model import Application, Image, Item, ListValue, Value
+from .staging import Stage
 
 if TYPE_CHECKING:
     from .layout import Inspection
@@ -279,7 +280,8 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
     return parts
 
 
-def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict, new_state: dict, progress: Progress) -> Path:
+def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict, new_state: dict, progress: Progress, stage: Stage) -> Path:
+    """The package: the previous one in out_dir when its parts did not change, else a new one staged."""
     from .pdf import PackagePart, assemble_package
 
     package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
@@ -289,20 +291,40 @@ def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict,
     package_fp = _digest(title, *(f"{p.title}={_file_digest(p.path)}" for p in parts))
     if state.get("package_fingerprint") != package_fp or state.get("package") != package_path.name or not package_path.is_file():
         progress(_("合成申报材料 PDF…"))
+        package_path = stage.path(package_path.name)
         assemble_package(parts, package_path, title=title)
     new_state["package"], new_state["package_fingerprint"] = package_path.name, package_fp
     return package_path
 
 
-def _write_reports(result: BuildResult, out_dir: Path) -> tuple[str, str]:
+def _write_reports(result: BuildResult, out_dir: Path, stage: Stage) -> tuple[str, str]:
     from .report import render_build_json, render_build_text
 
     txt_path, js_path = out_dir / f"{REPORT_STEM}.txt", out_dir / f"{REPORT_STEM}.json"
     text, js = render_build_text(result), render_build_json(result)
-    write_atomic(txt_path, (text + "\n").encode("utf-8"))
-    write_atomic(js_path, (js + "\n").encode("utf-8"))
+    write_atomic(stage.path(txt_path.name), (text + "\n").encode("utf-8"))
+    write_atomic(stage.path(js_path.name), (js + "\n").encode("utf-8"))
     result.report_files = [txt_path, js_path]
     return text, js
+
+
+def _final_paths(result: BuildResult, out_dir: Path) -> None:
+    """Point the result at where its files will be once the staged set is swapped in (the report
+    names those, not the staging folder)."""
+    for r in result.documents:
+        r.docx = out_dir / r.docx.name
+        r.pdf = out_dir / r.pdf.name if r.pdf is not None else None
+    if result.package is not None:
+        result.package = out_dir / result.package.name
+
+
+def _previous_outputs(state: dict) -> list[str]:
+    """The files the previous build made: the set that the new one replaces."""
+    names = state.get("outputs")
+    if not isinstance(names, list):  # a state file from before staged builds
+        cached = state.get("cached")
+        names = cached.get("files", []) if isinstance(cached, dict) else []
+    return [n for n in names if isinstance(n, str)]
 
 
 # -- the build -----------------------------------------------------------------------------------
@@ -331,10 +353,24 @@ def build(
     if blocking:
         return result
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ToolError(_("无法创建输出目录 {path}：{reason}").format(path=out_dir, reason=exc.strerror)) from exc
+    # Every new file is staged and the set swapped in at the end: a failure or a kill at any step
+    # leaves out_dir as it was (staging.py).
+    with Stage(out_dir) as stage:
+        return _build_staged(app, result, out_dir, stage, pdf=pdf, progress=progress, timeout=timeout, fingerprint=fingerprint)
+
+
+def _build_staged(
+    app: Application,
+    result: BuildResult,
+    out_dir: Path,
+    stage: Stage,
+    *,
+    pdf: bool | None,
+    progress: Progress,
+    timeout: float,
+    fingerprint: str,
+) -> BuildResult:
+    report = result.report
     state = _load_state(out_dir)
     new_state: dict = {"version": __version__, "documents": {}}
 
@@ -347,17 +383,21 @@ def build(
         if old.get("docx_fingerprint") != docx_fp or old.get("docx") != docx_path.name or not docx_path.is_file():
             progress(_("生成 {name}…").format(name=docx_path.name))
             r.rebuilt = True
+            r.docx = stage.path(docx_path.name)
         new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
         result.documents.append(r)
     # One call for all stale documents: the template context is built once, not per document.
     stale_docs = tuple(r.doc for r in result.documents if r.rebuilt)
     if stale_docs:
-        render_documents(app, out_dir, stale_docs)
+        render_documents(app, stage.dir, stale_docs)
     result.rendered = True
 
     # 2. PDFs
     from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
+    from .procs import check_soffice_setting
 
+    if pdf is not False:
+        check_soffice_setting()
     soffice = find_soffice() if pdf is not False else None
     fonts_dir = _fonts_dir(app)
     if pdf is True and soffice is None:
@@ -370,7 +410,7 @@ def build(
         fonts_fp = _fonts_fingerprint(fonts_dir)
         stale = []
         for r in result.documents:
-            r.pdf = r.docx.with_suffix(".pdf")
+            r.pdf = out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
             old = state.get("documents", {}).get(r.doc.id, {})
             pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice))
             entry = new_state["documents"][r.doc.id]
@@ -380,10 +420,11 @@ def build(
                 r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
                 r.inspection = _inspection_from_state(old.get("inspection"))
             else:
+                r.pdf = stage.path(r.pdf.name)
                 stale.append(r)
         if stale:
             progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
-            convert_to_pdf([r.docx for r in stale], out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
+            convert_to_pdf([r.docx for r in stale], stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
             for r in stale:
                 _measure(r)
                 r.rebuilt = True
@@ -400,7 +441,7 @@ def build(
         if any(d.code == "attachment" for d in report.errors):
             result.package_skipped_reason = _("附件有错误，未合成申报材料 PDF；建设方案和推荐书已生成。")
         else:
-            result.package = _assemble(app, result, out_dir, state, new_state, progress)
+            result.package = _assemble(app, result, out_dir, state, new_state, progress, stage)
 
         if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
             matches = font_matches(template_font_families(), fonts_dir)
@@ -416,10 +457,14 @@ def build(
             for message, path, line, col in missing
         )
 
-    text, js = _write_reports(result, out_dir)
+    _final_paths(result, out_dir)
+    text, js = _write_reports(result, out_dir, stage)
+    files = [p.name for p in (*(r.docx for r in result.documents), *(r.pdf for r in result.documents if r.pdf), result.package) if p]
+    files += [p.name for p in result.report_files]
+    new_state["outputs"] = files
     if fingerprint:
-        files = [p.name for p in (*(r.docx for r in result.documents), *(r.pdf for r in result.documents if r.pdf), result.package) if p]
         new_state[CACHE_KEY] = fingerprint
-        new_state["cached"] = {"text": text, "json": js, "exit_code": result.exit_code, "files": [*files, *(p.name for p in result.report_files)]}
-    _save_state(out_dir, new_state)
+        new_state["cached"] = {"text": text, "json": js, "exit_code": result.exit_code, "files": files}
+    _save_state(stage.dir, new_state)
+    stage.commit(files, _previous_outputs(state), last=STATE_FILE)
     return result

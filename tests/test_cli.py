@@ -129,3 +129,74 @@ def test_an_unreadable_file_is_reported_once(tmp_path: Path) -> None:
     assert [line for line in result.stdout.splitlines() if line.startswith("项目.yaml:")] == [
         "项目.yaml: 错误: “项目.yaml”不是普通文件，而是文件夹"
     ]
+
+
+def test_an_invalid_chanjiao_soffice_is_an_error_not_a_build_without_pdfs(example_root: Path, tmp_path: Path) -> None:
+    for bad in (tmp_path / "no-such-soffice", tmp_path):  # missing; a folder is not a program
+        result = run("build", str(example_root), "-o", str(tmp_path / "out"), env={"CHANJIAO_SOFFICE": str(bad)})
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert f"环境变量 CHANJIAO_SOFFICE 指向的程序不存在或不可执行：{bad}" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    # Without PDFs the setting is not needed: the Word documents are still made.
+    result = run("build", str(example_root), "-o", str(tmp_path / "out"), "--no-pdf", env={"CHANJIAO_SOFFICE": str(tmp_path / "x")})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.libreoffice
+def test_the_no_op_build_does_not_hide_a_broken_converter_setting(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    root = content_copy()
+    out = tmp_path / "out"
+    assert run("build", str(root), "-o", str(out)).returncode == 0
+    again = run("build", str(root), "-o", str(out), env={"CHANJIAO_SOFFICE": str(tmp_path / "gone")})
+    assert again.returncode == 3 and "沿用上次生成的文件" not in again.stderr
+    assert "CHANJIAO_SOFFICE" in again.stderr
+
+
+def test_the_converter_setting_is_part_of_the_no_op_fingerprint(example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.buildcache import inputs_fingerprint
+    from generator.documents import TEMPLATES_DIR
+
+    prints = []
+    for name in ("a", "b"):
+        program = tmp_path / name
+        program.write_text("#!/bin/sh\n", encoding="utf-8")
+        program.chmod(0o755)
+        monkeypatch.setenv("CHANJIAO_SOFFICE", str(program))
+        prints.append(inputs_fingerprint(example_root, tmp_path / "out", TEMPLATES_DIR, {}))
+    assert prints[0] != prints[1]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "-inf"])
+def test_timeout_must_be_a_positive_finite_number_of_seconds(example_root: Path, tmp_path: Path, value: str) -> None:
+    result = run("build", str(example_root), "-o", str(tmp_path / "out"), f"--timeout={value}")
+    assert result.returncode == 2
+    assert "--timeout" in result.stderr and "须为大于 0 的秒数" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_textconv_refuses_a_zip_bomb_without_inflating_it(tmp_path: Path) -> None:
+    import time
+    import zipfile
+
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf, zf.open("word/document.xml", "w", force_zip64=True) as member:
+        member.write(b"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body>")
+        for _n in range(80):
+            member.write(b"\0" * (1024 * 1024))
+    assert bomb.stat().st_size < 1024 * 1024  # a small file that inflates to 80 MB
+    start = time.monotonic()
+    result = run("textconv", str(bomb))
+    assert result.returncode == 3 and time.monotonic() - start < 20
+    assert "解压后超过 64 MB" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_textconv_still_prints_a_normal_document(tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("联合体概况")
+    doc.save(str(tmp_path / "a.docx"))
+    result = run("textconv", str(tmp_path / "a.docx"))
+    assert result.returncode == 0 and result.stdout.strip() == "联合体概况"

@@ -278,9 +278,20 @@ def test_a_failing_converter_leaves_previous_output_intact(
 def test_missing_libreoffice_says_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CHANJIAO_SOFFICE", str(tmp_path / "no-soffice"))
-    assert find_soffice() is None
+    import generator.convert
+
+    monkeypatch.delenv("CHANJIAO_SOFFICE", raising=False)
+    monkeypatch.setattr(generator.convert, "find_soffice", lambda: None)  # a machine without it
     with pytest.raises(ToolError, match="未找到 LibreOffice，请安装：sudo apt-get install"):
+        convert_to_pdf([make_docx(tmp_path / "plan.docx", "正文")], tmp_path / "out")
+
+
+def test_a_chanjiao_soffice_that_names_no_program_is_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANJIAO_SOFFICE", str(tmp_path / "no-soffice"))
+    assert find_soffice() is None  # doctor lists it as missing
+    with pytest.raises(ToolError, match="环境变量 CHANJIAO_SOFFICE 指向的程序不存在或不可执行"):
         convert_to_pdf([make_docx(tmp_path / "plan.docx", "正文")], tmp_path / "out")
 
 
@@ -303,3 +314,48 @@ def test_bad_inputs_are_refused_before_starting(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match="字体文件夹不存在"):
         convert_to_pdf([plan], tmp_path / "out", fonts_dir=tmp_path / "fonts", soffice=fake)
     assert convert_to_pdf([], tmp_path / "out", soffice=fake) == []
+
+
+def test_leftovers_of_a_dead_run_are_swept_and_a_live_runs_are_not(tmp_path: Path, fresh_tmp: Path) -> None:
+    import os
+    import socket
+    import subprocess
+
+    from generator import procs
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = f"{gone.pid}.12345"  # a run that has ended (a pid with another start time is another run)
+    live = procs.run_id()
+    folders = {}
+    for owner in (dead, live):
+        folder = fresh_tmp / f"{procs.TEMP_PREFIX}{owner}-abc"
+        (folder / "job0" / "profile").mkdir(parents=True)
+        folders[owner] = folder
+    pipe = procs.osl_pipe((folders[dead] / "job0" / "profile").as_uri())
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(pipe))  # as LibreOffice leaves it
+    # soffice.bin of the dead run, still running: it carries the dead run's marker
+    orphan = subprocess.Popen(["sleep", "305"], env={**os.environ, procs.MARKER_ENV: f"{dead}/1"}, start_new_session=True)
+    unrelated = fresh_tmp / "chanjiao-lo-someone-else"  # not named by our rule: never ours to remove
+    unrelated.mkdir()
+    # a killed command's own temporary folder, with the font check's folder in it
+    run_folder = fresh_tmp / f"{procs.RUN_TEMP_PREFIX}{dead}-xyz"
+    (run_folder / "chanjiao-fc-1").mkdir(parents=True)
+    try:
+        assert procs.sweep_leftovers() == 2
+        assert not run_folder.exists()
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+        assert not folders[dead].exists() and not pipe.exists()
+        assert folders[live].exists() and unrelated.exists()
+    finally:
+        orphan.kill()
+        orphan.wait()
+        pipe.unlink(missing_ok=True)
+
+
+def test_the_pipe_name_is_the_one_libreoffice_uses() -> None:
+    from generator.procs import osl_pipe
+
+    # Read off a real run: -env:UserInstallation=file:///tmp/ho/t/profile made this socket.
+    assert osl_pipe("file:///tmp/ho/t/profile").name.endswith("_SingleOfficeIPC_3f0beb8ed63fabec67762a7be5cf5")
