@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -110,6 +111,27 @@ def _entry_digest(path: Path) -> bytes:
         os.close(fd)
 
 
+@cache
+def tool_fingerprint() -> str:
+    """A digest of the tool itself: its code, form declarations, font map and message catalogs.
+
+    The version number alone misses a change between releases (a checkout that pulls a fixed
+    read-back, a new font map): then a build with unchanged content must not reuse results that
+    the old code made. About 70 small files, hashed once per process.
+    """
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in _TOOL_SUFFIXES:
+            h.update(path.relative_to(package).as_posix().encode())
+            h.update(b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+_TOOL_SUFFIXES = frozenset({".py", ".yaml", ".conf", ".po", ".mo"})
+
+
 def inputs_fingerprint(root: Path, out_dir: Path, templates: Path, options: Mapping[str, object]) -> str:
     """A digest of everything a build reads: content files, templates, tool version, options.
 
@@ -122,7 +144,7 @@ def inputs_fingerprint(root: Path, out_dir: Path, templates: Path, options: Mapp
     except OSError:  # a name over 255 bytes, a symlink loop: is_dir() raises those
         return ""
     h = hashlib.sha256()
-    h.update(json.dumps({"version": __version__, **options}, sort_keys=True, ensure_ascii=False).encode())
+    h.update(json.dumps({"version": __version__, "tool": tool_fingerprint(), **options}, sort_keys=True, ensure_ascii=False).encode())
     # The converter a build would use (find_soffice's order: $CHANJIAO_SOFFICE first), so that
     # pointing CHANJIAO_SOFFICE elsewhere is a change, not a reason to reuse the last PDFs.
     h.update(str(os.environ.get("CHANJIAO_SOFFICE") or shutil.which("soffice") or "").encode())

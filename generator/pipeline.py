@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
 from .atomic import write_atomic
-from .buildcache import CACHE_KEY
+from .buildcache import CACHE_KEY, tool_fingerprint
 from .check import Report, check_content
 from .context import build_context, document_date
 from .documents import (
@@ -119,7 +119,7 @@ def _image_digests(app: Application, doc: Document) -> list[str]:
 def _docx_fingerprint(app: Application, doc: Document) -> str:
     sources = sorted((p, h) for p, h in app.sources.items() if p.startswith(doc.reads))
     return _digest(
-        __version__,
+        tool_fingerprint(),
         app.form.version,
         _file_digest(templates_dir() / doc.template),
         *(f"{p}={h}" for p, h in sources),
@@ -412,7 +412,7 @@ def _build_staged(
         for r in result.documents:
             r.pdf = out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
             old = state.get("documents", {}).get(r.doc.id, {})
-            pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice))
+            pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice), tool_fingerprint())
             entry = new_state["documents"][r.doc.id]
             entry["pdf_fingerprint"] = pdf_fp
             if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:

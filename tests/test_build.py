@@ -111,6 +111,23 @@ def test_second_build_does_no_work_and_one_markdown_change_rebuilds_only_the_pla
     assert "新增一段建设计划说明" in _squash(read_pdf(out / f"{NAME}-建设方案.pdf").text)
 
 
+def test_a_changed_tool_rebuilds_what_the_old_tool_made(content_copy: ContentCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged content, changed code or font map (same version number): nothing is reused."""
+    import generator.buildcache
+    import generator.pipeline
+    from generator.buildcache import inputs_fingerprint
+    from generator.documents import templates_dir
+
+    root, out = content_copy(), tmp_path / "out"
+    build(root, out, pdf=False)
+    before = inputs_fingerprint(root, out, templates_dir(), {"pdf": False})
+    assert not any(r.rebuilt for r in build(root, out, pdf=False).documents)
+    for module in (generator.buildcache, generator.pipeline):
+        monkeypatch.setattr(module, "tool_fingerprint", lambda: "a fixed read-back")
+    assert inputs_fingerprint(root, out, templates_dir(), {"pdf": False}) != before
+    assert all(r.rebuilt for r in build(root, out, pdf=False).documents)
+
+
 def test_without_libreoffice_build_writes_docx_and_says_how_to_install(content_copy: ContentCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
