@@ -26,6 +26,7 @@ from .errors import ChanjiaoError, ContentError, Diagnostic, Severity, ToolError
 from .i18n import _
 from .model import Application
 from .pipeline import render_documents
+from .procs import check_soffice_setting
 from .redline import redline
 from .revisions import count_changes
 
@@ -187,6 +188,8 @@ def diff(
     with tempfile.TemporaryDirectory(prefix="chanjiao-diff-") as tmp_name:
         tmp = Path(tmp_name)
         a, b = find_revisions(content_dir, rev_a, rev_b, tmp, dirs=dirs)
+        if pdf is not False:
+            check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
         soffice = find_soffice() if pdf is not False else None
         if pdf is True and soffice is None:
             raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))

@@ -71,7 +71,9 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
     if pdf is False:
         return result
     from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
+    from .procs import check_soffice_setting
 
+    check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
     soffice = find_soffice()
     if soffice is None:
         if pdf is True:

@@ -143,6 +143,14 @@ def test_an_invalid_chanjiao_soffice_is_an_error_not_a_build_without_pdfs(exampl
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("command", [["summary"], ["diff", "--dirs"]])
+def test_summary_and_diff_also_refuse_an_invalid_chanjiao_soffice(example_root: Path, tmp_path: Path, command: list[str]) -> None:
+    args = [*command, str(example_root)] + ([str(example_root)] if "diff" in command else [])
+    result = run(*args, "-o", str(tmp_path / "out"), env={"CHANJIAO_SOFFICE": str(tmp_path / "no-such-soffice")})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "环境变量 CHANJIAO_SOFFICE 指向的程序不存在或不可执行" in result.stderr
+
+
 @pytest.mark.libreoffice
 def test_the_no_op_build_does_not_hide_a_broken_converter_setting(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
     root = content_copy()
