@@ -136,8 +136,9 @@ class Stage:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.committed = False
-        self._created_out = not out_dir.exists()
         try:
+            # exists() raises for a name over 255 bytes: the same clear error as mkdir's.
+            self._created_out = not out_dir.exists()
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ToolError(_("无法创建输出目录 {path}：{reason}").format(path=out_dir, reason=exc.strerror)) from exc
