@@ -62,6 +62,36 @@ def paragraph_look(styles: etree._Element, style_id: str) -> TextLook:
     return TextLook(size=size, line=line or round(size * 1.3))
 
 
+def set_paragraph_look(styles: etree._Element, style_id: str, look: TextLook) -> None:
+    """Give a paragraph style `look`'s font size and exact line pitch."""
+    style = next(s for s in styles.iter(w("style")) if s.get(w("styleId")) == style_id)
+    ppr, rpr = _child(style, "pPr"), _child(style, "rPr")
+    spacing = ppr.find(w("spacing"))
+    if spacing is None:
+        spacing = etree.Element(w("spacing"))
+        # spacing follows the keep/page-break/frame/numbering/border/shading/tabs/hyphenation
+        # group in CT_PPr; placed before ind, contextualSpacing and jc it keeps the order valid.
+        later = [c for c in ppr if c.tag in (w("ind"), w("contextualSpacing"), w("jc"), w("outlineLvl"))]
+        if later:
+            later[0].addprevious(spacing)
+        else:
+            ppr.append(spacing)
+    spacing.set(w("line"), str(look.line))
+    spacing.set(w("lineRule"), "exact")
+    for tag in ("sz", "szCs"):
+        el = rpr.find(w(tag))
+        if el is None:
+            raise ValueError(f"style {style_id} has no {tag}")
+        el.set(w("val"), str(look.size // 10))
+
+
+def _child(el: etree._Element, tag: str) -> etree._Element:
+    found = el.find(w(tag))
+    if found is None:
+        raise ValueError(f"style {el.get(w('styleId'))} has no {tag}")
+    return found
+
+
 def section_of(tbl: etree._Element) -> etree._Element | None:
     """The section properties that govern `tbl`: the next section break after it."""
     for el in tbl.itersiblings():

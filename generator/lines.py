@@ -47,8 +47,9 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
     each line that starts with a break, and how many lines are printed.
 
     A trailing 、 counts against the line: LibreOffice does not hang it past a cell's edge, and
-    pushes the name's last character down with it instead. A piece longer than a whole line starts a new line and wraps where the line ends; it counts
-    as the lines it fills, and what follows may share its last line.
+    pushes the name's last character down with it instead. A piece longer than a whole line starts
+    a new line and wraps where the line ends; it counts as the lines it fills, and what follows
+    starts on a line of its own.
     """
     if not pieces:
         return [""], 1
@@ -68,9 +69,10 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
         if width <= per_line + 1e-6:
             used = width
         else:
-            extra = math.ceil(width / per_line) - 1
-            lines += extra
-            used = width - extra * per_line
+            # The name wraps inside; what follows starts a new line, so that the end of a cut name
+            # is not read as the start of the next one ("会、重庆市…").
+            lines += math.ceil(width / per_line - 1e-6) - 1
+            used = per_line
     return ["".join(seg) for seg in segments], lines
 
 

@@ -35,9 +35,10 @@ def test_pack_breaks_only_between_names() -> None:
 def test_a_name_wider_than_the_column_starts_a_line_and_wraps() -> None:
     long = "长" * 10 + "、"
     segments, lines = pack(["甲、", long, "乙"], 4)
-    assert segments == ["甲、", long + "乙"]
-    assert lines == 1 + 3  # 甲、 / 长长长长 / 长长长长 / 长长、乙
+    assert segments == ["甲、", long, "乙"]
+    assert lines == 1 + 3 + 1  # 甲、 / 长长长长 / 长长长长 / 长长、 / 乙: a cut name's end stands alone
     assert count_lines(["甲、", long, "乙"], 4) == lines
+    assert count_lines(["长" * 8], 4) == 2  # exactly two lines, no empty third
 
 
 def test_take_lines_never_overflows() -> None:
