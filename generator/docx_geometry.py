@@ -4,6 +4,7 @@ of the OOXML, in twips)."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -112,9 +113,11 @@ def text_block(sect: etree._Element | None) -> Page:
     return Page(width, height)
 
 
-def set_cell_text(tc: etree._Element, value: str | list[str]) -> None:
+def set_cell_text(tc: etree._Element, value: str | list[str], *, condense: int = 0) -> None:
     """Give a cell's (first) paragraph `value` in its first run, keeping that run's properties;
-    a list is written as lines joined by line breaks."""
+    a list is written as lines joined by line breaks. With `condense` (twips), a 、 that ends a
+    line before a break is set that much narrower, in a run of its own (line-end punctuation
+    compressed to half width, as Chinese typesetting does)."""
     p = tc.find(w("p"))
     runs = p.findall(w("r"))
     for r in runs[1:]:
@@ -126,7 +129,60 @@ def set_cell_text(tc: etree._Element, value: str | list[str]) -> None:
     for n, line in enumerate(lines):
         if n:
             etree.SubElement(run, w("br"))
-        if line:
-            t = etree.SubElement(run, w("t"))
-            t.text = line
-            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        squeeze = condense and n < len(lines) - 1 and line.endswith("、")
+        if line[: -1 if squeeze else None]:
+            _add_text(run, line[:-1] if squeeze else line)
+        if squeeze:
+            mark = _sibling_run(run)
+            _add_text(mark, "、")
+            _set_spacing(mark, -condense)
+            run = _sibling_run(mark)
+            _set_spacing(run, None)
+
+
+def _add_text(run: etree._Element, text: str) -> None:
+    t = etree.SubElement(run, w("t"))
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
+def _sibling_run(run: etree._Element) -> etree._Element:
+    """A new empty run after `run` with the same properties."""
+    new = etree.Element(w("r"))
+    rpr = run.find(w("rPr"))
+    if rpr is not None:
+        new.append(copy.deepcopy(rpr))
+    run.addnext(new)
+    return new
+
+
+#: What follows w:spacing in a run's properties (CT_RPr's sequence).
+_AFTER_SPACING = frozenset(
+    w(t)
+    for t in ("w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+              "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+)
+
+
+def _set_spacing(run: etree._Element, twips: int | None) -> None:
+    """Set (or with None remove) a run's character spacing."""
+    rpr = run.find(w("rPr"))
+    if rpr is None:
+        if twips is None:
+            return
+        rpr = etree.Element(w("rPr"))
+        run.insert(0, rpr)
+    old = rpr.find(w("spacing"))
+    if old is not None:
+        rpr.remove(old)
+    if twips is None:
+        if not len(rpr):
+            run.remove(rpr)
+        return
+    spacing = etree.Element(w("spacing"))
+    spacing.set(w("val"), str(twips))
+    later = [c for c in rpr if c.tag in _AFTER_SPACING]
+    if later:
+        later[0].addprevious(spacing)
+    else:
+        rpr.append(spacing)

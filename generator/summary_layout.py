@@ -28,7 +28,16 @@ from .docx_geometry import (
     text_block,
     w,
 )
-from .lines import count_lines, cut_piece, em_width, pack, take_lines, units
+from .lines import (
+    CONDENSED,
+    count_lines,
+    cut_piece,
+    em_width,
+    line_end_width,
+    pack,
+    take_lines,
+    units,
+)
 
 #: Style names (not ids: the template may be saved by another program) the table is known by.
 HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"
@@ -36,7 +45,7 @@ CONTINUED = "（续）"
 #: Each header label wraps to at most this many lines, which sets the narrowest a column may be.
 HEAD_LINES = 3
 #: Room kept free on each page for what the estimate cannot know (font metrics, borders).
-SAFETY_LINES = 2
+SAFETY_LINES = 1
 #: A row is not started in fewer lines than this at the foot of a page: it starts the next one.
 MIN_SPLIT_LINES = 4
 
@@ -88,7 +97,7 @@ class SummaryTable:
         total = self.page.width
         room = int((total - self.ncols * (2 * self.cell_lr + self.border)) // self.data.size)  # whole ems to share
         rows = [[units(t) for t in self.column_texts(tr)] for tr in self.body_rows]
-        minimum = [1] * self.ncols  # in ems of the data font
+        minimum = [2] * self.ncols  # in ems of the data font: a two-character label (序号) on one line
         for tr in self.head_rows:
             for col, span, tc in self.cells(tr):
                 if span == 1:
@@ -115,7 +124,7 @@ class SummaryTable:
         """Names wider than their column at the current widths (they wrap inside)."""
         rows = [[units(t) for t in self.column_texts(tr)] for tr in self.body_rows]
         per_line = [self._per_line(wd, self.data) for wd in self.widths_now]
-        return sum(1 for r in rows for c, pieces in enumerate(r) for p in pieces if em_width(p) > per_line[c] + 1e-6)
+        return sum(1 for r in rows for c, pieces in enumerate(r) for p in pieces if line_end_width(p) > per_line[c] + 1e-6)
 
     def body_height(self) -> int:
         """Height of all data rows at the current widths and look."""
@@ -166,9 +175,10 @@ def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int
     """Column widths in ems, summing to at most `room`, that break the fewest names and, among
     those, make the rows the fewest lines, within `budget` (twips of row height) when possible.
 
-    A name wider than its column costs one for each extra line it takes: a 23-character name cut
-    into 2-character pieces costs 11, into two halves 1, so the room goes first where it keeps
-    names whole and never leaves a column a sliver. For each bound L on the lines of any cell,
+    A name wider than its column costs one for each extra line it takes (and more when it ends
+    in a stub, see `_break_cost`): a 23-character name cut into 2-character pieces costs 11, into
+    two halves 1, so the room goes first where it keeps names whole and never leaves a column a
+    sliver. For each bound L on the lines of any cell,
     every column has a narrowest width that holds its cells in L lines; which columns get the rest
     of the room is a small knapsack (ems × columns), solved exactly: names break only between
     names, so lines do not fall in proportion to width and a proportional share misses the best.
@@ -179,10 +189,10 @@ def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int
     lines = [[0] * (top + 1) for _ in range(ncols)]
     cost = [[0] * (top + 1) for _ in range(ncols)]
     for c in range(ncols):
-        names = [em_width(p) for r in rows for p in r[c]]
+        names = [line_end_width(p) for r in rows for p in r[c]]
         for wd in range(1, top + 1):
             lines[c][wd] = max((count_lines(r[c], wd) for r in rows), default=1)
-            cost[c][wd] = sum(math.ceil(n / wd - 1e-6) - 1 for n in names if n > wd + 1e-6)
+            cost[c][wd] = sum(_break_cost(n, wd) for n in names if n > wd + 1e-6)
     best: tuple[tuple[bool, int, int], list[int]] | None = None
     tallest = max(lines[c][minimum[c]] for c in range(ncols))
     seen: set[tuple[int, ...]] = set()
@@ -217,6 +227,19 @@ def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int
     if best is None:
         return list(minimum)
     return best[1]
+
+
+#: What a cut name's last line costs on top of its extra lines when it holds no more than
+#: `ORPHAN` ems ("会、" or "园、" alone reads as a name of its own).
+ORPHAN, ORPHAN_COST = 2.0, 2
+
+
+def _break_cost(width: float, per_line: int) -> int:
+    """The cost of a name `width` ems wide (its 、 condensed) in a column `per_line` ems wide that
+    it does not fit: its extra lines, more when its last line is a stub."""
+    extra = math.ceil(width / per_line - 1e-6) - 1
+    last = width - extra * per_line
+    return extra + (ORPHAN_COST if last <= ORPHAN + 1e-6 else 0)
 
 
 def lines_of_row(row: list[list[str]], widths: list[int]) -> list[int]:
@@ -288,7 +311,7 @@ def _write_lines(table: SummaryTable, tbl: etree._Element) -> None:
             if span != 1:
                 continue
             segments, _lines = pack(units(table.text(tc)), table._per_line(table.widths_now[col], table.data))
-            set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments])
+            set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments], condense=round(CONDENSED * table.data.size))
             if len(segments) < 2:
                 continue
             for p in tc.findall(w("p")):
