@@ -172,8 +172,8 @@ class SummaryTable:
 
 
 def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int, line: int, budget: int) -> list[int]:
-    """Column widths in ems, summing to at most `room`, that break the fewest names and, among
-    those, make the rows the fewest lines, within `budget` (twips of row height) when possible.
+    """Column widths in ems, summing to at most `room`, that take the fewest pages (`budget`
+    twips of rows each), then break the fewest names, then make the rows the fewest lines.
 
     A name wider than its column costs one for each extra line it takes (and more when it ends
     in a stub, see `_break_cost`): a 23-character name cut into 2-character pieces costs 11, into
@@ -193,7 +193,7 @@ def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int
         for wd in range(1, top + 1):
             lines[c][wd] = max((count_lines(r[c], wd) for r in rows), default=1)
             cost[c][wd] = sum(_break_cost(n, wd) for n in names if n > wd + 1e-6)
-    best: tuple[tuple[bool, int, int], list[int]] | None = None
+    best: tuple[tuple[int, int, int], list[int]] | None = None
     tallest = max(lines[c][minimum[c]] for c in range(ncols))
     seen: set[tuple[int, ...]] = set()
     for bound in range(1, tallest + 1):
@@ -219,10 +219,12 @@ def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int
         broken, extras = table[spare]
         widths = [n + e for n, e in zip(narrowest, extras, strict=True)]
         height = sum(max(lines_of_row(r, widths)) * line for r in rows)
-        key = (height <= budget, -broken, -height)
+        # Fewest pages first (a page's worth of rows per `budget`), then fewest broken names.
+        pages = max(1, math.ceil(height / max(budget, 1)))
+        key = (-pages, -broken, -height)
         if best is None or key > best[0]:
             best = (key, widths)
-        if broken == 0 and height <= budget:
+        if broken == 0 and pages == 1:
             break
     if best is None:
         return list(minimum)
