@@ -1,5 +1,6 @@
-"""The summary table's layout, computed after rendering: column widths from the characters in each
-column, and continuation tables headed 表 …（续） where one landscape page cannot hold it.
+"""The summary table's layout, computed after rendering: the font size (五号, or 小五 when that
+saves a page or keeps names whole), column widths from the names in each column, and
+continuation tables headed 表 …（续） where one landscape page cannot hold it.
 
 LibreOffice and Word size a fixed-layout table by its grid, and neither can mark a continued table
 （续）: both are done here, from the text each cell holds and the look the template gives it
