@@ -1,8 +1,10 @@
 """The line model of CJK cell text: how wide a text is in ems, and how names joined by 、 fill
 lines that break only between names (names are glued with word joiners, see `context.glued`).
 
-One em per Han character or full-width mark, ½ per digit, 0.6 per other Latin character; a
-trailing 、 counts against its line (LibreOffice does not hang it past a cell's edge).
+One em per Han character or full-width mark, ½ per digit, 0.6 per other Latin character. A 、
+that ends a line is set half-width (the layout condenses it, as Chinese typesetting compresses
+line-end punctuation): LibreOffice does not hang it past a cell's edge, and at full width it
+pushes the name's last character down with it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ def em_width(text: str) -> float:
     (Times New Roman's are exactly that), other Latin characters 0.6 (capitals are wider than ½:
     an estimate that errs wide only wastes a little room, one that errs narrow breaks a name)."""
     return sum(_char_width(ch) for ch in text)
+
+
+#: What a 、 gives up when it ends a line (see `line_end_width`).
+CONDENSED = 0.5
+
+
+def line_end_width(piece: str) -> float:
+    """Width of `piece` when it ends a line: its trailing 、 condensed to half an em."""
+    return em_width(piece) - (CONDENSED if piece.endswith(LIST_SEPARATOR) else 0.0)
 
 
 def _char_width(ch: str) -> float:
@@ -46,19 +57,21 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
     """Fill lines `per_line` ems wide with the pieces, breaking only between pieces: the text of
     each line that starts with a break, and how many lines are printed.
 
-    A trailing 、 counts against the line: LibreOffice does not hang it past a cell's edge, and
-    pushes the name's last character down with it instead. A piece longer than a whole line starts a new line and wraps where the line ends; it counts
-    as the lines it fills, and what follows may share its last line.
+    A trailing 、 counts against the line, half-width when it ends the line (the layout
+    condenses it there). A piece longer than a whole line starts
+    a new line and wraps where the line ends; it counts as the lines it fills, and what follows
+    starts on a line of its own.
     """
     if not pieces:
         return [""], 1
     segments: list[list[str]] = [[]]
     lines, used = 1, 0.0
     for piece in pieces:
-        width = em_width(piece)
-        if used + width <= per_line + 1e-6:
-            used += width
+        width, at_end = em_width(piece), line_end_width(piece)
+        if used + width <= per_line + 1e-6 or used + at_end <= per_line + 1e-6:
             segments[-1].append(piece)
+            # Fitting only with its 、 condensed, the piece ends the line.
+            used = used + width if used + width <= per_line + 1e-6 else per_line + 1
             continue
         if used > 0:
             lines += 1
@@ -67,10 +80,13 @@ def pack(pieces: list[str], per_line: float) -> tuple[list[str], int]:
         segments[-1].append(piece)
         if width <= per_line + 1e-6:
             used = width
+        elif at_end <= per_line + 1e-6:
+            used = per_line + 1
         else:
-            extra = math.ceil(width / per_line) - 1
-            lines += extra
-            used = width - extra * per_line
+            # The name wraps inside; what follows starts a new line, so that the end of a cut name
+            # is not read as the start of the next one ("会、重庆市…").
+            lines += math.ceil(at_end / per_line - 1e-6) - 1
+            used = per_line + 1
     return ["".join(seg) for seg in segments], lines
 
 

@@ -1,5 +1,6 @@
-"""The summary table's layout, computed after rendering: column widths from the characters in each
-column, and continuation tables headed 表 …（续） where one landscape page cannot hold it.
+"""The summary table's layout, computed after rendering: the font size (五号, or 小五 when that
+saves a page or keeps names whole), column widths from the names in each column, and
+continuation tables headed 表 …（续） where one landscape page cannot hold it.
 
 LibreOffice and Word size a fixed-layout table by its grid, and neither can mark a continued table
 （续）: both are done here, from the text each cell holds and the look the template gives it
@@ -23,11 +24,21 @@ from .docx_geometry import (
     paragraph_look,
     section_of,
     set_cell_text,
+    set_paragraph_look,
     style_ids,
     text_block,
     w,
 )
-from .lines import count_lines, cut_piece, em_width, pack, take_lines, units
+from .lines import (
+    CONDENSED,
+    count_lines,
+    cut_piece,
+    em_width,
+    line_end_width,
+    pack,
+    take_lines,
+    units,
+)
 
 #: Style names (not ids: the template may be saved by another program) the table is known by.
 HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"
@@ -35,7 +46,11 @@ CONTINUED = "（续）"
 #: Each header label wraps to at most this many lines, which sets the narrowest a column may be.
 HEAD_LINES = 3
 #: Room kept free on each page for what the estimate cannot know (font metrics, borders).
-SAFETY_LINES = 2
+SAFETY_LINES = 1
+#: The narrowest a column holding names may be, in characters (see `SummaryTable.widths`): 4
+#: costs the example its whole council names (the 、 of a 15-character name no longer fits) and
+#: 60 ordinary firms a third page.
+MIN_PIECE = 3
 #: A row is not started in fewer lines than this at the foot of a page: it starts the next one.
 MIN_SPLIT_LINES = 4
 
@@ -50,6 +65,7 @@ class SummaryTable:
         self.head_rows = [r for r in rows if r.find(f"{w('trPr')}/{w('tblHeader')}") is not None]
         self.body_rows = [r for r in rows if r not in self.head_rows]
         self.ncols = len(tbl.findall(f"{w('tblGrid')}/{w('gridCol')}"))
+        self.title_h = 0  # height of the title above the table, set by the caller
 
     # -- cells by grid column ---------------------------------------------------------------------
 
@@ -79,41 +95,28 @@ class SummaryTable:
         return max(1, (width - 2 * self.cell_lr) // look.size)
 
     def widths(self) -> list[int]:
-        """Grid widths that share the text block by the text in each column, each column at least
-        wide enough for its header label in `HEAD_LINES` lines."""
+        """Grid widths for the current look: as many names whole as the page allows (a name is
+        whole when its column is at least as wide as it, with the 、 after it); among those, the
+        widths that make the rows shortest; what is left over goes to the columns with the most
+        text. Each column is wide enough for its header label in `HEAD_LINES` lines."""
         total = self.page.width
-        minimum = [2] * self.ncols  # in ems of the data font
+        room = int((total - self.ncols * (2 * self.cell_lr + self.border)) // self.data.size)  # whole ems to share
+        rows = [[units(t) for t in self.column_texts(tr)] for tr in self.body_rows]
+        minimum = [2] * self.ncols  # in ems of the data font: a two-character label (序号) on one line
         for tr in self.head_rows:
             for col, span, tc in self.cells(tr):
                 if span == 1:
                     need = math.ceil(em_width(self.text(tc)) / HEAD_LINES) * self.head.size / self.data.size
                     minimum[col] = max(minimum[col], math.ceil(need))
-        rows = [[units(t) for t in self.column_texts(tr)] for tr in self.body_rows]
+        # A name cut to fit is cut into pieces of at least `MIN_PIECE` characters: a column is
+        # never narrower than that, or than its longest name when that is shorter.
+        for c in range(self.ncols):
+            longest = max((math.ceil(line_end_width(p) - 1e-6) for r in rows for p in r[c]), default=0)
+            minimum[c] = max(minimum[c], min(MIN_PIECE, longest))
+        while sum(minimum) > room and max(minimum) > 2:
+            minimum[minimum.index(max(minimum))] -= 1
+        whole = _most_names_whole(rows, minimum, room, self.data.line, self.row_budget())
         demand = [sum(em_width("".join(r[c])) for r in rows) for c in range(self.ncols)]
-        room = (total - self.ncols * (2 * self.cell_lr + self.border)) // self.data.size  # whole ems to share
-
-        def narrowest(col: int, lines: int) -> int:
-            """The fewest ems in which no row's cell of `col` takes more than `lines` lines."""
-            lo, hi = minimum[col], max(minimum[col], room)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if all(count_lines(r[col], mid) <= lines for r in rows):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            return lo
-
-        # Names break only between names, so lines do not fall in proportion to width: find the
-        # fewest lines a row can take with every column as narrow as that allows, then give what
-        # is left over to the columns with the most text.
-        lo, hi = 1, max(1, max((count_lines(r[c], minimum[c]) for r in rows for c in range(self.ncols)), default=1))
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if sum(narrowest(c, mid) for c in range(self.ncols)) <= room:
-                hi = mid
-            else:
-                lo = mid + 1
-        whole = [narrowest(c, lo) for c in range(self.ncols)]
         spare = room - sum(whole)
         if spare > 0 and sum(demand) > 0:
             for c in range(self.ncols):
@@ -121,6 +124,23 @@ class SummaryTable:
         widths = [e * self.data.size + 2 * self.cell_lr + self.border for e in whole]
         widths[max(range(self.ncols), key=lambda i: demand[i])] += total - sum(widths)
         return widths
+
+    def row_budget(self) -> int:
+        """Height left for data rows on one page, with the header estimated at its tallest
+        (`HEAD_LINES` lines): the widths are not known yet."""
+        head = max(sum(int_attr(tr.find(f"{w('trPr')}/{w('trHeight')}"), "val", 0) for tr in self.head_rows),
+                   HEAD_LINES * self.head.line + 2 * self.cell_tb + self.border)
+        return self.page.height - self.title_h - head - SAFETY_LINES * self.data.line
+
+    def broken_names(self) -> int:
+        """Names wider than their column at the current widths (they wrap inside)."""
+        rows = [[units(t) for t in self.column_texts(tr)] for tr in self.body_rows]
+        per_line = [self._per_line(wd, self.data) for wd in self.widths_now]
+        return sum(1 for r in rows for c, pieces in enumerate(r) for p in pieces if line_end_width(p) > per_line[c] + 1e-6)
+
+    def body_height(self) -> int:
+        """Height of all data rows at the current widths and look."""
+        return sum(self._row_height(self.lines_of(self.column_texts(tr)), self.data, tr) for tr in self.body_rows)
 
     def set_widths(self, widths: list[int]) -> None:
         self.widths_now = widths
@@ -163,7 +183,87 @@ class SummaryTable:
         return max(count_lines(units(t), self._per_line(self.widths_now[c], self.data)) for c, t in enumerate(texts))
 
 
+def _most_names_whole(rows: list[list[list[str]]], minimum: list[int], room: int, line: int, budget: int) -> list[int]:
+    """Column widths in ems, summing to at most `room`, that take the fewest pages (`budget`
+    twips of rows each), then break the fewest names, then make the rows the fewest lines.
+
+    A name wider than its column costs one for each extra line it takes (and more when it ends
+    in a stub, see `_break_cost`): a 23-character name cut into 2-character pieces costs 11, into
+    two halves 1, so the room goes first where it keeps names whole and never leaves a column a
+    sliver. For each bound L on the lines of any cell,
+    every column has a narrowest width that holds its cells in L lines; which columns get the rest
+    of the room is a small knapsack (ems × columns), solved exactly: names break only between
+    names, so lines do not fall in proportion to width and a proportional share misses the best.
+    """
+    ncols = len(minimum)
+    top = max(room, max(minimum))
+    # lines[c][wd], cost[c][wd]: the tallest cell of column c, and its names' extra lines, at wd ems.
+    lines = [[0] * (top + 1) for _ in range(ncols)]
+    cost = [[0] * (top + 1) for _ in range(ncols)]
+    for c in range(ncols):
+        names = [line_end_width(p) for r in rows for p in r[c]]
+        for wd in range(1, top + 1):
+            lines[c][wd] = max((count_lines(r[c], wd) for r in rows), default=1)
+            cost[c][wd] = sum(_break_cost(n, wd) for n in names if n > wd + 1e-6)
+    best: tuple[tuple[int, int, int], list[int]] | None = None
+    tallest = max(lines[c][minimum[c]] for c in range(ncols))
+    seen: set[tuple[int, ...]] = set()
+    for bound in range(1, tallest + 1):
+        narrowest = []
+        for c in range(ncols):
+            fit = next((x for x in range(minimum[c], top + 1) if lines[c][x] <= bound), None)
+            if fit is None:
+                break
+            narrowest.append(fit)
+        if len(narrowest) < ncols or sum(narrowest) > room or tuple(narrowest) in seen:
+            continue
+        seen.add(tuple(narrowest))
+        spare = room - sum(narrowest)
+        # table[s]: (cost, extra ems per column) spending at most s ems over the columns so far.
+        table: list[tuple[int, list[int]]] = [(0, [])] * (spare + 1)
+        for c in range(ncols):
+            base = narrowest[c]
+            options = [0, *(x - base for x in range(base + 1, min(top, base + spare) + 1) if cost[c][x] < cost[c][x - 1])]
+            table = [
+                min(((table[s - e][0] + cost[c][base + e], [*table[s - e][1], e]) for e in options if e <= s), key=lambda t: t[0])
+                for s in range(spare + 1)
+            ]
+        broken, extras = table[spare]
+        widths = [n + e for n, e in zip(narrowest, extras, strict=True)]
+        height = sum(max(lines_of_row(r, widths)) * line for r in rows)
+        # Fewest pages first (a page's worth of rows per `budget`), then fewest broken names.
+        pages = max(1, math.ceil(height / max(budget, 1)))
+        key = (-pages, -broken, -height)
+        if best is None or key > best[0]:
+            best = (key, widths)
+        if broken == 0 and pages == 1:
+            break
+    if best is None:
+        return list(minimum)
+    return best[1]
+
+
+#: What a cut name's last line costs on top of its extra lines when it holds no more than
+#: `ORPHAN` ems ("会、" or "园、" alone reads as a name of its own).
+ORPHAN, ORPHAN_COST = 2.0, 2
+
+
+def _break_cost(width: float, per_line: int) -> int:
+    """The cost of a name `width` ems wide (its 、 condensed) in a column `per_line` ems wide that
+    it does not fit: its extra lines, more when its last line is a stub."""
+    extra = math.ceil(width / per_line - 1e-6) - 1
+    last = width - extra * per_line
+    return extra + (ORPHAN_COST if last <= ORPHAN + 1e-6 else 0)
+
+
+def lines_of_row(row: list[list[str]], widths: list[int]) -> list[int]:
+    """Lines each cell of a row fills at `widths` ems."""
+    return [count_lines(pieces, wd) for pieces, wd in zip(row, widths, strict=True)]
+
+
 def _cell_margins(styles: etree._Element, tbl: etree._Element) -> tuple[int, int, int]:
+    """Left/right and top/bottom cell margins of `tbl` (its own, else its style's) and the border
+    allowance, in twips."""
     style_ref = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
     lr, tb = 108, 0
     for s in styles.iter(w("style")):
@@ -172,6 +272,10 @@ def _cell_margins(styles: etree._Element, tbl: etree._Element) -> tuple[int, int
             if mar is not None:
                 lr = int_attr(mar.find(w("left")), "w", lr)
                 tb = int_attr(mar.find(w("top")), "w", tb)
+    own = tbl.find(f"{w('tblPr')}/{w('tblCellMar')}")
+    if own is not None:
+        lr = int_attr(own.find(w("left")), "w", lr)
+        tb = int_attr(own.find(w("top")), "w", tb)
     return lr, tb, 20  # borders: ½ pt lines, about 10 twips each side
 
 
@@ -221,7 +325,7 @@ def _write_lines(table: SummaryTable, tbl: etree._Element) -> None:
             if span != 1:
                 continue
             segments, _lines = pack(units(table.text(tc)), table._per_line(table.widths_now[col], table.data))
-            set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments])
+            set_cell_text(tc, [seg.replace(WORD_JOINER, "") for seg in segments], condense=round(CONDENSED * table.data.size))
             if len(segments) < 2:
                 continue
             for p in tc.findall(w("p")):
@@ -246,9 +350,15 @@ _AFTER_JC = frozenset(
 )
 
 
+#: The steps the table's font may take to fit on one page: 五号, then 小五 (no smaller: the
+#: names must stay legible on paper), in half-points.
+SIZES = (21, 18)
+
+
 def layout_summary_tables(document: Any) -> int:
-    """Fit every summary table of a rendered python-docx `document`: widths from the content,
-    continuation tables where a page is full. Returns the number of pages the tables take."""
+    """Fit every summary table of a rendered python-docx `document`: font size and widths from
+    the content, continuation tables where a page is full. Returns the number of pages the tables
+    take."""
     root = document.element
     styles = document.styles.element
     ids = style_ids(styles)
@@ -265,11 +375,60 @@ def layout_summary_tables(document: Any) -> int:
         table = SummaryTable(tbl, text_block(section_of(tbl)), data_look, head_look, _cell_margins(styles, tbl))
         if not table.body_rows or not table.head_rows:
             continue
-        table.set_widths(table.widths())
-        pages += _paginate(table, _title_before(tbl, title_id), title_look)
+        title = _title_before(tbl, title_id)
+        data, head = _choose_look(table, _title_height(title, title_look))
+        if data != data_look:
+            # The styles belong to this table alone: the size is set once there, not per run.
+            set_paragraph_look(styles, data_id, data)
+            set_paragraph_look(styles, head_id, head)
+            data_look, head_look = data, head
+        pages += _paginate(table, title, title_look)
         for t in [tbl, *_continuations(tbl, table)]:
             _write_lines(table, t)
     return pages
+
+
+def _scaled(look: TextLook, half_points: int) -> TextLook:
+    """`look` at another font size, its exact line pitch scaled with it."""
+    size = half_points * 10
+    return look if size >= look.size else TextLook(size, round(look.line * size / look.size))
+
+
+def _choose_look(table: SummaryTable, title_h: int) -> tuple[TextLook, TextLook]:
+    """The size of `SIZES` (not above the template's) at which the table takes the fewest pages
+    and, on a tie, breaks the fewest names (the larger size on a tie): 五号 unless 小五 saves a
+    page or keeps names whole that 五号 must break. The table's widths are set for it."""
+    best: tuple[tuple[int, int], TextLook, TextLook] | None = None
+    start_data, start_head = table.data, table.head
+    table.title_h = title_h
+    for half_points in SIZES:
+        data, head = _scaled(start_data, half_points), _scaled(start_head, half_points)
+        if best is not None and data == best[1]:
+            continue
+        table.data, table.head = data, head
+        table.set_widths(table.widths())
+        capacity = _capacity(table, title_h)
+        pages = max(1, math.ceil(table.body_height() / max(capacity, 1)))
+        key = (pages, table.broken_names())
+        if best is None or key < best[0]:
+            best = (key, data, head)
+        if key == (1, 0):
+            break
+    assert best is not None
+    table.data, table.head = best[1], best[2]
+    table.set_widths(table.widths())
+    return best[1], best[2]
+
+
+def _title_height(title: etree._Element | None, title_look: TextLook) -> int:
+    if title is None:
+        return 0
+    return title_look.line + int_attr(title.find(f"{w('pPr')}/{w('spacing')}"), "after", 240)
+
+
+def _capacity(table: SummaryTable, title_h: int) -> int:
+    """Height left on a page for data rows below the title and the header."""
+    return table.page.height - title_h - table.head_height() - SAFETY_LINES * table.data.line
 
 
 def _continuations(tbl: etree._Element, table: SummaryTable) -> list[etree._Element]:
@@ -288,11 +447,7 @@ def _continuations(tbl: etree._Element, table: SummaryTable) -> list[etree._Elem
 def _paginate(table: SummaryTable, title: etree._Element | None, title_look: TextLook) -> int:
     """Split the data rows over pages; rows too tall for what is left of a page are cut between
     names, the rest going to a continuation table on the next page. Returns the page count."""
-    title_h = 0
-    if title is not None:
-        after = int_attr(title.find(f"{w('pPr')}/{w('spacing')}"), "after", 240)
-        title_h = title_look.line + after
-    capacity = table.page.height - title_h - table.head_height() - SAFETY_LINES * table.data.line
+    capacity = _capacity(table, _title_height(title, title_look))
     per_line = [table._per_line(width, table.data) for width in table.widths_now]
     pages: list[list[etree._Element]] = [[]]
     room = capacity

@@ -35,9 +35,10 @@ def test_pack_breaks_only_between_names() -> None:
 def test_a_name_wider_than_the_column_starts_a_line_and_wraps() -> None:
     long = "长" * 10 + "、"
     segments, lines = pack(["甲、", long, "乙"], 4)
-    assert segments == ["甲、", long + "乙"]
-    assert lines == 1 + 3  # 甲、 / 长长长长 / 长长长长 / 长长、乙
+    assert segments == ["甲、", long, "乙"]
+    assert lines == 1 + 3 + 1  # 甲、 / 长长长长 / 长长长长 / 长长、 / 乙: a cut name's end stands alone
     assert count_lines(["甲、", long, "乙"], 4) == lines
+    assert count_lines(["长" * 8], 4) == 2  # exactly two lines, no empty third
 
 
 def test_take_lines_never_overflows() -> None:
@@ -67,3 +68,37 @@ def test_laying_out_the_large_summary_is_fast(tmp_path: Path) -> None:
     started = time.perf_counter()
     render_documents(app, tmp_path / "out", (PLAN,))
     assert time.perf_counter() - started < 5  # 60 firms: widths and pages in well under a second
+
+
+def test_a_line_end_enumeration_comma_is_half_width() -> None:
+    from generator.lines import line_end_width
+
+    # 8 characters and their 、 fill 8½ ems once the 、 is condensed: the name stays whole and
+    # ends the line; at full width it would need 9.
+    name = "甲" * 8 + "、"
+    assert line_end_width(name) == 8.5 and line_end_width("甲乙") == 2
+    assert pack([name, "乙"], 8.5) == ([name, "乙"], 2)
+    assert pack([name, "乙"], 8)[1] == 3
+    assert pack(["甲甲甲、", "乙乙乙乙、", "丙"], 8.5) == (["甲甲甲、乙乙乙乙、", "丙"], 2)
+    # Wider than that, the name wraps; its end still stands alone.
+    assert pack(["甲" * 9 + "、", "乙"], 8) == (["甲" * 9 + "、", "乙"], 3)
+
+
+def test_cell_lines_condense_the_comma_that_ends_each_line() -> None:
+    from lxml import etree
+
+    from generator.docx_geometry import W_NS, set_cell_text, w
+
+    tc = etree.fromstring(
+        f'<w:tc xmlns:w="{W_NS}"><w:p><w:r><w:rPr><w:rFonts w:ascii="A"/><w:sz w:val="18"/></w:rPr>'
+        "<w:t>x</w:t></w:r></w:p></w:tc>"
+    )
+    set_cell_text(tc, ["甲乙、", "丙、丁"], condense=90)
+    runs = tc.findall(f"{w('p')}/{w('r')}")
+    texts = ["".join(t.text or "" for t in r.iter(w("t"))) for r in runs]
+    assert texts == ["甲乙", "、", "丙、丁"]  # only the 、 before the break is squeezed
+    spacing = [r.find(f"{w('rPr')}/{w('spacing')}") for r in runs]
+    assert [s.get(w("val")) if s is not None else None for s in spacing] == [None, "-90", None]
+    # w:spacing sits before w:sz in the run properties (the schema's order), and the font stays.
+    assert [c.tag.split("}")[1] for c in runs[1].find(w("rPr"))] == ["rFonts", "spacing", "sz"]
+    assert runs[2].find(w("br")) is not None and runs[2][1].tag == w("br")
