@@ -79,14 +79,7 @@ def stand_ins(conf_path: Path) -> dict[str, tuple[str, ...]]:
 
 def match_font(requested: str, conf_path: Path) -> FontMatch:
     """Ask fc-match which font the requested family resolves to under conf_path."""
-    file, style, families = _fc_match(_fc_escape(requested), conf_path)
-    return FontMatch(
-        requested=requested,
-        families=families,
-        style=style,
-        file=file,
-        kind=_kind(requested, families, stand_ins(conf_path)),
-    )
+    return _match(requested, _fc_escape(requested), conf_path)
 
 
 #: The language LibreOffice adds to the pattern of a zh-CN run (the documents' default): it
@@ -103,15 +96,13 @@ def match_fallback(requested: str, chars: str, conf_path: Path) -> FontMatch:
     for its style) or fontconfig's default (a sans face, most likely).
     """
     charset = " ".join(f"{ord(ch):x}" for ch in dict.fromkeys(chars))
-    pattern = f"{_fc_escape(requested)}:lang={FALLBACK_LANG}:charset={charset}"
+    return _match(requested, f"{_fc_escape(requested)}:lang={FALLBACK_LANG}:charset={charset}", conf_path)
+
+
+def _match(requested: str, pattern: str, conf_path: Path) -> FontMatch:
+    """fc-match's answer for `pattern`, classified against the map's stand-ins for `requested`."""
     file, style, families = _fc_match(pattern, conf_path)
-    return FontMatch(
-        requested=requested,
-        families=families,
-        style=style,
-        file=file,
-        kind=_kind(requested, families, stand_ins(conf_path)),
-    )
+    return FontMatch(requested=requested, families=families, style=style, file=file, kind=_kind(requested, families, stand_ins(conf_path)))
 
 
 def _fc_escape(family: str) -> str:

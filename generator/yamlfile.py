@@ -94,24 +94,14 @@ def _refuse_aliases_and_depth(text: str, rel_path: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
+        message = None
         if isinstance(event, yaml.AliasEvent):
-            found.append(
-                Diagnostic(
-                    _loc(rel_path, event.start_mark),
-                    Severity.ERROR,
-                    "yaml-alias",
-                    _("不支持 YAML 别名 *{name}：请把内容直接写出来").format(name=event.anchor),
-                )
-            )
+            message = _("不支持 YAML 别名 *{name}：请把内容直接写出来")
         elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-            found.append(
-                Diagnostic(
-                    _loc(rel_path, event.start_mark),
-                    Severity.ERROR,
-                    "yaml-alias",
-                    _("不支持 YAML 锚点 &{name}：请删除它，把内容直接写出来").format(name=event.anchor),
-                )
-            )
+            message = _("不支持 YAML 锚点 &{name}：请删除它，把内容直接写出来")
+        if message is not None:
+            name = getattr(event, "anchor", "")  # AliasEvent and NodeEvent both carry it
+            found.append(Diagnostic(_loc(rel_path, event.start_mark), Severity.ERROR, "yaml-alias", message.format(name=name)))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
