@@ -18,6 +18,7 @@ Deliberately light (standard library only): the no-op build and the watchdog imp
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import hashlib
@@ -239,6 +240,17 @@ class _Watchdog:
             )
         finally:
             os.close(read_end)
+        atexit.register(self.stop)
+
+    def stop(self) -> None:
+        """At a normal exit: close the pipe (the watchdog's signal that we ended) and wait briefly
+        for it to finish its clean-up, so no watchdog outlives a finished run."""
+        with contextlib.suppress(OSError):
+            os.close(self._pipe)
+        try:
+            self.proc.wait(timeout=_WATCHDOG_EXIT_WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.returncode = -1  # left to finish alone; not a leak to report at shutdown
 
     def send(self, line: str) -> None:
         with contextlib.suppress(OSError):
@@ -246,6 +258,8 @@ class _Watchdog:
 
 
 _watchdog: _Watchdog | None = None
+#: seconds a normal exit waits for the watchdog's clean-up
+_WATCHDOG_EXIT_WAIT = 5
 
 
 def start_watchdog() -> None:
