@@ -16,6 +16,7 @@ from typing import Any
 from .form import FieldSpec, format_label
 from .i18n import format_date
 from .model import Application, Item, ListValue, Value
+from .nobreak import WORD_JOINER
 
 CHECKED, UNCHECKED = "☑", "□"
 LIST_SEPARATOR = "、"
@@ -86,14 +87,8 @@ def _labels(app: Application, spec: FieldSpec) -> Any:
     return app.label(spec)
 
 
-def _joined(names: list[str]) -> str:
-    return LIST_SEPARATOR.join(n for n in names if n)
-
-
-#: U+2060 WORD JOINER: between the characters of a unit name it forbids a line break there, so a
-#: name in the narrow columns of the summary table wraps only at the 、 between names. Word and
-#: LibreOffice draw nothing for it; readers of the text drop it (`unglued`).
-WORD_JOINER = "\u2060"
+# WORD_JOINER (U+2060, nobreak.py) between the characters of a unit name forbids a line break
+# there, so a name in the narrow columns of the summary table wraps only at the 、 between names.
 
 
 def glued(name: str) -> str:

@@ -13,8 +13,9 @@ import functools
 import math
 import re
 
-from .context import LIST_SEPARATOR, WORD_JOINER
+from .context import LIST_SEPARATOR
 from .counting import is_east_asian
+from .nobreak import WORD_JOINER
 
 
 @functools.lru_cache(maxsize=4096)

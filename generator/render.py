@@ -24,6 +24,7 @@ from .cover_layout import layout_cover
 from .errors import ToolError
 from .i18n import _
 from .model import Prose
+from .nobreak import WORD_JOINER
 from .summary_layout import layout_summary_tables
 
 #: Turns one prose part into a subdocument: (template, prose) → docxtpl Subdoc.
@@ -134,7 +135,7 @@ def leftover_tags(docx_bytes: bytes) -> list[str]:
         for name in zf.namelist():
             if name.endswith(".xml"):
                 # Word joiners glue names in the summary table; they hide nothing from the check.
-                text = re.sub(rb"<[^>]+>", b"", zf.read(name)).decode("utf-8", "replace").replace("\u2060", "")
+                text = re.sub(rb"<[^>]+>", b"", zf.read(name)).decode("utf-8", "replace").replace(WORD_JOINER, "")
                 found.extend(f"{name}: {m.group()}" for m in _TEMPLATE_TAG.finditer(text))
     return found
 

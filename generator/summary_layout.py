@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from .context import LIST_SEPARATOR, WORD_JOINER
+from .context import LIST_SEPARATOR
 from .docx_geometry import (
     Page,
     TextLook,
@@ -39,6 +39,7 @@ from .lines import (
     take_lines,
     units,
 )
+from .nobreak import WORD_JOINER
 
 #: Style names (not ids: the template may be saved by another program) the table is known by.
 HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"

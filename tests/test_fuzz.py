@@ -211,6 +211,13 @@ def _replace_line(text: str, index: int, make: Callable[[str, str, str], str]) -
 # -- check -----------------------------------------------------------------------------------
 
 
+def _check_with_line(root: Path, rel: str, line: int, new_line: Callable[[str, str, str], str]) -> None:
+    """Check `root` with line `line` of `rel` rewritten by `new_line(indent, key, old_value)`."""
+    with _edit(root) as edits:
+        edits.write(rel, _replace_line((root / rel).read_text(encoding="utf-8"), line, new_line))
+        _checked(root)
+
+
 @FUZZ
 @given(rel=st.sampled_from(YAML_FILES), text=st.text(alphabet=_ALPHABET, max_size=400))
 def test_any_yaml_file_gives_diagnostics(fuzz_root: Path, rel: str, text: str) -> None:
@@ -222,28 +229,19 @@ def test_any_yaml_file_gives_diagnostics(fuzz_root: Path, rel: str, text: str) -
 @FUZZ
 @given(rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=_SCALAR)
 def test_any_value_of_any_field(fuzz_root: Path, rel: str, line: int, value: str) -> None:
-    with _edit(fuzz_root) as edits:
-        text = (fuzz_root / rel).read_text(encoding="utf-8")
-        edits.write(rel, _replace_line(text, line, lambda indent, key, _old: f"{indent}{key}: {value}"))
-        _checked(fuzz_root)
+    _check_with_line(fuzz_root, rel, line, lambda indent, key, _old: f"{indent}{key}: {value}")
 
 
 @FUZZ
 @given(rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), key=_SCALAR)
 def test_any_key(fuzz_root: Path, rel: str, line: int, key: str) -> None:
-    with _edit(fuzz_root) as edits:
-        text = (fuzz_root / rel).read_text(encoding="utf-8")
-        edits.write(rel, _replace_line(text, line, lambda indent, _key, old: f"{indent}{key}: {old}"))
-        _checked(fuzz_root)
+    _check_with_line(fuzz_root, rel, line, lambda indent, _key, old: f"{indent}{key}: {old}")
 
 
 @FUZZ
 @given(rel=st.sampled_from(YAML_FILES), line=st.integers(0, 500), value=_nested())
 def test_any_nesting(fuzz_root: Path, rel: str, line: int, value: str) -> None:
-    with _edit(fuzz_root) as edits:
-        text = (fuzz_root / rel).read_text(encoding="utf-8")
-        edits.write(rel, _replace_line(text, line, lambda indent, key, _old: f"{indent}{key}: {value}"))
-        _checked(fuzz_root)
+    _check_with_line(fuzz_root, rel, line, lambda indent, key, _old: f"{indent}{key}: {value}")
 
 
 @FUZZ
