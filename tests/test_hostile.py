@@ -308,9 +308,28 @@ def test_a_folder_nested_1400_deep_does_not_exhaust_the_stack(content_copy: Cont
             os.close(fd)
             fd = inner
         os.close(fd)
-    result = run("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf", timeout=120)
-    assert INTERNAL not in result.stderr
-    assert result.returncode == 1 and "项目.yaml:26:7: 错误: 字体目录：“字体/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a”所在的文件夹层次超过 16 层" in result.stdout
+    try:
+        result = run("build", str(root), "-o", str(tmp_path / "out"), "--no-pdf", timeout=120)
+        assert INTERNAL not in result.stderr
+        assert result.returncode == 1 and "项目.yaml:26:7: 错误: 字体目录：“字体/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a”所在的文件夹层次超过 16 层" in result.stdout
+    finally:
+        _remove_chain(root / "草稿")
+
+
+def _remove_chain(folder: Path) -> None:
+    """Remove folder/a/a/…/a bottom-up by descriptor. pytest's later clean-up of old tmp folders
+    uses shutil.rmtree, which recurses once per level: 1400 levels end in a RecursionError there."""
+    fds = [os.open(folder, os.O_RDONLY)]
+    while True:
+        try:
+            fds.append(os.open("a", os.O_RDONLY, dir_fd=fds[-1]))
+        except FileNotFoundError:
+            break
+    while len(fds) > 1:
+        os.close(fds.pop())
+        os.rmdir("a", dir_fd=fds[-1])
+    os.close(fds[0])
+    folder.rmdir()
 
 
 def test_a_font_file_name_that_is_not_utf8_is_no_problem(content_copy: ContentCopy, tmp_path: Path) -> None:
