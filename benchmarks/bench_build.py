@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.convert import find_soffice
+from generator.pdf.convert import find_soffice
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 CHANJIAO = Path(sys.executable).parent / "chanjiao"

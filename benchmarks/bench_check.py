@@ -44,7 +44,7 @@ def time_check(root: Path) -> float:
 
 def time_in_process(root: Path) -> float:
     """The work itself, without interpreter start: what must grow linearly."""
-    from generator.check import check_content
+    from generator.check.validate import check_content
 
     check_content(root)  # warm the form declaration cache
     samples = []

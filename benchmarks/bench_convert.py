@@ -17,8 +17,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.run import Run
 
-from generator.convert import convert_to_pdf
-from generator.pdf import read_pdf
+from generator.pdf.convert import convert_to_pdf
+from generator.pdf.reader import read_pdf
 
 _PARAGRAPH = (
     "联合体坚持政府统筹、园区牵头、学校和企业共同参与，围绕智能网联新能源汽车产业链，"

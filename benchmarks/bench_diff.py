@@ -91,12 +91,12 @@ def time_command(repo: Path, *args: str) -> tuple[float, float, str]:
 
 def stages(repo: Path, tmp: Path) -> dict[str, float]:
     """Where the time goes, in process: export, load, compare, render, redline."""
-    from generator import git as git_module
-    from generator.changes import compare_applications
-    from generator.content import load_application
-    from generator.documents import DOCUMENTS
+    from generator.content.loader import load_application
+    from generator.core import git as git_module
+    from generator.diff.changes import compare_applications
+    from generator.diff.redline import redline
     from generator.pipeline import render_documents
-    from generator.redline import redline
+    from generator.word.documents import DOCUMENTS
 
     times: dict[str, float] = {}
 

@@ -13,13 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.content import load_application
-from generator.convert import convert_to_pdf
-from generator.documents import DOCUMENTS
-from generator.layout import analyse_layout
-from generator.pdf import read_printed_text
+from generator.content.loader import load_application
+from generator.pdf.convert import convert_to_pdf
+from generator.pdf.layout import analyse_layout
+from generator.pdf.readback import read_back
+from generator.pdf.reader import read_printed_text
 from generator.pipeline import render_documents
-from generator.readback import read_back
+from generator.word.documents import DOCUMENTS
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.content import load_application
-from generator.documents import DOCUMENTS, templates_dir
+from generator.content.loader import load_application
 from generator.pipeline import render_documents
+from generator.word.documents import DOCUMENTS, templates_dir
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 

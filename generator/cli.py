@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import EXIT_CONTENT, EXIT_TOOL, ChanjiaoError, ContentError
-from .i18n import _, detect_language, language, set_language
+from generator import __version__
+from generator.errors import EXIT_CONTENT, EXIT_TOOL, ChanjiaoError, ContentError
+from generator.i18n import _, detect_language, language, set_language
 
 # Commands import what they need when they run: `chanjiao build` with nothing changed, `--help`
 # and `textconv` should not pay for YAML, Markdown, docxtpl and pypdf.
@@ -52,7 +52,7 @@ def _check_docx_size(path: Path, limit: int = TEXTCONV_MAX_XML) -> None:
     before docx_text inflates it (the header's size can lie, so the real bytes are counted)."""
     import zipfile
 
-    from .errors import ToolError
+    from generator.errors import ToolError
 
     try:
         with zipfile.ZipFile(path) as zf, zf.open("word/document.xml") as member:
@@ -159,8 +159,8 @@ def main() -> None:
 @_lang_option
 def check(directory: Path, fmt: str, strict: bool) -> None:
     """校验申报材料并统计字数（不生成文档）。Validate and count, no rendering."""
-    from .check import check_content
-    from .report import render_report_json, render_report_text
+    from generator.check.report import render_report_json, render_report_text
+    from generator.check.validate import check_content
 
     report, _app = check_content(directory, strict=strict)
     click.echo(render_report_json(report) if fmt == "json" else render_report_text(report))
@@ -177,9 +177,9 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
-    from .buildcache import cached_result, inputs_fingerprint
-    from .documents import TEMPLATES_DIR
-    from .procs import check_soffice_setting
+    from generator.core.buildcache import cached_result, inputs_fingerprint
+    from generator.core.procs import check_soffice_setting
+    from generator.word.documents import TEMPLATES_DIR
 
     if pdf is not False:
         check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
@@ -195,9 +195,9 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
         click.echo(cached["json"] if fmt == "json" else cached["text"])
         sys.exit(int(cached["exit_code"]))
 
-    from .pipeline import build as build_application
-    from .procs import run_temp_dir
-    from .report import render_build_json, render_build_text, render_report_text
+    from generator.check.report import render_build_json, render_build_text, render_report_text
+    from generator.core.procs import run_temp_dir
+    from generator.pipeline import build as build_application
 
     # All temporary files of the build in one folder named after this run (procs.py).
     with run_temp_dir():
@@ -219,8 +219,8 @@ def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bo
 @_lang_option
 def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> None:
     """多个联合体的汇总表（一个区县推荐多个联合体时）。The summary table for several consortia."""
-    from .procs import run_temp_dir
-    from .summary import build_summary
+    from generator.core.procs import run_temp_dir
+    from generator.summary import build_summary
 
     with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
         result = build_summary(list(directories), out_dir, pdf=pdf)
@@ -244,7 +244,7 @@ def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> N
 @_lang_option
 def init(directory: Path, form_version: str | None) -> None:
     """新建申报材料仓库：每个文件的模板和官方填写说明。Scaffold a new content repo."""
-    from .scaffold import init_content_repo
+    from generator.scaffold import init_content_repo
 
     written = init_content_repo(directory, version=form_version)
     click.echo(_("已在 {path} 新建申报材料仓库（{n} 个文件）。").format(path=directory, n=len(written)))
@@ -265,13 +265,13 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
     REV_A、REV_B 为 git 版本（如 round-1），REV_B 省略时与工作区比较；加 --dirs 时为两个文件夹。
     """
-    from .diff import diff as diff_revisions
-    from .diff import render_json as render_diff_json
-    from .diff import render_text as render_diff_text
+    from generator.diff.command import diff as diff_revisions
+    from generator.diff.command import render_json as render_diff_json
+    from generator.diff.command import render_text as render_diff_text
 
     if content_dir is None:
         content_dir = Path("content") if Path("content").is_dir() else Path(".")
-    from .procs import run_temp_dir
+    from generator.core.procs import run_temp_dir
 
     with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
         result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
@@ -287,15 +287,15 @@ def doctor(directory: Path) -> None:
     import platform
     from importlib.metadata import version
 
-    from .doctor import diagnose
-    from .documents import template_font_families
-    from .fontmap import FontKind
+    from generator.pdf.doctor import diagnose
+    from generator.pdf.fonts import FontKind
+    from generator.word.documents import template_font_families
 
     fonts_dir = None
     project = directory / "项目.yaml"
     if project.is_file():
-        from .content import load_application
-        from .rules import fonts_dir_inside
+        from generator.check.rules import fonts_dir_inside
+        from generator.content.loader import load_application
 
         app, _diags = load_application(directory)
         if app.get("project.fonts_dir") and not any(fonts_dir_inside(app)):  # never scan / or /proc
@@ -335,7 +335,7 @@ def doctor(directory: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(file: Path) -> None:
     """输出 Word 文档的文字，供 git diff 使用。Print a .docx's text (git textconv)."""
-    from .docx_text import docx_text
+    from generator.word.text import docx_text
 
     _check_docx_size(file)
     click.echo(docx_text(file))

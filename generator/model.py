@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Location
-from .form import FieldSpec, FormSpec, format_label
+from generator.errors import Location
+from generator.form.declaration import FieldSpec, FormSpec, format_label
 
 # ---------------------------------------------------------------------------------------------
 # Prose: what a Markdown file says, as blocks the renderers and the counter both read.

@@ -10,17 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .assets import IMAGE_KINDS, AssetProblem, resolve_asset
-from .atomic import write_atomic
-from .buildcache import CACHE_KEY, tool_fingerprint
-from .check import Report, check_content
-from .context import build_context, document_date
-from .documents import (
+from generator import __version__
+from generator.check.results import BuildResult, DocumentResult
+from generator.check.validate import check_content
+from generator.content.assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from generator.core.atomic import write_atomic
+from generator.core.buildcache import CACHE_KEY, tool_fingerprint
+from generator.core.staging import Stage
+from generator.errors import Diagnostic, Location, Severity, ToolError
+from generator.i18n import _
+from generator.model import Application, Image, Item, ListValue, Value
+from generator.pdf.fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
+from generator.word.context import build_context, document_date
+from generator.word.documents import (
     DOCUMENTS,
     PACKAGE_DEFAULT_NAME,
     Document,
@@ -29,15 +34,10 @@ from .documents import (
     template_font_families,
     templates_dir,
 )
-from .errors import Diagnostic, Location, Severity, ToolError
-from .fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
-from .i18n import _
-from .model import Application, Image, Item, ListValue, Value
-from .staging import Stage
 
 if TYPE_CHECKING:
-    from .layout import Inspection
-    from .pdf import PackagePart
+    from generator.pdf.layout import Inspection
+    from generator.pdf.reader import PackagePart
 
 STATE_FILE = ".chanjiao-build.json"
 REPORT_STEM = "检查报告"
@@ -51,40 +51,6 @@ Progress = Callable[[str], None]
 
 def _quiet(_message: str) -> None:
     pass
-
-
-@dataclass
-class DocumentResult:
-    """What the build knows of one document: its files, pages and fonts."""
-
-    doc: Document
-    docx: Path
-    pdf: Path | None = None
-    pages: int | None = None
-    part_pages: list[tuple[str, int]] = field(default_factory=list)
-    fonts: list[str] = field(default_factory=list)
-    rebuilt: bool = False
-    numbered_from: int = 0  # the PDF page printed "— 1 —"
-    inspection: Inspection | None = None  # the PDF read back against the .docx, and its layout
-
-
-@dataclass
-class BuildResult:
-    """The outcome of one build: the report (content, pages, fonts) and the files."""
-
-    report: Report
-    documents: list[DocumentResult] = field(default_factory=list)
-    package: Path | None = None
-    report_files: list[Path] = field(default_factory=list)
-    pdf_skipped_reason: str = ""
-    package_skipped_reason: str = ""
-    substitutions: dict[str, str] = field(default_factory=dict)
-    rendered: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        """0 when the package is within every limit and rule, 1 otherwise."""
-        return self.report.exit_code
 
 
 # -- fingerprints --------------------------------------------------------------------------------
@@ -134,8 +100,8 @@ def _fonts_fingerprint(fonts_dir: Path | None) -> str:
     # so `/` is never walked).
     import os
 
-    from .buildcache import walk_tree
-    from .limits import MAX_FONT_FILES
+    from generator.core.buildcache import walk_tree
+    from generator.core.limits import MAX_FONT_FILES
 
     if fonts_dir is None or not fonts_dir.is_dir():
         return "none"
@@ -170,8 +136,8 @@ def _save_state(out_dir: Path, state: dict) -> None:
 def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...] = DOCUMENTS) -> list[Path]:
     """Render each document of `docs` into `out_dir` as .docx; returns the paths written."""
     # Imported here: a build with nothing to render never loads docxtpl.
-    from .docx_blocks import prose_writer, split_runs_by_script
-    from .render import render_document
+    from generator.word.blocks import prose_writer, split_runs_by_script
+    from generator.word.render import render_document
 
     context = build_context(app)
     when = document_date(app)
@@ -208,7 +174,7 @@ def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, i
 
 
 def _measure(result: DocumentResult) -> None:
-    from .pdf import printed_numbering_start, read_pdf
+    from generator.pdf.reader import printed_numbering_start, read_pdf
 
     assert result.pdf is not None
     info = read_pdf(result.pdf, text=False)
@@ -221,7 +187,7 @@ def _measure(result: DocumentResult) -> None:
 
 def _inspect(result: DocumentResult) -> Inspection:
     """Read the PDF back against its .docx (characters lost or added) and analyse its layout."""
-    from .layout import inspect_pdf
+    from generator.pdf.layout import inspect_pdf
 
     assert result.pdf is not None
     result.inspection = inspect_pdf(result.doc.title, result.docx, result.pdf)
@@ -229,7 +195,7 @@ def _inspect(result: DocumentResult) -> Inspection:
 
 
 def _inspection_from_state(data: dict | None) -> Inspection | None:
-    from .layout import Inspection
+    from generator.pdf.layout import Inspection
 
     return Inspection.from_state(data) if isinstance(data, dict) else None
 
@@ -266,7 +232,7 @@ def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> 
 
 
 def _attachment_parts(app: Application) -> list[PackagePart]:
-    from .pdf import PackagePart
+    from generator.pdf.reader import PackagePart
 
     listed = app.values.get("attachments.items")
     if not isinstance(listed, ListValue):
@@ -282,7 +248,7 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
 
 def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict, new_state: dict, progress: Progress, stage: Stage) -> Path:
     """The package: the previous one in out_dir when its parts did not change, else a new one staged."""
-    from .pdf import PackagePart, assemble_package
+    from generator.pdf.reader import PackagePart, assemble_package
 
     package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
     parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in result.documents if r.pdf is not None]
@@ -298,7 +264,7 @@ def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict,
 
 
 def _write_reports(result: BuildResult, out_dir: Path, stage: Stage) -> tuple[str, str]:
-    from .report import render_build_json, render_build_text
+    from generator.check.report import render_build_json, render_build_text
 
     txt_path, js_path = out_dir / f"{REPORT_STEM}.txt", out_dir / f"{REPORT_STEM}.json"
     text, js = render_build_text(result), render_build_json(result)
@@ -393,8 +359,8 @@ def _build_staged(
     result.rendered = True
 
     # 2. PDFs
-    from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
-    from .procs import check_soffice_setting
+    from generator.core.procs import check_soffice_setting
+    from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
 
     if pdf is not False:
         check_soffice_setting()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import git
-from .errors import ToolError
-from .form import FieldSpec, FormSpec, format_label, load_form
-from .i18n import _
+from generator.core import git
+from generator.errors import ToolError
+from generator.form.declaration import FieldSpec, FormSpec, format_label, load_form
+from generator.i18n import _
 
 MAKEFILE = """\
 # 申报材料的常用命令（需要已安装 chanjiao）：

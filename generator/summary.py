@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .check import check_content
-from .context import build_context, document_date, summary_row, unglued
-from .documents import templates_dir
-from .errors import Diagnostic, Location, Severity
-from .i18n import _
-from .model import Prose
+from generator.check.validate import check_content
+from generator.errors import Diagnostic, Location, Severity
+from generator.i18n import _
+from generator.model import Prose
+from generator.word.context import build_context, document_date, summary_row, unglued
+from generator.word.documents import templates_dir
 
 TEMPLATE = "汇总表.docx"
 OUTPUT_STEM = "重庆市市域产教联合体建设方案汇总表"
@@ -56,8 +56,8 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
     # The template gets the names glued for line breaking; what is reported is plain text.
     glued_rows = [summary_row(app, build_context(app), n) for n, app in enumerate(apps, start=1)]
     result.rows = [{k: unglued(v) for k, v in row.items()} for row in glued_rows]
-    from .docx_blocks import split_runs_by_script
-    from .render import render_document
+    from generator.word.blocks import split_runs_by_script
+    from generator.word.render import render_document
 
     when = max(document_date(app) for app in apps)
     result.docx = render_document(
@@ -70,14 +70,14 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
     )
     if pdf is False:
         return result
-    from .convert import INSTALL_HINT, convert_to_pdf, find_soffice
-    from .procs import check_soffice_setting
+    from generator.core.procs import check_soffice_setting
+    from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
 
     check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
     soffice = find_soffice()
     if soffice is None:
         if pdf is True:
-            from .errors import ToolError
+            from generator.errors import ToolError
 
             raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
         result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)

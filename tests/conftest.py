@@ -59,7 +59,7 @@ def _chinese_messages(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def libreoffice() -> Path:
     """The real LibreOffice: a failure under CI=true (CI installs it), a skip elsewhere."""
-    from generator.convert import find_soffice
+    from generator.pdf.convert import find_soffice
 
     found = find_soffice()
     if found is None:

@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from generator.counting import count_words
+from generator.core.counting import count_words
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 

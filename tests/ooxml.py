@@ -339,7 +339,7 @@ def script_fonts(root: etree._Element, styles: StyleSheet, cjk_fonts: set[str]) 
     """Check every text run under `root` against the project's font rule: a run holding Latin
     letters or digits holds nothing else and resolves to Times New Roman (ascii, hAnsi); any other
     run (CJK text and punctuation, “ ” — … ☑ included) names one of `cjk_fonts` in every slot."""
-    from generator.docx_blocks import is_latin
+    from generator.word.blocks import is_latin
 
     found = ScriptFonts([], 0, 0)
     for p in root.iter(w("p")):
@@ -394,5 +394,5 @@ def _pstyle(p: etree._Element) -> str | None:
 
 def text(el: etree._Element) -> str:
     """The text of an element as printed (its w:t, in order), without the U+2060 word joiners
-    that keep phone numbers, dates and figures with units on one line (generator/nobreak.py)."""
+    that keep phone numbers, dates and figures with units on one line (generator/core/nobreak.py)."""
     return "".join(t.text or "" for t in el.iter(w("t"))).replace("\u2060", "")

@@ -15,7 +15,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 from pypdf import PdfReader
 
-from generator.attachments import AttachmentProblem, active_content, sanitise_pdf
+from generator.content.attachments import AttachmentProblem, active_content, sanitise_pdf
 
 ContentCopy = Callable[..., Path]
 SOURCE = Path(__file__).resolve().parent.parent / "content/附件/合作协议.pdf"
@@ -199,7 +199,7 @@ def _list_attachments(root: Path, files: list[str]) -> None:
 
 
 def test_check_warns_what_each_attachment_will_lose(content_copy: ContentCopy) -> None:
-    from generator.check import check_content
+    from generator.check.validate import check_content
 
     root = content_copy()
     armed_pdf(root / "附件/脚本.pdf", "open-js")

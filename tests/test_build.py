@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pdf import read_pdf
+from generator.pdf.reader import read_pdf
 from generator.pipeline import BuildResult, build
 
 pytestmark = pytest.mark.libreoffice
@@ -49,7 +49,7 @@ def test_package_has_both_documents_then_the_attachments_with_bookmarks(example_
     package = read_pdf(out / f"{NAME}-申报材料.pdf")
     plan = read_pdf(out / f"{NAME}-建设方案.pdf")
     rec = read_pdf(out / f"{NAME}-推荐书.pdf")
-    from generator.content import load_application
+    from generator.content.loader import load_application
 
     app, _diags = load_application(Path(result.report.root))
     attachments = [item.get("title") for item in app.values["attachments.items"].items]  # type: ignore[union-attr]
@@ -113,16 +113,16 @@ def test_second_build_does_no_work_and_one_markdown_change_rebuilds_only_the_pla
 
 def test_a_changed_tool_rebuilds_what_the_old_tool_made(content_copy: ContentCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unchanged content, changed code or font map (same version number): nothing is reused."""
-    import generator.buildcache
+    import generator.core.buildcache
     import generator.pipeline
-    from generator.buildcache import inputs_fingerprint
-    from generator.documents import templates_dir
+    from generator.core.buildcache import inputs_fingerprint
+    from generator.word.documents import templates_dir
 
     root, out = content_copy(), tmp_path / "out"
     build(root, out, pdf=False)
     before = inputs_fingerprint(root, out, templates_dir(), {"pdf": False})
     assert not any(r.rebuilt for r in build(root, out, pdf=False).documents)
-    for module in (generator.buildcache, generator.pipeline):
+    for module in (generator.core.buildcache, generator.pipeline):
         monkeypatch.setattr(module, "tool_fingerprint", lambda: "a fixed read-back")
     assert inputs_fingerprint(root, out, templates_dir(), {"pdf": False}) != before
     assert all(r.rebuilt for r in build(root, out, pdf=False).documents)
@@ -131,12 +131,12 @@ def test_a_changed_tool_rebuilds_what_the_old_tool_made(content_copy: ContentCop
 def test_without_libreoffice_build_writes_docx_and_says_how_to_install(content_copy: ContentCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    import generator.convert
+    import generator.pdf.convert
     from generator.cli import main
 
     root = content_copy()
     monkeypatch.delenv("CHANJIAO_SOFFICE", raising=False)
-    monkeypatch.setattr(generator.convert, "find_soffice", lambda: None)  # a machine without LibreOffice
+    monkeypatch.setattr(generator.pdf.convert, "find_soffice", lambda: None)  # a machine without LibreOffice
     done = CliRunner().invoke(main, ["build", str(root), "-o", str(tmp_path / "out")])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "out" / f"{NAME}-建设方案.docx").is_file()
@@ -193,7 +193,7 @@ def test_make_submission_target_exists_and_names_the_build() -> None:
 
 
 def test_doctor_names_every_template_font_and_its_stand_in(example_root: Path, libreoffice: Path) -> None:
-    from generator.documents import template_font_families
+    from generator.word.documents import template_font_families
 
     done = subprocess.run([str(CHANJIAO), "doctor", str(example_root)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -109,13 +109,13 @@ def test_an_unwritable_output_folder_is_a_clear_error(example_root: Path, tmp_pa
 def test_a_bug_is_reported_plainly_not_as_a_traceback(monkeypatch: pytest.MonkeyPatch, example_root: Path) -> None:
     from click.testing import CliRunner
 
-    import generator.check
+    import generator.check.validate
     from generator.cli import main
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(generator.check, "check_content", broken)
+    monkeypatch.setattr(generator.check.validate, "check_content", broken)
     monkeypatch.delenv("CHANJIAO_DEBUG", raising=False)
     result = CliRunner().invoke(main, ["check", str(example_root)])
     assert result.exit_code == 3
@@ -162,8 +162,8 @@ def test_the_no_op_build_does_not_hide_a_broken_converter_setting(content_copy: 
 
 
 def test_the_converter_setting_is_part_of_the_no_op_fingerprint(example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.buildcache import inputs_fingerprint
-    from generator.documents import TEMPLATES_DIR
+    from generator.core.buildcache import inputs_fingerprint
+    from generator.word.documents import TEMPLATES_DIR
 
     prints = []
     for name in ("a", "b"):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_content
-from generator.content import load_application
+from generator.check.validate import check_content
+from generator.content.loader import load_application
 
 ContentCopy = Callable[..., Path]
 OVERVIEW = "推荐书/1-联合体概况.yaml"

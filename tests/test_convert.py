@@ -13,9 +13,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from generator.convert import convert_to_pdf, find_soffice, libreoffice_version
 from generator.errors import ToolError
-from generator.pdf import read_pdf
+from generator.pdf.convert import convert_to_pdf, find_soffice, libreoffice_version
+from generator.pdf.reader import read_pdf
 
 FANDOL_FANG = Path("/usr/local/share/fonts/fandol/FandolFang-Regular.otf")
 FANDOL_FANG_TEXLIVE = Path(
@@ -278,10 +278,10 @@ def test_a_failing_converter_leaves_previous_output_intact(
 def test_missing_libreoffice_says_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.convert
+    import generator.pdf.convert
 
     monkeypatch.delenv("CHANJIAO_SOFFICE", raising=False)
-    monkeypatch.setattr(generator.convert, "find_soffice", lambda: None)  # a machine without it
+    monkeypatch.setattr(generator.pdf.convert, "find_soffice", lambda: None)  # a machine without it
     with pytest.raises(ToolError, match="未找到 LibreOffice，请安装：sudo apt-get install"):
         convert_to_pdf([make_docx(tmp_path / "plan.docx", "正文")], tmp_path / "out")
 
@@ -321,7 +321,7 @@ def test_leftovers_of_a_dead_run_are_swept_and_a_live_runs_are_not(tmp_path: Pat
     import socket
     import subprocess
 
-    from generator import procs
+    from generator.core import procs
 
     gone = subprocess.Popen(["true"])
     gone.wait()
@@ -355,7 +355,7 @@ def test_leftovers_of_a_dead_run_are_swept_and_a_live_runs_are_not(tmp_path: Pat
 
 
 def test_the_pipe_name_is_the_one_libreoffice_uses() -> None:
-    from generator.procs import osl_pipe
+    from generator.core.procs import osl_pipe
 
     # Read off a real run: -env:UserInstallation=file:///tmp/ho/t/profile made this socket.
     assert osl_pipe("file:///tmp/ho/t/profile").name.endswith("_SingleOfficeIPC_3f0beb8ed63fabec67762a7be5cf5")

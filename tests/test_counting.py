@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator.counting import count_words
+from generator.content.markdown import read_markdown
+from generator.core.counting import count_words
 from generator.errors import Location
-from generator.form import load_form
-from generator.markdown_reader import read_markdown
+from generator.form.declaration import load_form
 from generator.model import Prose
 
 

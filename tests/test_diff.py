@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from generator.content import load_application
-from generator.documents import DOCUMENTS
-from generator.docx_text import docx_text
+from generator.content.loader import load_application
+from generator.diff.revisions import accept_all_docx, reject_all_docx
 from generator.pipeline import render_documents
-from generator.revisions import accept_all_docx, reject_all_docx
 from generator.scaffold import MAKEFILE
+from generator.word.documents import DOCUMENTS
+from generator.word.text import docx_text
 
 BIN = Path(sys.executable).parent
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
@@ -316,7 +316,7 @@ def test_make_diff_takes_the_two_revisions(repo: Path, tmp_path: Path) -> None:
 
 @pytest.mark.libreoffice
 def test_the_pdf_shows_the_changes(repo: Path, tmp_path: Path) -> None:
-    from generator.pdf import read_pdf
+    from generator.pdf.reader import read_pdf
 
     out_dir = tmp_path / "diff"
     done = run(repo, "round-1", "round-2", "-o", str(out_dir), "--pdf")
@@ -350,7 +350,7 @@ def test_covers_and_the_summary_table_are_diffed_too(tmp_path: Path) -> None:
 
 
 def compare(content_copy: object, edits: dict) -> list:
-    from generator.changes import compare_applications
+    from generator.diff.changes import compare_applications
 
     a, _da = load_application(EXAMPLE)
     b, _db = load_application(content_copy(edits))  # type: ignore[operator]
@@ -374,7 +374,7 @@ def test_a_changed_contact_and_a_reordered_list(content_copy: object) -> None:
             ),
         },
     )
-    from generator.changes import describe
+    from generator.diff.changes import describe
 
     got = {r.field: (r.old, r.new, describe(r)) for r in rows}
     phone = got["秘书处（办公室）情况 › 人员姓名及联系电话 › 陈立新 › 联系电话"]
@@ -384,7 +384,7 @@ def test_a_changed_contact_and_a_reordered_list(content_copy: object) -> None:
 
 
 def test_a_limited_text_shows_its_count_against_the_limit(content_copy: object) -> None:
-    from generator.changes import describe_count
+    from generator.diff.changes import describe_count
 
     rows = compare(content_copy, {"推荐书/2-服务能力.yaml": lambda t: t.replace("教学能力比赛二等奖1项", "教学能力比赛一等奖1项、二等奖1项")})
     [row] = rows
@@ -433,7 +433,7 @@ def test_text_edits_are_counted_in_zi_with_characters_beside(content_copy: objec
 
 
 def test_a_latin_word_is_one_zi_but_many_characters(content_copy: object) -> None:
-    from generator.changes import describe
+    from generator.diff.changes import describe
 
     rows = compare(content_copy, {"推荐书/1-联合体已开展建设情况.md": lambda t: t.replace("运营平台。", "运营平台（Operating Platform）。")})
     row = next(r for r in rows if r.kind == "prose")
@@ -442,7 +442,7 @@ def test_a_latin_word_is_one_zi_but_many_characters(content_copy: object) -> Non
 
 
 def test_an_emphasis_change_is_named_beside_text_edits_in_the_same_part(content_copy: object) -> None:
-    from generator.changes import describe
+    from generator.diff.changes import describe
 
     def edit(t: str) -> str:
         return t.replace("**一是完成组建并实体化运行。**", "一是完成组建并实体化运行。").replace("44家", "46家")

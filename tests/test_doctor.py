@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.doctor import diagnose
-from generator.documents import template_font_families
-from generator.fontmap import FontKind, stand_ins, write_fonts_conf
+from generator.pdf.doctor import diagnose
+from generator.pdf.fonts import FontKind, stand_ins, write_fonts_conf
+from generator.word.documents import template_font_families
 
 TEMPLATE_FONTS = template_font_families()
 

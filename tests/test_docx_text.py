@@ -10,7 +10,7 @@ from docx import Document
 from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Cm
 
-from generator.docx_text import docx_text
+from generator.word.text import docx_text
 
 
 def test_paragraphs_tables_and_tabs_read_back_in_order(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_word_joiners_and_no_break_hyphens_read_as_written(tmp_path: Path) -> No
     # a no-break hyphen element. textconv (git diff) shows the text as the user wrote it.
     from docx.oxml import parse_xml
 
-    from generator.nobreak import WORD_JOINER, glue_tokens
+    from generator.core.nobreak import WORD_JOINER, glue_tokens
 
     ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     glued, _spans = glue_tokens("联系电话023-63316958，经费356.7万元，2024年6月12日")

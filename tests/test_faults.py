@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.core.procs import osl_pipe
+from generator.core.staging import JOURNAL, STAGE_PREFIX
 from generator.errors import ToolError
-from generator.procs import osl_pipe
-from generator.staging import JOURNAL, STAGE_PREFIX
 
 ContentCopy = Callable[..., Path]
 CHANJIAO = Path(sys.executable).parent / "chanjiao"
@@ -111,7 +111,7 @@ def leftovers(out: Path, tmp: Path, temp_names: set[Path]) -> list[str]:
 
 def wait_for_watchdog(rid: str) -> bool:
     """The watchdog of run `rid` exits once it has cleaned up after that run."""
-    return wait_until(lambda: not processes_with(f"generator.procs {rid}"))
+    return wait_until(lambda: not processes_with(f"generator.core.procs {rid}"))
 
 
 _ORIGINAL: dict[Path, str] = {}
@@ -127,8 +127,8 @@ def edit(root: Path, doc: str, text: str) -> None:
 
 def is_complete_new_set(out: Path, doc: str, text: str) -> str:
     """'' when `out` holds a whole, consistent set made after the edit, else what is wrong."""
-    from generator.docx_text import docx_text
-    from generator.pdf import read_pdf
+    from generator.pdf.reader import read_pdf
+    from generator.word.text import docx_text
 
     state = json.loads((out / ".chanjiao-build.json").read_text(encoding="utf-8"))
     present = sorted(p.name for p in out.iterdir() if p.name != ".chanjiao-build.json")
@@ -322,8 +322,8 @@ def test_sigterm_during_conversion_says_so_exits_143_and_leaves_the_previous_set
 def test_a_failure_mid_package_leaves_the_previous_set_byte_identical(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
     import tempfile
 
-    import generator.pdf
-    from generator.atomic import _replace_with
+    import generator.pdf.reader
+    from generator.core.atomic import _replace_with
     from generator.pipeline import build
 
     root, out = content_copy(), tmp_path / "out"
@@ -343,7 +343,7 @@ def test_a_failure_mid_package_leaves_the_previous_set_byte_identical(content_co
 
         _replace_with(path, fill)  # the real atomic writer, with a disk that fills up half way
 
-    monkeypatch.setattr(generator.pdf, "write_atomic", failing_writer)
+    monkeypatch.setattr(generator.pdf.reader, "write_atomic", failing_writer)
     expected = (ToolError, "No space left on device") if fault == "disk-full" else (RuntimeError, "crash while writing")
     with pytest.raises(expected[0], match=expected[1]):
         build(root, out, pdf=True)

@@ -15,12 +15,12 @@ from docx.oxml.ns import qn
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from generator.content import load_application
-from generator.convert import convert_to_pdf
-from generator.doctor import diagnose
-from generator.documents import PLAN, templates_dir
-from generator.fontcheck import BODY_FONT, font_matches, missing_glyphs
-from generator.fontmap import FontKind, match_fallback, stand_ins, write_fonts_conf
+from generator.content.loader import load_application
+from generator.pdf.convert import convert_to_pdf
+from generator.pdf.doctor import diagnose
+from generator.pdf.fontcheck import BODY_FONT, font_matches, missing_glyphs
+from generator.pdf.fonts import FontKind, match_fallback, stand_ins, write_fonts_conf
+from generator.word.documents import PLAN, templates_dir
 
 RARE = "镕堃喆昇㎡"
 SANS_WORDS = ("sans", "hei", "黑")
@@ -173,7 +173,7 @@ def test_doctor_reports_a_sans_fallback_as_a_problem(
 ) -> None:
     # A map without the kai and serif fallbacks: what the map was before, and what a user's edit
     # could make it again.
-    from generator import fontmap
+    from generator.pdf import fonts as fontmap
 
     shipped = fontmap.FONTS_CONF_TEMPLATE.read_text(encoding="utf-8")
     stripped = shipped.replace("<family>AR PL UKai CN</family><family>Noto Serif CJK SC</family></accept>", "</accept>")

@@ -25,16 +25,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.buildcache import inputs_fingerprint
-from generator.check import Report, check_content
-from generator.counting import count_words
-from generator.errors import ChanjiaoError
-from generator.report import (
+from generator.check.report import (
     render_build_json,
     render_build_text,
     render_report_json,
     render_report_text,
 )
+from generator.check.validate import Report, check_content
+from generator.core.buildcache import inputs_fingerprint
+from generator.core.counting import count_words
+from generator.errors import ChanjiaoError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 
@@ -325,7 +325,7 @@ _PDF = (EXAMPLE / "附件/配套政策.pdf").read_bytes()
     keep=st.integers(16, len(_PDF)),
 )
 def test_any_damaged_pdf_attachment_is_refused_or_sanitised(tmp_path_factory: pytest.TempPathFactory, cuts: list[tuple[int, bytes]], keep: int) -> None:
-    from generator.attachments import AttachmentProblem, active_content, sanitise_pdf
+    from generator.content.attachments import AttachmentProblem, active_content, sanitise_pdf
 
     data = bytearray(_PDF[:keep])
     for offset, junk in cuts:  # overwrite a few places: xref, object headers, streams, the trailer

@@ -22,7 +22,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from generator.check import check_content
+from generator.check.validate import check_content
 
 ContentCopy = Callable[..., Path]
 CAPACITY = "推荐书/2-服务能力.yaml"
@@ -281,7 +281,7 @@ def test_pdf_attachment_problems_are_check_errors_exit_1(content_copy: ContentCo
 
 
 def test_an_image_over_the_byte_limit_is_refused_before_it_is_read(content_copy: ContentCopy) -> None:
-    from generator.limits import MAX_IMAGE_BYTES
+    from generator.core.limits import MAX_IMAGE_BYTES
 
     root = content_copy()
     big = _png(root / "附件/大图.png")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.check import check_content
+from generator.check.validate import check_content
 from generator.model import ListValue
 from tests.large_app import FIRM_COUNT, make_large_application
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pdf import read_pdf
+from generator.pdf.reader import read_pdf
 from generator.pipeline import BuildResult, build
 from tests.large_app import LEAD_ENTERPRISES, LEAD_SCHOOLS, NAME, make_large_application
 

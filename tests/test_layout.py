@@ -15,7 +15,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 
-from generator.layout import UNDERFULL, Inspection, inspect_pdf
+from generator.pdf.layout import UNDERFULL, Inspection, inspect_pdf
 
 pytestmark = pytest.mark.libreoffice
 
@@ -162,7 +162,7 @@ DOCUMENTS = {
 @pytest.fixture(scope="module")
 def inspected(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> dict[str, Inspection]:
     """Every test document converted in one LibreOffice run and inspected."""
-    from generator.convert import convert_to_pdf
+    from generator.pdf.convert import convert_to_pdf
 
     out = tmp_path_factory.mktemp("layout")
     paths = []
@@ -184,7 +184,7 @@ def test_the_documents_read_back_whole(inspected: dict[str, Inspection]) -> None
 
 
 def test_characters_beyond_the_bmp_read_back_as_one_character(inspected: dict[str, Inspection], tmp_path_factory: pytest.TempPathFactory) -> None:
-    from generator.pdf import read_printed_text
+    from generator.pdf.reader import read_printed_text
 
     assert inspected["rare"].diagnostics == []
     pdf = next(Path(str(tmp_path_factory.getbasetemp())).glob("layout*/rare.pdf"))

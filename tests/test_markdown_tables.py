@@ -13,11 +13,11 @@ from lxml import etree
 from ooxml import NS
 from test_fonts import template_document
 
-from generator import docx_blocks
-from generator.documents import PLAN, templates_dir
-from generator.layout import Inspection, inspect_pdf
+from generator.core.nobreak import WORD_JOINER, strip_joiners
 from generator.model import Location, Prose, Span, Table
-from generator.nobreak import WORD_JOINER, strip_joiners
+from generator.pdf.layout import Inspection, inspect_pdf
+from generator.word import blocks as docx_blocks
+from generator.word.documents import PLAN, templates_dir
 
 LOC = Location("建设方案/4-建设计划.md", 17, 1)
 NAME = "重庆云岭产教融合发展有限公司"
@@ -35,7 +35,7 @@ def _cells(texts: tuple[str, ...]) -> tuple[tuple[Span, ...], ...]:
 
 
 def _table_xml(example_root: Path, rows: tuple[tuple[str, ...], ...] = ROWS) -> etree._Element:
-    from generator.content import load_application
+    from generator.content.loader import load_application
 
     app, _diagnostics = load_application(example_root)
     table = Table(_cells(HEADER), tuple(_cells(r) for r in rows), LOC)
@@ -98,7 +98,7 @@ def _document(example_root: Path, path: Path) -> None:
 @pytest.fixture(scope="module")
 def table_pdfs(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> tuple[Inspection, Inspection]:
     """The table as written, and the same with no name glued (the control: names must break)."""
-    from generator.convert import convert_to_pdf
+    from generator.pdf.convert import convert_to_pdf
 
     tmp = tmp_path_factory.mktemp("mdtables")
     _document(EXAMPLE, tmp / "glued.docx")

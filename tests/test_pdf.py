@@ -12,9 +12,15 @@ from docx.oxml.ns import qn
 from PIL import Image
 from pypdf import PdfWriter
 
-from generator.convert import convert_to_pdf, find_soffice
 from generator.errors import ToolError
-from generator.pdf import PackagePart, assemble_package, count_pages, embedded_fonts, read_pdf
+from generator.pdf.convert import convert_to_pdf, find_soffice
+from generator.pdf.reader import (
+    PackagePart,
+    assemble_package,
+    count_pages,
+    embedded_fonts,
+    read_pdf,
+)
 
 A4 = (595.3, 841.9)
 

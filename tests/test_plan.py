@@ -27,14 +27,14 @@ from ooxml import (
     w,
 )
 
-from generator.content import load_application
-from generator.context import build_context, document_date, unglued
-from generator.documents import PLAN, templates_dir
-from generator.docx_blocks import is_latin, prose_writer, script_segments, split_runs_by_script
+from generator.content.loader import load_application
 from generator.errors import ContentError, Location, ToolError
 from generator.model import Heading, Paragraph, Prose, Span
 from generator.pipeline import render_documents
-from generator.render import leftover_tags, render_bytes, template_variables
+from generator.word.blocks import is_latin, prose_writer, script_segments, split_runs_by_script
+from generator.word.context import build_context, document_date, unglued
+from generator.word.documents import PLAN, templates_dir
+from generator.word.render import leftover_tags, render_bytes, template_variables
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 TEMPLATE = templates_dir() / PLAN.template
@@ -687,7 +687,7 @@ def test_split_runs_by_script_keeps_fields_and_styled_runs() -> None:
 def test_pdf_pages(example_plan: Plan, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from generator.convert import convert_to_pdf, find_soffice
+    from generator.pdf.convert import convert_to_pdf, find_soffice
 
     if find_soffice() is None:
         if os.environ.get("CI"):

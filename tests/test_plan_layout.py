@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from generator.content import load_application
-from generator.convert import convert_to_pdf
-from generator.documents import PLAN
-from generator.docx_text import docx_text
+from generator.content.loader import load_application
+from generator.pdf.convert import convert_to_pdf
 from generator.pipeline import render_documents
+from generator.word.documents import PLAN
+from generator.word.text import docx_text
 from tests.large_app import FIRM_COUNT, make_large_application
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
@@ -256,7 +256,7 @@ def summary_checks(plan: PrintedPlan) -> list[int]:
 
 
 def unit_names(root: Path, category: str) -> list[str]:
-    from generator.context import build_context
+    from generator.word.context import build_context
 
     app, _ = load_application(root)
     return [u["name"] for u in build_context(app)["overview"]["members"][category]]
@@ -268,8 +268,8 @@ def summary_names(plan: PrintedPlan) -> tuple[list[tuple[str, bool]], float]:
     and borders, at the size the table's style gives), and that size in points."""
     import zipfile
 
-    from generator.docx_geometry import w
-    from generator.lines import line_end_width
+    from generator.word.geometry import w
+    from generator.word.lines import line_end_width
 
     with zipfile.ZipFile(plan.docx) as z:
         root = etree.fromstring(z.read("word/document.xml"))
@@ -301,7 +301,7 @@ def summary_grid(plan: PrintedPlan) -> list[int]:
     """The summary table's grid columns in twips, as the .docx gives them."""
     import zipfile
 
-    from generator.docx_geometry import w
+    from generator.word.geometry import w
 
     with zipfile.ZipFile(plan.docx) as z:
         root = etree.fromstring(z.read("word/document.xml"))
@@ -313,7 +313,7 @@ def summary_print_checks(plan: PrintedPlan) -> tuple[list[int], float]:
     """The landscape pages (see `summary_checks`); every name that fits its column is printed
     whole on one line; every character of the table is printed at one size, the size of the
     style (五号 or 小五), which the PDF confirms. Returns the pages and the size in points."""
-    from generator.pdf import read_printed_text
+    from generator.pdf.reader import read_printed_text
 
     pages = summary_checks(plan)
     names, size = summary_names(plan)
@@ -356,7 +356,7 @@ def test_example_summary_table_is_one_page_with_its_lists_whole(example_printed:
     assert whole >= len(names) * 2 // 3, (whole, len(names))
     # The consortium's name (23 characters, alone in its column) is cut into pieces of at least
     # four characters, not two.
-    from generator.context import build_context
+    from generator.word.context import build_context
 
     app, _ = load_application(EXAMPLE)
     consortium = build_context(app)["basics"]["name"]
@@ -460,7 +460,7 @@ def cover_checks(plan: PrintedPlan, names: list[str]) -> None:
 @pytest.mark.libreoffice
 def test_example_cover(example_printed: PrintedPlan) -> None:
     app, _ = load_application(EXAMPLE)
-    from generator.context import build_context
+    from generator.word.context import build_context
 
     basics = build_context(app)["basics"]
     cover_checks(example_printed, [basics["name"], basics["district"], *basics["lead_schools"]])
@@ -499,7 +499,7 @@ def test_blank_page_after_cover_and_numbering_from_the_body(tmp_path: Path, libr
 def test_read_back_finds_nothing_lost_and_no_name_split_on_the_cover_or_the_summary(
     which: str, request: pytest.FixtureRequest
 ) -> None:
-    from generator.layout import inspect_pdf
+    from generator.pdf.layout import inspect_pdf
 
     plan: PrintedPlan = request.getfixturevalue(f"{which}_printed")
     inspection = inspect_pdf("建设方案", plan.docx, plan.pdf)

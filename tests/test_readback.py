@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from generator.docx_text import DocxStructure, Paragraph, Section, read_docx_structure
-from generator.pdf import PageChars
-from generator.readback import align, compare, normalise, read_back
+from generator.pdf.readback import align, compare, normalise, read_back
+from generator.pdf.reader import PageChars
+from generator.word.text import DocxStructure, Paragraph, Section, read_docx_structure
 
 A4 = Section(595.3, 841.9, 100.0, 100.0)
 LINE = 20.0
@@ -213,10 +213,10 @@ def _set_overflow_punct(docx: Path, out: Path, value: str | None) -> None:
 @pytest.fixture(scope="module")
 def plan_pdfs(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> dict[str, tuple[Path, Path]]:
     """The example's plan rendered once, converted with overflowPunct off and on."""
-    from generator.content import load_application
-    from generator.convert import convert_to_pdf
-    from generator.documents import DOCUMENTS
+    from generator.content.loader import load_application
+    from generator.pdf.convert import convert_to_pdf
     from generator.pipeline import render_documents
+    from generator.word.documents import DOCUMENTS
 
     root = Path(__file__).resolve().parent.parent / "content"
     out = tmp_path_factory.mktemp("readback")

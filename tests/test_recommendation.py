@@ -19,15 +19,15 @@ import pytest
 from lxml import etree
 from ooxml import CT, StyleSheet, WordDocument, assert_valid_docx, w
 
-from generator.check import check_content
-from generator.content import load_application
-from generator.context import build_context, document_date
-from generator.documents import RECOMMENDATION, templates_dir
-from generator.docx_blocks import is_latin, prose_writer, split_runs_by_script
+from generator.check.validate import check_content
+from generator.content.loader import load_application
 from generator.errors import ToolError
-from generator.form import load_form
+from generator.form.declaration import load_form
 from generator.pipeline import build, render_documents
-from generator.render import leftover_tags, render_document, template_variables
+from generator.word.blocks import is_latin, prose_writer, split_runs_by_script
+from generator.word.context import build_context, document_date
+from generator.word.documents import RECOMMENDATION, templates_dir
+from generator.word.render import leftover_tags, render_document, template_variables
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 TEMPLATE = templates_dir() / RECOMMENDATION.template
@@ -111,7 +111,7 @@ MEMBER_CATEGORIES = ("recommender", "leads", "government", "parks", "enterprises
 
 def text(el: etree._Element) -> str:
     """The text of an element: w:t as written, w:br as a newline, without the word joiners that
-    keep dates and figures on one line (generator/nobreak.py)."""
+    keep dates and figures on one line (generator/core/nobreak.py)."""
     return "".join("\n" if node.tag == w("br") else node.text or "" for node in el.iter(w("t"), w("br"))).replace("\u2060", "")
 
 
@@ -800,8 +800,8 @@ def test_same_content_gives_identical_bytes(tmp_path: Path) -> None:
 
 @pytest.mark.libreoffice
 def test_pdf_pages(rec: Recommendation, tmp_path: Path) -> None:
-    from generator.convert import convert_to_pdf, find_soffice
-    from generator.pdf import read_pdf
+    from generator.pdf.convert import convert_to_pdf, find_soffice
+    from generator.pdf.reader import read_pdf
 
     if find_soffice() is None:
         if os.environ.get("CI") == "true":

@@ -19,11 +19,11 @@ import pytest
 from lxml import etree
 from ooxml import w
 
-from generator.content import load_application
-from generator.convert import convert_to_pdf
-from generator.documents import RECOMMENDATION
-from generator.pdf import printed_numbering_start
+from generator.content.loader import load_application
+from generator.pdf.convert import convert_to_pdf
+from generator.pdf.reader import printed_numbering_start
 from generator.pipeline import render_documents
+from generator.word.documents import RECOMMENDATION
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 MM = 72 / 25.4  # points
@@ -178,7 +178,7 @@ def check_cover(printed: Printed, lead_units: list[str]) -> None:
 
 
 def test_example_cover(example: Printed) -> None:
-    from generator.content import load_application as load
+    from generator.content.loader import load_application as load
 
     app, _ = load(EXAMPLE)
     basics = app.values
@@ -296,7 +296,7 @@ def test_large_tables(large: Printed) -> None:
 def test_a_long_text_item_stays_on_one_page_with_its_label(large: Printed) -> None:
     # The 200-字 items print their label across the table, then a row per year: all three on one
     # page, so the reader of either text sees which item and which year it is.
-    from generator.context import build_context
+    from generator.word.context import build_context
 
     app, _ = load_application(large.root)
     ctx = build_context(app)

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.docx_text import docx_text
-from generator.redline import redline
-from generator.revisions import accept_all_docx, reject_all_docx
+from generator.diff.redline import redline
+from generator.diff.revisions import accept_all_docx, reject_all_docx
+from generator.word.text import docx_text
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}

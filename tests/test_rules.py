@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_content
-from generator.rules import credit_code_valid
+from generator.check.rules import credit_code_valid
+from generator.check.validate import check_content
 
 ContentCopy = Callable[..., Path]
 OVERVIEW = "推荐书/1-联合体概况.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.form import load_form
+from generator.form.declaration import load_form
 
 BIN = Path(sys.executable).parent
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import load_application
-from generator.documents import DOCUMENTS, TEMPLATES_DIR
+from generator.content.loader import load_application
+from generator.diff.revisions import count_changes
 from generator.pipeline import render_documents
-from generator.revisions import count_changes
+from generator.word.documents import DOCUMENTS, TEMPLATES_DIR
 
 BIN = Path(sys.executable).parent
 ContentCopy = Callable[..., Path]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.core.staging import JOURNAL, STAGE_PREFIX, Stage, recover, swap_pending
 from generator.errors import ToolError
 from generator.pipeline import STATE_FILE, build
-from generator.staging import JOURNAL, STAGE_PREFIX, Stage, recover, swap_pending
 
 ContentCopy = Callable[..., Path]
 NAME = "重庆云岭智能网联新能源汽车零部件市域产教联合体"
@@ -79,7 +79,7 @@ def test_outputs_of_the_previous_set_that_the_new_one_lacks_are_removed(content_
 
 
 def test_a_swap_killed_after_its_commit_point_is_finished_by_the_next_build(content_copy: ContentCopy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.staging
+    import generator.core.staging
 
     root, out = content_copy(), tmp_path / "out"
     build(root, out, pdf=False)
@@ -94,10 +94,10 @@ def test_a_swap_killed_after_its_commit_point_is_finished_by_the_next_build(cont
         if swapping:
             moved.append(dst)
 
-    monkeypatch.setattr(generator.staging.os, "replace", dies_after_one)
+    monkeypatch.setattr(generator.core.staging.os, "replace", dies_after_one)
     with pytest.raises(KeyboardInterrupt):
         build(root, out, pdf=False)
-    monkeypatch.setattr(generator.staging.os, "replace", real_replace)
+    monkeypatch.setattr(generator.core.staging.os, "replace", real_replace)
     assert (out / JOURNAL).is_file() and swap_pending(out)
     # Any next start (here: the lock and recovery a build takes first) completes the same set.
     with Stage(out):
@@ -112,8 +112,8 @@ def test_a_swap_killed_after_its_commit_point_is_finished_by_the_next_build(cont
 
 
 def test_a_staging_folder_left_by_a_killed_build_is_removed_and_disables_the_no_op_path(content_copy: ContentCopy, tmp_path: Path) -> None:
-    from generator.buildcache import cached_result, inputs_fingerprint
-    from generator.documents import TEMPLATES_DIR
+    from generator.core.buildcache import cached_result, inputs_fingerprint
+    from generator.word.documents import TEMPLATES_DIR
 
     root, out = content_copy(), tmp_path / "out"
     fingerprint = inputs_fingerprint(root, out, TEMPLATES_DIR, {})
@@ -129,9 +129,9 @@ def test_a_staging_folder_left_by_a_killed_build_is_removed_and_disables_the_no_
 
 
 def test_one_build_at_a_time_per_output_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.staging
+    import generator.core.staging
 
-    monkeypatch.setattr(generator.staging, "_LOCK_WAIT", 0.2)
+    monkeypatch.setattr(generator.core.staging, "_LOCK_WAIT", 0.2)
     with Stage(tmp_path / "out") as first:
         with pytest.raises(ToolError, match="另一个 chanjiao 正在生成到"):
             Stage(tmp_path / "out")

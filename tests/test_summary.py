@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from generator.content import load_application
-from generator.context import build_context, unglued
-from generator.documents import templates_dir
-from generator.render import leftover_tags, template_variables
+from generator.content.loader import load_application
 from generator.summary import TEMPLATE, build_summary
+from generator.word.context import build_context, unglued
+from generator.word.documents import templates_dir
+from generator.word.render import leftover_tags, template_variables
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CHANJIAO = Path(sys.executable).parent / "chanjiao"
@@ -97,7 +97,7 @@ def test_cli_writes_the_table(example_root: Path, tmp_path: Path) -> None:
 
 @pytest.mark.libreoffice
 def test_summary_pdf_is_a_landscape_table_with_both_consortia(example_root: Path, tmp_path: Path, libreoffice: Path) -> None:
-    from generator.pdf import read_pdf
+    from generator.pdf.reader import read_pdf
 
     result = build_summary([example_root, _second(example_root, tmp_path)], tmp_path / "out", pdf=True)
     assert result.pdf is not None
@@ -111,7 +111,7 @@ def test_summary_pdf_is_a_landscape_table_with_both_consortia(example_root: Path
 
 @pytest.mark.libreoffice
 def test_a_long_summary_continues_page_by_page_under_its_title(example_root: Path, tmp_path: Path, libreoffice: Path) -> None:
-    from generator.pdf import read_pdf
+    from generator.pdf.reader import read_pdf
     from tests.large_app import make_large_application
 
     large = make_large_application(tmp_path / "large")

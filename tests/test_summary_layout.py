@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from generator.context import glued
-from generator.cover_layout import wrap
-from generator.lines import count_lines, em_width, pack, take_lines, units
+from generator.word.context import glued
+from generator.word.cover_layout import wrap
+from generator.word.lines import count_lines, em_width, pack, take_lines, units
 
 
 def test_units_are_names_with_their_separator() -> None:
@@ -59,9 +59,9 @@ def test_cover_wrap_keeps_closing_marks_off_a_line_start() -> None:
 
 
 def test_laying_out_the_large_summary_is_fast(tmp_path: Path) -> None:
-    from generator.content import load_application
-    from generator.documents import PLAN
+    from generator.content.loader import load_application
     from generator.pipeline import render_documents
+    from generator.word.documents import PLAN
     from tests.large_app import make_large_application
 
     app, _ = load_application(make_large_application(tmp_path / "large"))
@@ -71,7 +71,7 @@ def test_laying_out_the_large_summary_is_fast(tmp_path: Path) -> None:
 
 
 def test_a_line_end_enumeration_comma_is_half_width() -> None:
-    from generator.lines import line_end_width
+    from generator.word.lines import line_end_width
 
     # 8 characters and their 、 fill 8½ ems once the 、 is condensed: the name stays whole and
     # ends the line; at full width it would need 9.
@@ -87,7 +87,7 @@ def test_a_line_end_enumeration_comma_is_half_width() -> None:
 def test_cell_lines_condense_the_comma_that_ends_each_line() -> None:
     from lxml import etree
 
-    from generator.docx_geometry import W_NS, set_cell_text, w
+    from generator.word.geometry import W_NS, set_cell_text, w
 
     tc = etree.fromstring(
         f'<w:tc xmlns:w="{W_NS}"><w:p><w:r><w:rPr><w:rFonts w:ascii="A"/><w:sz w:val="18"/></w:rPr>'

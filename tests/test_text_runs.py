@@ -14,9 +14,11 @@ from lxml import etree
 from ooxml import NS
 from test_fonts import template_document
 
-from generator import docx_blocks
-from generator.convert import convert_to_pdf
-from generator.docx_blocks import (
+from generator.core.nobreak import WORD_JOINER, glue_tokens, strip_joiners
+from generator.pdf.convert import convert_to_pdf
+from generator.pdf.reader import read_pdf
+from generator.word import blocks as docx_blocks
+from generator.word.blocks import (
     GLUED_LANG,
     _half_em,
     heading_number,
@@ -24,8 +26,6 @@ from generator.docx_blocks import (
     run_segments,
     split_runs_by_script,
 )
-from generator.nobreak import WORD_JOINER, glue_tokens, strip_joiners
-from generator.pdf import read_pdf
 
 TOKENS = (
     "023-45678901",
@@ -124,9 +124,9 @@ def test_the_finishing_pass_glues_template_runs_and_keeps_the_text() -> None:
 def test_prose_is_glued_when_it_is_written(example_root: Path) -> None:
     from docxtpl import DocxTemplate
 
-    from generator.content import load_application
-    from generator.documents import PLAN, templates_dir
+    from generator.content.loader import load_application
     from generator.model import Location, Paragraph, Prose, Span
+    from generator.word.documents import PLAN, templates_dir
 
     app, _diagnostics = load_application(example_root)
     loc = Location("建设方案/1-创建条件.md", 1, 1)

@@ -1,0 +1,47 @@
+"""What a build produced, as the reports read it: each document's files, pages, fonts and read-back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.check.validate import Report
+
+if TYPE_CHECKING:
+    from generator.pdf.layout import Inspection
+    from generator.word.documents import Document
+
+
+@dataclass
+class DocumentResult:
+    """What the build knows of one document: its files, pages and fonts."""
+
+    doc: Document
+    docx: Path
+    pdf: Path | None = None
+    pages: int | None = None
+    part_pages: list[tuple[str, int]] = field(default_factory=list)
+    fonts: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+    numbered_from: int = 0  # the PDF page printed "— 1 —"
+    inspection: Inspection | None = None  # the PDF read back against the .docx, and its layout
+
+
+@dataclass
+class BuildResult:
+    """The outcome of one build: the report (content, pages, fonts) and the files."""
+
+    report: Report
+    documents: list[DocumentResult] = field(default_factory=list)
+    package: Path | None = None
+    report_files: list[Path] = field(default_factory=list)
+    pdf_skipped_reason: str = ""
+    package_skipped_reason: str = ""
+    substitutions: dict[str, str] = field(default_factory=dict)
+    rendered: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the package is within every limit and rule, 1 otherwise."""
+        return self.report.exit_code

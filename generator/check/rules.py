@@ -1,0 +1,444 @@
+"""Validation rules over the model: figures that must add up, choices that must agree, files that
+must exist. Each rule returns diagnostics; none raises."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+
+from generator.content.assets import (
+    IMAGE_KINDS,
+    AssetProblem,
+    format_bytes,
+    inspect_image,
+    regular_file_inside,
+    resolve_asset,
+)
+from generator.core.limits import MAX_FONT_FILE_BYTES, MAX_FONT_FILES, MAX_FONT_FOLDER_DEPTH
+from generator.errors import Diagnostic, Location, Severity
+from generator.i18n import _, format_number
+from generator.model import (
+    Application,
+    Heading,
+    Image,
+    Item,
+    ListValue,
+    Value,
+    spans_text,
+    strip_heading_number,
+)
+
+Rule = Callable[[Application], Iterator[Diagnostic]]
+
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4})$")
+
+
+def _value(app: Application, path: str) -> Value | None:
+    v = app.values.get(path)
+    return v if isinstance(v, Value) and v.present else None
+
+
+def _num(v: Value) -> float:
+    """The figure of a present numeric value."""
+    assert isinstance(v.value, int | float)
+    return float(v.value)
+
+
+def _label(app: Application, path: str) -> str:
+    return app.label(app.form.by_path()[path])
+
+
+def _item_label(app: Application, kind: str, id_: str) -> str:
+    return next(s.label for s in app.form.item_fields[kind] if s.id == id_)
+
+
+def _diag(loc: Location, severity: Severity, code: str, message: str, field: str = "") -> Diagnostic:
+    return Diagnostic(loc, severity, code, message, field)
+
+
+def funding_adds_up(app: Application) -> Iterator[Diagnostic]:
+    """The four sources of the first commitment year add up to that year's total."""
+    total = _value(app, "overview.funding_total.y1")
+    parts = [_value(app, f"overview.funding_sources.{k}") for k in ("lead", "government", "members", "other")]
+    if total is None or any(p is None for p in parts):
+        return
+    parts_sum = round(sum(_num(p) for p in parts if p is not None), 2)
+    if abs(parts_sum - _num(total)) > 0.005:
+        sources = _label(app, "overview.funding_sources")
+        yield _diag(
+            parts[0].loc if parts[0] else total.loc,
+            Severity.ERROR,
+            "funding-sum",
+            _("{sources}：四项来源合计 {sum} 万元，与 {year}年 拟投入运行经费总额 {total} 万元 不一致（相差 {diff} 万元）").format(
+                sources=sources,
+                sum=format_number(parts_sum),
+                year=app.year(1),
+                total=format_number(_num(total)),
+                diff=format_number(round(abs(parts_sum - _num(total)), 2)),
+            ),
+            sources,
+        )
+
+
+def staff_adds_up(app: Application) -> Iterator[Diagnostic]:
+    """专职 + 兼职 = 人员总数, and the list of staff names has that many entries."""
+    total = _value(app, "overview.secretariat.staff_total")
+    full = _value(app, "overview.secretariat.staff_full_time")
+    part = _value(app, "overview.secretariat.staff_part_time")
+    group = _label(app, "overview.secretariat")
+    if total and full and part and int(full.value) + int(part.value) != int(total.value):  # type: ignore[arg-type]
+        yield _diag(
+            total.loc,
+            Severity.ERROR,
+            "staff-sum",
+            _("{group}：专职人数 {full} + 兼职人数 {part} = {sum}，与人员总数 {total} 不一致").format(
+                group=group, full=full.value, part=part.value, sum=int(full.value) + int(part.value), total=total.value  # type: ignore[arg-type]
+            ),
+            group,
+        )
+    staff = app.values.get("overview.secretariat.staff")
+    if total and isinstance(staff, ListValue) and staff.items and len(staff.items) != int(total.value):  # type: ignore[arg-type]
+        yield _diag(
+            staff.loc,
+            Severity.WARNING,
+            "staff-list",
+            _("{group}：人员姓名及联系电话列出 {n} 人，人员总数为 {total}").format(group=group, n=len(staff.items), total=total.value),
+            group,
+        )
+
+
+def type_matches_leads(app: Application) -> Iterator[Diagnostic]:
+    """A park-led consortium names its park; an enterprise-led one names its enterprise."""
+    chosen = _value(app, "basics.application_type")
+    if chosen is None:
+        return
+    labels = {id_: label for _k, id_, label in app.form.application_types}
+    need = {"park": "basics.lead_park", "enterprise": "basics.lead_enterprises"}[str(chosen.value)]
+    v = app.values.get(need)
+    if v is None or not v.present:
+        yield _diag(
+            chosen.loc,
+            Severity.ERROR,
+            "type-lead",
+            _("申报类型为“{type}”，但未填写{lead}").format(type=labels[str(chosen.value)], lead=_label(app, need)),
+            _label(app, "basics.application_type"),
+        )
+
+
+def commitments_not_below_baseline(app: Application) -> Iterator[Diagnostic]:
+    """A commitment figure below its baseline is allowed, but worth a second look."""
+    for spec in app.form.by_path().values():
+        if spec.type != "yearly" or spec.of is None or spec.of.type == "text" or 0 not in spec.years:
+            continue
+        base, nxt = _value(app, f"{spec.path}.y0"), _value(app, f"{spec.path}.y1")
+        if base and nxt and float(nxt.value) < float(base.value):  # type: ignore[arg-type]
+            label = app.label(spec)
+            yield _diag(
+                nxt.loc,
+                Severity.WARNING,
+                "below-baseline",
+                _("{field}：{next_year}年承诺值 {next} 低于{base_year}年基础值 {base}").format(
+                    field=label, next_year=app.year(1), next=format_number(nxt.value), base_year=app.year(0), base=format_number(base.value)  # type: ignore[arg-type]
+                ),
+                label,
+            )
+
+
+def parts_within_whole(app: Application) -> Iterator[Diagnostic]:
+    """规模以上 and 限额以上 enterprises cannot outnumber the member enterprises listed."""
+    listed = app.values.get("overview.members.enterprises")
+    if not isinstance(listed, ListValue) or not listed.items:
+        return
+    for key in ("above_scale", "above_quota"):
+        v = _value(app, f"capacity.enterprises.{key}")
+        if v and int(v.value) > len(listed.items):  # type: ignore[arg-type]
+            label = _label(app, f"capacity.enterprises.{key}")
+            yield _diag(
+                v.loc,
+                Severity.ERROR,
+                "part-whole",
+                _("{field}：{n} 个，多于联合体成员情况中列出的企业 {listed} 个").format(field=label, n=v.value, listed=len(listed.items)),
+                label,
+            )
+
+
+def credit_code_valid(code: str) -> bool:
+    """True when `code` passes the GB 32100-2015 check character."""
+    if len(code) != 18 or any(c not in _CREDIT_ALPHABET for c in code):
+        return False
+    total = sum(_CREDIT_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(code[:17]))
+    check = (31 - total % 31) % 31
+    return _CREDIT_ALPHABET[check] == code[17]
+
+
+def _unit_items(app: Application) -> Iterator[tuple[str, Item]]:
+    for v in app.values.values():
+        if isinstance(v, ListValue) and v.spec.type == "units":
+            for item in v.items:
+                if isinstance(item, Item):
+                    yield app.label(v.spec), item
+
+
+def _unit_field_warnings(
+    app: Application, field_id: str, ok: Callable[[str], bool], code: str, message: str
+) -> Iterator[Diagnostic]:
+    """A warning for each member unit whose `field_id` is given but fails `ok`."""
+    for category, item in _unit_items(app):
+        value = item.fields.get(field_id)
+        if value and value.present and not ok(str(value.value)):
+            yield _diag(
+                value.loc,
+                Severity.WARNING,
+                code,
+                message.format(category=category, name=item.get("name") or "", value=value.value),
+                _item_label(app, "units", field_id),
+            )
+
+
+def credit_codes(app: Application) -> Iterator[Diagnostic]:
+    """统一社会信用代码, where given, passes its checksum (a warning: some early codes fail it)."""
+    return _unit_field_warnings(
+        app, "credit_code", credit_code_valid, "credit-code",
+        _("{category}“{name}”的统一社会信用代码 {value} 未通过 GB 32100 校验，请核对"),
+    )
+
+
+def phones_look_right(app: Application) -> Iterator[Diagnostic]:
+    """Phone numbers look like a landline (023-xxxxxxxx) or a mobile number."""
+    return _unit_field_warnings(
+        app, "phone", lambda phone: bool(_PHONE.match(phone.replace(" ", ""))), "phone",
+        _("{category}“{name}”的联系电话“{value}”不像固定电话（如 023-12345678）或手机号"),
+    )
+
+
+def leads_are_members(app: Application) -> Iterator[Diagnostic]:
+    """The lead park, enterprises and schools on the covers appear among the listed members."""
+    names = {str(item.get("name")) for _c, item in _unit_items(app)}
+    if not names:
+        return
+    for path in ("basics.lead_park", "basics.lead_enterprises", "basics.lead_schools"):
+        v = app.values.get(path)
+        entries = v.items if isinstance(v, ListValue) else ((v,) if isinstance(v, Value) and v.present else ())
+        for entry in entries:
+            if isinstance(entry, Value) and entry.present and str(entry.value) not in names:
+                yield _diag(
+                    entry.loc,
+                    Severity.WARNING,
+                    "lead-not-member",
+                    _("{field}“{name}”未出现在联合体成员情况的单位名称中，请核对名称是否一致").format(
+                        field=_label(app, path), name=entry.value
+                    ),
+                    _label(app, path),
+                )
+
+
+def _heading_title(h: Heading) -> str:
+    return strip_heading_number(spans_text(h.spans)).strip().rstrip("。.")
+
+
+def plan_headings(app: Application) -> Iterator[Diagnostic]:
+    """The fixed sub-headings of the official outline come first, in order, as the form names them."""
+    for prose in app.prose.values():
+        fixed = [h.title.rstrip("。") for h in prose.spec.headings]
+        if not fixed:
+            continue
+        got = [b for b in prose.blocks if isinstance(b, Heading) and b.level == 1]
+        for n, title in enumerate(fixed):
+            if n < len(got) and _heading_title(got[n]) == title:
+                continue
+            where = got[n].loc if n < len(got) else prose.loc
+            found = _heading_title(got[n]) if n < len(got) else ""
+            hint = difflib.get_close_matches(found, fixed, n=1, cutoff=0.3) if found else []
+            yield _diag(
+                where,
+                Severity.ERROR,
+                "plan-heading",
+                _("{section}：第 {n} 个一级标题应为“# {title}”（官方提纲的固定标题），现为“{found}”").format(
+                    section=prose.spec.label, n=n + 1, title=title, found=found or _("（缺少）")
+                )
+                + (_("；是否应为“{hint}”？").format(hint=hint[0]) if hint and hint[0] != title else ""),
+                prose.spec.label,
+            )
+            break
+
+
+def images_exist(app: Application) -> Iterator[Diagnostic]:
+    """Every image a Markdown file shows is a real image inside the content repo."""
+    root = Path(app.root)
+    for prose in app.prose.values():
+        for block in prose.blocks:
+            if isinstance(block, Image):
+                try:
+                    inspect_image(resolve_asset(root, block.loc.path, block.src, IMAGE_KINDS), block.src)
+                except AssetProblem as exc:
+                    yield _diag(block.loc, Severity.ERROR, "image", _("图片：{problem}").format(problem=exc), prose.spec.label)
+
+
+def attachments_exist(app: Application) -> Iterator[Diagnostic]:
+    """Every listed attachment is a whole, openable PDF or image in the 附件 folder; what the
+    package copy of a PDF will lose (scripts, forms, links out) is a warning."""
+    from generator.content.attachments import (  # only content with PDFs needs pikepdf
+        AttachmentProblem,
+        active_content,
+    )
+
+    listed = app.values.get("attachments.items")
+    if not isinstance(listed, ListValue):
+        return
+    for item in listed.items:
+        if not isinstance(item, Item) or not item.fields.get("file"):
+            continue
+        file_value = item.fields["file"]
+        if not file_value.present:
+            continue
+        ref = str(file_value.value)
+        title = item.get("title") or ""
+        try:
+            path = resolve_asset(Path(app.root), file_value.loc.path, ref, ("pdf", *IMAGE_KINDS))
+            if path.suffix.lower() == ".pdf":
+                removed = active_content(path)
+            else:
+                inspect_image(path, ref)
+                removed = ()
+        except (AssetProblem, AttachmentProblem) as exc:
+            problem = str(exc) if isinstance(exc, AssetProblem) else _("“{ref}”：{reason}").format(ref=ref, reason=exc)
+            yield _diag(
+                file_value.loc,
+                Severity.ERROR,
+                "attachment",
+                _("附件“{title}”：{problem}").format(title=title, problem=problem),
+                app.label(app.form.file("attachments")),
+            )
+            continue
+        if removed:
+            yield _diag(
+                file_value.loc,
+                Severity.WARNING,
+                "attachment-sanitised",
+                _("附件“{title}”（{ref}）含有动态内容，合入申报材料时已删除：{removed}").format(
+                    title=title, ref=ref, removed="、".join(removed)
+                ),
+                app.label(app.form.file("attachments")),
+            )
+
+
+def fonts_dir_inside(app: Application) -> Iterator[Diagnostic]:
+    """字体目录 lies inside the content folder: the build hands it to LibreOffice and reads its
+    files, so `/` or `/proc` would make it scan the whole machine."""
+    v = _value(app, "project.fonts_dir")
+    if v is None:
+        return
+    ref = str(v.value)
+    root = Path(app.root).resolve()
+    pure = PurePosixPath(ref.replace("\\", "/"))
+    try:
+        real = (root / pure).resolve()
+    except (OSError, RuntimeError):
+        real = None
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", ref) or real is None or not real.is_relative_to(root):
+        yield _diag(
+            v.loc,
+            Severity.ERROR,
+            "fonts-dir",
+            _("字体目录“{ref}”不在申报材料目录内：请写目录内的相对路径，如“字体”").format(ref=ref),
+            _label(app, "project.fonts_dir"),
+        )
+        return
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        return  # no fonts folder: the stand-in fonts are used
+    except OSError as exc:
+        yield _diag(v.loc, Severity.ERROR, "fonts-dir", _("字体目录“{ref}”无法读取：{reason}").format(ref=ref, reason=exc.strerror), _label(app, "project.fonts_dir"))
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        yield _diag(v.loc, Severity.ERROR, "fonts-dir", _("字体目录“{ref}”不是文件夹").format(ref=ref), _label(app, "project.fonts_dir"))
+    else:
+        for problem in _font_folder_problems(root, real):
+            yield _diag(v.loc, Severity.ERROR, "fonts-dir", _("字体目录：{problem}").format(problem=problem), _label(app, "project.fonts_dir"))
+
+
+def _font_folder_problems(root: Path, folder: Path) -> Iterator[str]:
+    """What in the fonts folder LibreOffice and the font check must not read: special files
+    (a FIFO hangs the font scan), links out of the repo, oversized files, too many files or
+    folder levels."""
+    from generator.core.buildcache import walk_tree
+
+    for count, (path, depth) in enumerate(walk_tree(folder), start=1):
+        if count > MAX_FONT_FILES:
+            yield _("文件超过 {limit} 个：请只放本单位授权的字体").format(limit=MAX_FONT_FILES)
+            return
+        shown = _printable(path.relative_to(root).as_posix())
+        if depth > MAX_FONT_FOLDER_DEPTH:
+            yield _("“{ref}”所在的文件夹层次超过 {limit} 层").format(ref=shown, limit=MAX_FONT_FOLDER_DEPTH)
+            return
+        try:
+            real = regular_file_inside(root, path, shown)
+        except FileNotFoundError:
+            continue  # a dangling link: nothing for anyone to read
+        except AssetProblem as exc:
+            if not (path.is_dir() and path.resolve().is_relative_to(root)):
+                yield str(exc)
+            continue
+        size = real.stat().st_size
+        if size > MAX_FONT_FILE_BYTES:
+            yield _("“{ref}”有 {size}，超过字体文件上限 {limit}").format(
+                ref=shown, size=format_bytes(size), limit=format_bytes(MAX_FONT_FILE_BYTES)
+            )
+
+
+def _printable(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def output_names_fit(app: Application) -> Iterator[Diagnostic]:
+    """A file name over the file systems' 255 bytes is shortened in the middle: say so."""
+    from generator.word.documents import (
+        DOCUMENTS,
+        PACKAGE_DEFAULT_NAME,
+        full_output_stem,
+        shorten_stem,
+    )
+
+    names = [(f"project.output_names.{d.id}", d.default_name) for d in DOCUMENTS]
+    for pattern_path, default in [*names, ("project.output_names.package", PACKAGE_DEFAULT_NAME)]:
+        full = full_output_stem(app, pattern_path, default)
+        short = shorten_stem(full)
+        if short != full:
+            v = app.values.get(pattern_path)
+            name = app.values.get("basics.name")
+            loc = v.loc if isinstance(v, Value) and v.present else name.loc if name is not None else Location("项目.yaml")
+            yield _diag(
+                loc,
+                Severity.WARNING,
+                "output-name-shortened",
+                _("输出文件名“{full}”超过文件系统允许的长度，已缩短为“{short}”").format(full=full, short=short),
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    type_matches_leads,
+    leads_are_members,
+    staff_adds_up,
+    funding_adds_up,
+    parts_within_whole,
+    commitments_not_below_baseline,
+    credit_codes,
+    phones_look_right,
+    plan_headings,
+    images_exist,
+    attachments_exist,
+    fonts_dir_inside,
+    output_names_fit,
+)
+
+
+def apply_rules(app: Application) -> list[Diagnostic]:
+    """Every rule's diagnostics, in rule order."""
+    return [d for rule in RULES for d in rule(app)]

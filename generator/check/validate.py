@@ -1,0 +1,132 @@
+"""The check report: every limited field with its 字数, every rule that failed, one verdict.
+
+A `Report` counts outcomes and owns the exit code; the CLI only prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.check.rules import apply_rules
+from generator.content.loader import load_application
+from generator.core.counting import count_words
+from generator.errors import EXIT_CONTENT, EXIT_OK, Diagnostic, Location, Severity
+from generator.i18n import _, format_number
+from generator.model import Application, Prose, Value
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """One field with a 字数 limit (or a plan section, whose length is shown without one)."""
+
+    label: str
+    location: Location
+    words: int
+    chars_no_spaces: int
+    limit: int | None
+    year: int | None = None
+
+    @property
+    def full_label(self) -> str:
+        """The label with the year it is for, where the form asks once per year."""
+        return f"{self.label}（{self.year}年）" if self.year else self.label
+
+    @property
+    def over(self) -> int:
+        """How many 字 over the limit (0 when within it or unlimited)."""
+        return max(0, self.words - self.limit) if self.limit is not None else 0
+
+
+@dataclass
+class Report:
+    """The outcome of checking one content repo."""
+
+    root: str
+    limits: list[LimitRow] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """Diagnostics that fail the check."""
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """Diagnostics that fail the check only with --strict."""
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when the content is within every limit and rule."""
+        return not self.errors and not (self.strict and self.warnings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when ok, 1 when the content violates a limit or rule."""
+        return EXIT_OK if self.ok else EXIT_CONTENT
+
+    def verdict(self) -> str:
+        """The one-line verdict."""
+        counts = _("{errors} 个错误，{warnings} 个警告").format(errors=len(self.errors), warnings=len(self.warnings))
+        if self.ok:
+            return _("通过：所有字数限制和规则均已满足（{counts}）").format(counts=counts)
+        if not self.errors:
+            return _("未通过（--strict 模式下警告也算失败）：{counts}").format(counts=counts)
+        return _("未通过：{counts}").format(counts=counts)
+
+
+def _limit_rows(app: Application) -> list[LimitRow]:
+    rows: list[LimitRow] = []
+
+    def add(label: str, text: str, loc: Location, limit: int | None, year: int | None = None) -> None:
+        c = count_words(text)
+        rows.append(LimitRow(label, loc, c.words, c.chars_no_spaces, limit, year))
+
+    for spec in app.form.limited_fields():
+        label = app.label(spec)
+        if spec.type == "prose":
+            prose = app.prose.get(spec.path)
+            if prose is not None:
+                add(label, prose.text(), prose.loc, spec.limit)
+        elif spec.type == "yearly":
+            assert spec.of is not None
+            for off in spec.years:
+                v = app.values.get(f"{spec.path}.y{off}")
+                if isinstance(v, Value) and v.present:
+                    add(label, str(v.value), v.loc, spec.of.limit, app.year(off))
+        else:
+            v = app.values.get(spec.path)
+            if isinstance(v, Value) and v.present:
+                add(label, str(v.value), v.loc, spec.limit)
+    for spec in app.form.files:
+        prose = app.prose.get(spec.path)
+        if spec.type == "prose" and spec.limit is None and isinstance(prose, Prose):
+            add(app.label(spec), prose.text(), prose.loc, None)
+    return rows
+
+
+def _limit_diagnostics(rows: list[LimitRow]) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            row.location,
+            Severity.ERROR,
+            "over-limit",
+            _("{field}：{words} 字，超出 {limit} 字的上限 {over} 字").format(
+                field=row.full_label, words=format_number(row.words), limit=format_number(row.limit or 0), over=format_number(row.over)
+            ),
+            row.full_label,
+        )
+        for row in rows
+        if row.over
+    ]
+
+
+def check_content(root: Path, *, strict: bool = False) -> tuple[Report, Application]:
+    """Load, validate and count the content repo at `root`."""
+    app, diagnostics = load_application(root)
+    diagnostics.extend(apply_rules(app))
+    rows = _limit_rows(app)
+    diagnostics.extend(_limit_diagnostics(rows))
+    return Report(str(root), rows, diagnostics, strict), app

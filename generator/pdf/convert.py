@@ -1,0 +1,304 @@
+""".docx → PDF through LibreOffice headless (the one module that runs LibreOffice)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from glob import glob
+from pathlib import Path
+
+from generator.core import procs
+from generator.core.atomic import copy_atomic
+from generator.core.procs import SOFFICE_ENV, check_soffice_setting
+from generator.errors import ToolError
+from generator.i18n import _
+from generator.pdf.fonts import fontconfig_env, write_fonts_conf
+
+INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
+_SOFFICE_NAMES = ("soffice", "libreoffice")
+_SOFFICE_PLACES = (
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice*/program/soffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+_VERSION_TIMEOUT = 30.0
+# Start-up (~1 s of CPU) dominates a conversion and LibreOffice converts on one core. On 2 cores
+# at load ≈ 1, one process per core beat one process for all documents a little (two 12-page
+# forms: 1.34 s vs 1.43 s; two 43-page ones: 2.22 s vs 2.55 s). At load 3–4 the second start-up
+# only costs (3.16 s vs 2.49 s), so a process is started per idle core only (the 1-minute load
+# counts our own recent conversions too). ~210 MB each. Numbers: benchmarks/bench_convert.py.
+_MAX_PROCESSES = 4
+
+
+@dataclass
+class _Job:
+    """One LibreOffice process: its documents, its own profile, output folder and log."""
+
+    sources: list[Path]
+    work_dir: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        return self.work_dir / "out"
+
+    @property
+    def log_path(self) -> Path:
+        return self.work_dir / "soffice.log"
+
+    @property
+    def tmp_dir(self) -> Path:
+        """TMPDIR for LibreOffice: its lu*.tmp files go with our folder, not into /tmp."""
+        return self.work_dir / "tmp"
+
+
+def find_soffice() -> Path | None:
+    """The LibreOffice program: $CHANJIAO_SOFFICE, then soffice on PATH, then usual places.
+
+    An unusable $CHANJIAO_SOFFICE gives None here (doctor reports it as missing);
+    check_soffice_setting() is what makes it an error for a build.
+    """
+    explicit = os.environ.get(SOFFICE_ENV)
+    if explicit:
+        return Path(explicit) if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
+    for name in _SOFFICE_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    for pattern in _SOFFICE_PLACES:
+        for candidate in sorted(glob(pattern)):
+            if os.access(candidate, os.X_OK):
+                return Path(candidate)
+    return None
+
+
+def libreoffice_version(soffice: Path) -> str:
+    """LibreOffice's own version line, e.g. "LibreOffice 7.4.7.2 40(Build:2)"."""
+    try:
+        proc = subprocess.Popen(
+            [str(soffice), "--version"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=procs.die_with_parent,
+        )
+    except OSError as exc:
+        raise ToolError(
+            _("无法运行 LibreOffice：{path}（{reason}）").format(path=soffice, reason=exc)
+        ) from exc
+    try:
+        out, _err = proc.communicate(timeout=_VERSION_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(
+            _("LibreOffice 响应超时（{n} 秒）").format(n=int(_VERSION_TIMEOUT))
+        ) from exc
+    finally:
+        _kill_group(proc)
+    text = out.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not text:
+        raise ToolError(_("无法读取 LibreOffice 版本：{path}").format(path=soffice))
+    return text.splitlines()[0]
+
+
+def convert_to_pdf(
+    docx_paths: list[Path],
+    out_dir: Path,
+    *,
+    fonts_dir: Path | None = None,
+    timeout: float = 120,
+    soffice: Path | None = None,
+    processes: int | None = None,
+) -> list[Path]:
+    """Convert the documents to out_dir/<stem>.pdf, all or none; returns the PDF paths in order.
+
+    Each LibreOffice process has its own throwaway profile and process group, sees our fonts.conf
+    (with fonts_dir's fonts first) and is killed with all its descendants after `timeout` seconds
+    (or when chanjiao dies: procs.py). Every PDF is checked to open before any is moved into
+    out_dir, so a failure leaves previous PDFs untouched. `processes` splits the documents over that many parallel processes; None
+    (or 0) uses one per idle core.
+    """
+    if not docx_paths:
+        return []
+    if soffice is None:
+        check_soffice_setting()
+    soffice = soffice or find_soffice()
+    if soffice is None:
+        raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
+    _check_inputs(docx_paths, fonts_dir)
+    procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
+    procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
+    tmp_dir = procs.make_temp_dir()
+    try:
+        conf_path = write_fonts_conf(tmp_dir, fonts_dir)
+        jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
+        _run(soffice, jobs, conf_path, timeout)
+        produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
+        sources = [src for job in jobs for src in job.sources]
+        targets = [out_dir / f"{src.stem}.pdf" for src in sources]
+        for pdf_path, target in zip(produced, targets, strict=True):
+            copy_atomic(pdf_path, target)
+    finally:
+        procs.remove_temp_dir(tmp_dir)
+    return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
+
+
+def _check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
+    for path in docx_paths:
+        if not path.is_file():
+            raise ToolError(_("找不到要转换的文件：{path}").format(path=path))
+    stems: dict[str, Path] = {}
+    for path in docx_paths:
+        if path.stem in stems:
+            raise ToolError(
+                _("两个文件会生成同名 PDF：{a} 和 {b}").format(a=stems[path.stem], b=path)
+            )
+        stems[path.stem] = path
+    if fonts_dir is not None and not fonts_dir.is_dir():
+        raise ToolError(_("字体文件夹不存在：{path}").format(path=fonts_dir))
+
+
+def _idle_cores() -> int:
+    """Cores left idle by the rest of the machine (1-minute load), at least 1, at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    idle = (cores or 1) - os.getloadavg()[0]
+    # The load still counts our own rendering of a moment ago: a core that is 40 % busy is
+    # treated as free (measured on 2 cores: two processes 1.55 s, one process 1.8 s for the
+    # example's two documents on a quiet machine; on a saturated one, one process wins).
+    return max(1, min(_MAX_PROCESSES, math.ceil(idle - 0.4)))
+
+
+def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
+    """Spread the documents round-robin over at most `processes` jobs."""
+    count = max(1, min(processes, len(docx_paths)))
+    jobs = [_Job(sources=docx_paths[i::count], work_dir=tmp_dir / f"job{i}") for i in range(count)]
+    for job in jobs:
+        job.out_dir.mkdir(parents=True)
+        job.tmp_dir.mkdir()
+    return jobs
+
+
+def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> None:
+    marker = procs.new_marker()
+    env = {**fontconfig_env(conf_path), procs.MARKER_ENV: marker}
+    try:
+        for job in jobs:
+            job.proc = _start(soffice, job, {**env, "TMPDIR": str(job.tmp_dir)})
+        deadline = time.monotonic() + timeout
+        for job in jobs:
+            assert job.proc is not None
+            try:
+                job.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise ToolError(
+                    _("LibreOffice 转换超时（{n} 秒）：{files}").format(
+                        n=_seconds(timeout), files=_names(job.sources)
+                    )
+                ) from None
+    finally:
+        # On success this only sweeps stragglers; on timeout or Ctrl-C it stops soffice.bin,
+        # which outlives its launcher when only the launcher is killed, and any descendant that
+        # left the process group (setsid): they all carry the marker.
+        for job in jobs:
+            if job.proc is not None:
+                _kill_group(job.proc)
+        procs.kill_marked(marker)
+
+
+def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    profile = (job.work_dir / "profile").as_uri()
+    command = [
+        str(soffice),
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--norestore",
+        "--nolockcheck",
+        "--nodefault",
+        "--convert-to",
+        "pdf:writer_pdf_Export",
+        "--outdir",
+        str(job.out_dir),
+        *(str(src.resolve()) for src in job.sources),
+    ]
+    with job.log_path.open("wb") as log:
+        try:
+            return subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=job.work_dir,
+                env=env,
+                start_new_session=True,
+                preexec_fn=procs.die_with_parent,
+            )
+        except OSError as exc:
+            raise ToolError(
+                _("无法运行 LibreOffice：{path}（{reason}）").format(path=soffice, reason=exc)
+            ) from exc
+
+
+def _verified_pdf(job: _Job, index: int) -> Path:
+    """The job's PDF for its index-th document, after checking LibreOffice really made it."""
+    from generator.pdf.reader import count_pages  # here: finding LibreOffice must not load pypdf
+
+    assert job.proc is not None
+    src = job.sources[index]
+    code = job.proc.returncode
+    if code != 0:
+        reason = (
+            _("被信号 {n} 终止").format(n=-code) if code < 0 else _("退出码 {n}").format(n=code)
+        )
+        raise ToolError(
+            _("LibreOffice 异常退出（{reason}）：{files}{log}").format(
+                reason=reason, files=_names(job.sources), log=_log_tail(job)
+            )
+        )
+    pdf_path = job.out_dir / f"{src.stem}.pdf"
+    if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        raise ToolError(
+            _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(
+                file=src, log=_log_tail(job)
+            )
+        )
+    try:
+        pages = count_pages(pdf_path)
+    except ToolError as exc:
+        raise ToolError(
+            _("LibreOffice 生成的 PDF 无法打开：{file}（{reason}）").format(file=src, reason=exc)
+        ) from exc
+    if pages == 0:
+        raise ToolError(_("LibreOffice 生成的 PDF 没有页面：{file}").format(file=src))
+    return pdf_path
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    # start_new_session made the launcher a group leader: its pid is the group id.
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _log_tail(job: _Job, lines: int = 5) -> str:
+    try:
+        text = job.log_path.read_text("utf-8", "replace")
+    except OSError:
+        return ""
+    # javaldx's warning appears on every run without Java and explains nothing.
+    kept = [line for line in text.splitlines() if line.strip() and "javaldx" not in line]
+    return ("\n" + "\n".join(kept[-lines:])) if kept else ""
+
+
+def _names(paths: list[Path]) -> str:
+    return "、".join(p.name for p in paths)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,116 @@
+"""The fonts of the PDFs, read back: which face stood in for each font the templates name, and
+which characters of the content the body font's stand-in cannot draw."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.errors import Diagnostic, Location, Severity
+from generator.i18n import _
+from generator.model import Application, Item, ListValue, Value, block_texts
+from generator.pdf.fonts import FontMatch, font_characters
+
+
+def _font_key(name: str) -> str:
+    """A font name reduced so a family and its PDF BaseFont compare: Noto CJK collections name
+    every face `…CJKjp…` in the PDF whichever language was used."""
+    key = re.sub(r"[\s_-]", "", name.lower())
+    return re.sub(r"cjk(jp|sc|tc|kr|hk)", "cjk", key)
+
+
+def font_matches(families: tuple[str, ...], fonts_dir: Path | None) -> dict[str, FontMatch]:
+    """What fontconfig, under our map, picks for each of `families`."""
+    from generator.pdf.fonts import match_font, write_fonts_conf
+
+    with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
+        conf_path = write_fonts_conf(Path(tmp), fonts_dir)
+        return {family: match_font(family, conf_path) for family in families}
+
+
+def substitutions(matches: dict[str, FontMatch], embedded: set[str]) -> dict[str, str]:
+    """Each font the templates name → the face the PDFs embed for it (read back, not assumed)."""
+    out: dict[str, str] = {}
+    for family, match in matches.items():
+        keys = {_font_key(n) for n in match.families}
+        used = sorted(e for e in embedded if any(_font_key(e).startswith(k) for k in keys if k))
+        # Several weights of one family may be embedded: name the one fontconfig chose.
+        used.sort(key=lambda e: _font_key(match.style) not in _font_key(e))
+        if used:
+            out[family] = used[0] if match.kind.value != "real" else family
+    return out
+
+
+#: The face most of the text is set in: its stand-in must have a glyph for every character.
+BODY_FONT = "方正仿宋_GBK"
+
+
+def _texts(app: Application) -> Iterator[tuple[str, Location]]:
+    for v in app.values.values():
+        entries = v.items if isinstance(v, ListValue) else (v,)
+        for entry in entries:
+            values = entry.fields.values() if isinstance(entry, Item) else (entry,)
+            for value in values:
+                if isinstance(value, Value) and isinstance(value.value, str):
+                    yield value.value, value.loc
+    for prose in app.prose.values():
+        for block in prose.blocks:
+            for text in block_texts(block):
+                yield text, block.loc
+
+
+#: Characters looked up one by one; beyond these (a text in traditional characters, say) the rest
+#: are looked up together, at about 13 ms per fc-match call.
+_LOOKUPS = 64
+
+
+def _drawn_by_stand_in(ch: str) -> bool:
+    """Whether `ch` is printed in the CJK font of its run (not Times New Roman, not invisible)."""
+    from generator.word.blocks import is_latin
+
+    return not (ch.isspace() or is_latin(ch) or unicodedata.category(ch) in ("Cf", "Cc"))
+
+
+def missing_glyphs(app: Application, match: FontMatch, fonts_dir: Path | None = None) -> list[Diagnostic]:
+    """A warning for each character the body font's stand-in cannot draw, naming the face that
+    draws it instead (asked of fontconfig the way LibreOffice asks it)."""
+    if match.kind.value == "real":
+        return []
+    covered = font_characters(match.file)
+    first_seen: dict[str, Location] = {}
+    for text, loc in _texts(app):
+        for ch in text:
+            if ch not in first_seen and ord(ch) not in covered and _drawn_by_stand_in(ch):
+                first_seen[ch] = loc
+    if not first_seen:
+        return []
+    faces = _fallback_faces(match.requested, list(first_seen), fonts_dir)
+    return [
+        Diagnostic(
+            loc,
+            Severity.WARNING,
+            "missing-glyph",
+            _("“{char}”不在替代字体 {font} 中，PDF 里这个字由 {fallback} 印出，字形可能与仿宋不一致；把已授权的 {family} 放入字体目录可避免").format(
+                char=ch, font=match.family, fallback=faces[ch], family=match.requested
+            ),
+            match.requested,
+        )
+        for ch, loc in first_seen.items()
+    ]
+
+
+def _fallback_faces(requested: str, chars: list[str], fonts_dir: Path | None) -> dict[str, str]:
+    """Each character → the family fontconfig draws it in when `requested`'s stand-in lacks it."""
+    from generator.pdf.fonts import match_fallback, write_fonts_conf
+
+    with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
+        conf_path = write_fonts_conf(Path(tmp), fonts_dir)
+        faces = {ch: match_fallback(requested, ch, conf_path).family for ch in chars[:_LOOKUPS]}
+        rest = chars[_LOOKUPS:]
+        if rest:
+            family = match_fallback(requested, "".join(rest), conf_path).family
+            faces.update(dict.fromkeys(rest, family))
+    return faces

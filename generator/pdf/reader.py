@@ -1,0 +1,356 @@
+"""Reading PDFs back and assembling the submission package.
+
+The one module that reads PDFs: pypdf for structure (pages, fonts, outline, labels, assembling),
+pypdfium2 for where each character is printed (the read-back and the layout report).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pypdf import PageObject, PasswordType, PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from generator.core.atomic import write_atomic
+from generator.errors import ToolError
+from generator.i18n import _
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+_A4_MM = (210.0, 297.0)
+_IMAGE_BORDER_MM = 10.0
+_SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """One outline entry: its title, depth (0 = top level) and 0-based page index."""
+
+    title: str
+    level: int
+    page: int | None
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What a reader sees in a PDF: pages, text, fonts, bookmarks, labels, title."""
+
+    page_count: int
+    page_sizes: tuple[tuple[float, float], ...]  # (width, height) in points as displayed
+    page_texts: tuple[str, ...]
+    fonts: tuple[str, ...]  # BaseFont of every font used on a page, subset prefix removed, sorted
+    embedded_fonts: tuple[str, ...]  # those of `fonts` whose program is in the file
+    outline: tuple[Bookmark, ...]
+    page_labels: tuple[str, ...]
+    title: str | None
+
+    @property
+    def text(self) -> str:
+        """All pages' text, one page after another."""
+        return "\n".join(self.page_texts)
+
+
+@dataclass(frozen=True)
+class PackagePart:
+    """One entry of the package: its bookmark title and a PDF, PNG or JPEG file."""
+
+    title: str
+    path: Path
+    #: index of the page printed "— 1 —" (pages before it, a cover, get the label 封面)
+    numbered_from: int = 0
+
+
+@dataclass(frozen=True)
+class PageChars:
+    """The characters printed on one page, in content order, with where each one sits.
+
+    Coordinates are PDF points, origin at the bottom left of the page as displayed.
+    """
+
+    width: float
+    height: float
+    text: str  # one character per printed glyph (whitespace the extractor invents included)
+    boxes: tuple[tuple[float, float, float, float], ...]  # (left, bottom, right, top) per character
+    sizes: tuple[float, ...]  # font size per character, in points
+    images: tuple[tuple[float, float, float, float], ...] = ()  # boxes of the images drawn
+
+
+@dataclass(frozen=True)
+class PrintedText:
+    """Where a PDF prints its characters, page by page, and where its top-level bookmarks point."""
+
+    pages: tuple[PageChars, ...]
+    part_starts: tuple[int, ...]  # 0-based page index of each top-level bookmark
+
+
+def read_printed_text(path: Path, *, images: bool = True) -> PrintedText:
+    """Every page's characters with their boxes (pypdfium2: a 30-page document in about 0.2 s,
+    against about 2 s for pypdf's text visitor, which also gives positions per run, not per character).
+
+    `images=False` skips finding the images' boxes (walking every object of every page), for a
+    document that has none.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError) as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+    pages = []
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            width, height = page.get_size()
+            count = textpage.count_chars()
+            # One call for the text: one UTF-16 unit per character index. A character beyond the
+            # BMP takes two indices; it is kept once, with the box of its first half.
+            units = textpage.get_text_range(0, count) if count else ""
+            chars: list[str] = []
+            boxes: list[tuple[float, float, float, float]] = []
+            sizes: list[float] = []
+            if len(units) == count:
+                indices: list[int] = list(range(count))
+                chars = list(units)
+            else:
+                indices = []
+                for k in range(count):
+                    code = pdfium_c.FPDFText_GetUnicode(textpage.raw, k)
+                    if 0xDC00 <= code < 0xE000 and indices:  # the second half of a pair
+                        high = ord(chars[-1])
+                        chars[-1] = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
+                        continue
+                    indices.append(k)
+                    chars.append(chr(code))
+            for k in indices:
+                # The loose box spans the font's ascent and descent: glyphs on one line share it,
+                # which is what line tests need (a tight box of 、 sits far below that of 国).
+                boxes.append(textpage.get_charbox(k, loose=True))
+                sizes.append(float(pdfium_c.FPDFText_GetFontSize(textpage.raw, k)))
+            found = _image_boxes(page) if images else ()
+            pages.append(PageChars(float(width), float(height), "".join(chars), tuple(boxes), tuple(sizes), found))
+            textpage.close()
+            page.close()
+        starts = []
+        for bookmark in document.get_toc():
+            dest = bookmark.get_dest()
+            if bookmark.level == 0 and dest is not None and dest.get_index() is not None:
+                starts.append(int(dest.get_index()))
+    except pdfium.PdfiumError as exc:
+        raise ToolError(_("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)) from exc
+    finally:
+        document.close()
+    return PrintedText(tuple(pages), tuple(starts))
+
+
+def _image_boxes(page: Any) -> tuple[tuple[float, float, float, float], ...]:
+    """Boxes of the images drawn at the top level of a page (the raw calls take half the time of
+    pypdfium2's object wrappers)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    out = []
+    for k in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, k)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+            pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+            out.append((left.value, bottom.value, right.value, top.value))
+    return tuple(out)
+
+
+_PAGE_ONE = re.compile(r"[—–-]1[—–-]$")
+
+
+def printed_numbering_start(path: Path, probe: int = 3) -> int:
+    """The index of the page whose footer prints "— 1 —" among the first `probe` pages, else 0."""
+    reader = _open(path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path)
+    for index, page in enumerate(reader.pages[:probe]):
+        if _PAGE_ONE.search("".join(page.extract_text().split())):
+            return index
+    return 0
+
+
+def read_pdf(path: Path, *, text: bool = True) -> PdfInfo:
+    """Read a PDF's pages, text, fonts, outline, page labels and title.
+
+    `text=False` leaves the page texts empty: extracting them is most of the cost, and the build
+    needs only pages, fonts and bookmarks.
+    """
+    reader = _open(
+        path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path
+    )
+    try:
+        fonts: dict[str, bool] = {}
+        for page in reader.pages:
+            for name, embedded in _page_fonts(page.get("/Resources"), set()):
+                fonts[name] = fonts.get(name, False) or embedded
+        meta = reader.metadata
+        return PdfInfo(
+            page_count=len(reader.pages),
+            page_sizes=tuple(_displayed_size(page) for page in reader.pages),
+            page_texts=tuple(page.extract_text() if text else "" for page in reader.pages),
+            fonts=tuple(sorted(fonts)),
+            embedded_fonts=tuple(sorted(n for n, e in fonts.items() if e)),
+            outline=tuple(_walk_outline(reader, reader.outline, 0)),
+            page_labels=tuple(reader.page_labels),
+            title=meta.title if meta else None,
+        )
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ToolError(
+            _("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)
+        ) from exc
+
+
+def count_pages(path: Path) -> int:
+    """The number of pages, after checking the file opens (cheaper than read_pdf)."""
+    reader = _open(
+        path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path
+    )
+    return len(reader.pages)
+
+
+def embedded_fonts(path: Path) -> list[str]:
+    """Names of the fonts embedded in a PDF (subset prefix removed), sorted."""
+    return list(read_pdf(path).embedded_fonts)
+
+
+def assemble_package(parts: list[PackagePart], out_path: Path, *, title: str) -> None:
+    """Join the parts into one PDF with a bookmark per part and page labels as each part prints
+    its page numbers (restarting at 1 for each part, after its cover)."""
+    writer = PdfWriter()
+    for part in parts:
+        first = len(writer.pages)
+        reader = _part_reader(part)
+        # The part's own bookmarks (headings) nest under the part's bookmark.
+        writer.append(reader, outline_item=part.title, import_outline=True)
+        if len(writer.pages) == first:
+            raise ToolError(
+                _("附件「{title}」没有页面：{path}").format(title=part.title, path=part.path)
+            )
+        # Labels match what is printed: a cover is "封面", numbering starts where "— 1 —" is.
+        numbered = first + min(part.numbered_from, len(writer.pages) - first - 1)
+        if numbered > first:
+            writer.set_page_label(first, numbered - 1, prefix="封面")  # part of the document: not translated
+        writer.set_page_label(numbered, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
+    writer.add_metadata({"/Title": title})
+    writer.page_mode = "/UseOutlines"
+    buf = io.BytesIO()
+    writer.write(buf)
+    write_atomic(out_path, buf.getvalue())
+
+
+def _part_reader(part: PackagePart) -> PdfReader:
+    if not part.path.is_file():
+        raise ToolError(_("找不到附件「{title}」：{path}").format(title=part.title, path=part.path))
+    message = _("附件「{title}」无法读取：{path}（{reason}）")
+    locked = _("附件「{title}」已加密，请提供未加密的 PDF：{path}")
+    source: Path | io.BytesIO = part.path
+    if part.path.suffix.lower() in IMAGE_SUFFIXES:
+        source = io.BytesIO(_image_to_pdf(part, message))
+    else:
+        # Every PDF passes through the sanitiser (no scripts, forms, links out, embedded files):
+        # the attachments are the point, our own documents cost 0.1 s and prove the rule.
+        source = io.BytesIO(_sanitised(part, message, locked))
+    return _open(source, message, locked, title=part.title, path=part.path)
+
+
+def _sanitised(part: PackagePart, message: str, locked: str) -> bytes:
+    from generator.content.attachments import AttachmentProblem, sanitise_pdf
+
+    try:
+        return sanitise_pdf(part.path).data
+    except AttachmentProblem as exc:
+        raise ToolError((locked if exc.locked else message).format(title=part.title, path=part.path, reason=exc)) from exc
+
+
+def _image_to_pdf(part: PackagePart, message: str) -> bytes:
+    """One A4 page holding the image, scaled to fit, without re-encoding it (img2pdf)."""
+    import img2pdf  # only packages with image attachments need it
+
+    a4 = (img2pdf.mm_to_pt(_A4_MM[0]), img2pdf.mm_to_pt(_A4_MM[1]))
+    border = img2pdf.mm_to_pt(_IMAGE_BORDER_MM)
+    layout = img2pdf.get_layout_fun(
+        pagesize=a4, border=(border, border), fit=img2pdf.FitMode.into, auto_orient=True
+    )
+    try:
+        data = img2pdf.convert(
+            str(part.path), layout_fun=layout, nodate=True, engine=img2pdf.Engine.internal
+        )
+    except Exception as exc:  # img2pdf and Pillow raise many types for a bad image
+        raise ToolError(message.format(title=part.title, path=part.path, reason=exc)) from exc
+    return bytes(data)
+
+
+def _open(source: Path | io.BytesIO, message: str, locked: str, **fields: Any) -> PdfReader:
+    """Open and check a PDF; message and locked are the errors for unreadable and encrypted."""
+    try:
+        reader = PdfReader(source)
+        # Many official PDFs carry only an owner password (no printing, no copying): they open
+        # with an empty user password. Others need a password we do not have.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise ToolError(locked.format(**fields))
+        _pages = len(reader.pages)  # builds the page tree: a truncated file fails here
+    except (OSError, PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ToolError(message.format(reason=exc, **fields)) from exc
+    return reader
+
+
+def _page_fonts(resources: Any, seen: set[int]) -> Iterator[tuple[str, bool]]:
+    """(BaseFont, embedded?) for each font in the resources and in nested form XObjects."""
+    resources = _resolve(resources)
+    if not isinstance(resources, DictionaryObject):
+        return
+    fonts = _resolve(resources.get("/Font"))
+    if isinstance(fonts, DictionaryObject):
+        for ref in fonts.values():
+            font = _resolve(ref)
+            if isinstance(font, DictionaryObject) and "/BaseFont" in font:
+                name = _SUBSET_PREFIX.sub("", str(font["/BaseFont"]).lstrip("/"))
+                yield name, _is_embedded(font)
+    xobjects = _resolve(resources.get("/XObject"))
+    if isinstance(xobjects, DictionaryObject):
+        for ref in xobjects.values():
+            # A form can be shared by many pages or refer to itself: visit each once.
+            key = ref.idnum if isinstance(ref, IndirectObject) else id(ref)
+            xobject = _resolve(ref)
+            if key in seen or not isinstance(xobject, DictionaryObject):
+                continue
+            seen.add(key)
+            if xobject.get("/Subtype") == "/Form":
+                yield from _page_fonts(xobject.get("/Resources"), seen)
+
+
+def _is_embedded(font: DictionaryObject) -> bool:
+    descendants = _resolve(font.get("/DescendantFonts"))
+    if isinstance(descendants, ArrayObject):
+        return any(_is_embedded(_resolve(d)) for d in descendants)
+    descriptor = _resolve(font.get("/FontDescriptor"))
+    if not isinstance(descriptor, DictionaryObject):
+        return False  # the standard 14 fonts and Type3 fonts carry no descriptor program
+    return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def _displayed_size(page: PageObject) -> tuple[float, float]:
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    return (height, width) if page.rotation % 180 == 90 else (width, height)
+
+
+def _resolve(obj: Any) -> Any:
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+def _walk_outline(reader: PdfReader, items: list[Any], level: int) -> Iterator[Bookmark]:
+    for item in items:
+        if isinstance(item, list):
+            yield from _walk_outline(reader, item, level + 1)
+        else:
+            yield Bookmark(str(item.title), level, reader.get_destination_page_number(item))

@@ -1,0 +1,540 @@
+"""Model blocks → styled Word paragraphs, tables and images in docxtpl subdocuments."""
+
+# Every look (fonts, sizes, spacing, borders) comes from the template's styles, found by name: the
+# code only says which style a paragraph has. Text is split into runs by script, so Chinese text
+# and punctuation sit in runs that name only the CJK font, and Latin letters and digits in runs of
+# the character style CJ西文 (Times New Roman).
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from docx.image.image import Image as DocxImage
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Twips
+from docx.table import _Cell
+from lxml import etree
+
+from generator.content.assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from generator.core.counting import is_east_asian
+from generator.core.nobreak import WORD_JOINER, glue_tokens
+from generator.core.unitnames import unit_names
+from generator.errors import ContentError, Diagnostic, Location, Severity, ToolError
+from generator.i18n import _
+from generator.model import (
+    Block,
+    Heading,
+    Image,
+    ListBlock,
+    Paragraph,
+    Prose,
+    Span,
+    Table,
+    strip_heading_number,
+)
+
+BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
+TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
+#: Markdown heading level → Word style, in the plan: `#` is （一）, `##` is 1., `###` is （1）.
+PLAN_HEADING_STYLES = {1: "heading 2", 2: "heading 3", 3: "heading 4"}
+#: The part of the image's height budget a picture may take, leaving room for its caption.
+IMAGE_HEIGHT_SHARE = 0.85
+_TWIPS_PER_EMU = 1 / 635
+
+#: Chinese digits, circled numbers and bullets for headings and list markers the tool prints.
+_DIGITS = "零一二三四五六七八九"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_BULLETS = ("●", "○")
+_TEXT_CHILDREN = frozenset(
+    qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr", "w:noBreakHyphen", "w:softHyphen", "w:lastRenderedPageBreak")
+)
+_LATIN_FONT_ATTRS = tuple(qn(a) for a in ("w:ascii", "w:hAnsi", "w:asciiTheme", "w:hAnsiTheme"))
+
+
+# -- numbering -----------------------------------------------------------------------------------
+
+
+def chinese_numeral(n: int) -> str:
+    """`n` in Chinese numerals as headings count: 一 … 十, 十一 … 九十九."""
+    if n < 10:
+        return _DIGITS[n]
+    if n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def heading_number(level: int, n: int) -> str:
+    """The printed number of the `n`th heading at Markdown `level`: （一）, 1., （1）."""
+    if level == 1:
+        return f"（{chinese_numeral(n)}）"
+    if level == 2:
+        return f"{n}."
+    return f"（{n}）"
+
+
+def list_marker(ordered: bool, depth: int, n: int) -> str:
+    """The literal marker of list item `n` at nesting `depth`: 1. （1） ① for numbers, ● ○ for bullets.
+
+    Numbered lists print their numbers as the outline's 1. and （1） headings do (GB/T 9704
+    practice), so a page never shows two styles of the same number.
+    """
+    if not ordered:
+        return _BULLETS[min(depth, len(_BULLETS) - 1)]
+    if depth == 0:
+        return heading_number(2, n)
+    if depth == 1 or n > len(_CIRCLED):
+        return heading_number(3, n)
+    return _CIRCLED[n - 1]
+
+
+# -- scripts -------------------------------------------------------------------------------------
+
+
+def is_latin(ch: str) -> bool:
+    """True for characters Times New Roman prints: Latin letters, digits and their punctuation.
+
+    Everything from U+2000 on (“ ” — … ① ☑ ㎡ ℃) stays with the CJK font, which has those
+    glyphs; Times New Roman would fall back to another face for most of them.
+    """
+    return ord(ch) < 0x2000 and not is_east_asian(ch)
+
+
+def script_segments(text: str) -> list[tuple[str, bool]]:
+    """`text` cut into maximal pieces of one script: (piece, is_latin). Spaces join their left
+    neighbour (their right one at the start), so no run holds only a space."""
+    out: list[tuple[str, bool]] = []
+    pending = ""
+    for ch in text:
+        if ch.isspace():
+            if out:
+                out[-1] = (out[-1][0] + ch, out[-1][1])
+            else:
+                pending += ch
+            continue
+        latin = is_latin(ch)
+        if out and out[-1][1] == latin:
+            out[-1] = (out[-1][0] + ch, latin)
+        else:
+            out.append((pending + ch, latin))
+            pending = ""
+    if pending:
+        out.append((pending, False))
+    return out
+
+
+def run_segments(text: str) -> list[tuple[str, bool, bool]]:
+    """`text` with its tokens glued (nobreak.py), cut into the runs it is written in:
+    (piece, is_latin, glued), where `glued` marks Chinese characters inside a token (`万元` of
+    `356.7万元`) or joined to a neighbour by a word joiner, which are tagged with a non-CJK
+    language so LibreOffice keeps them whole. Spaces and joiners join their left neighbour, like
+    spaces in `script_segments`."""
+    glued_text, spans = glue_tokens(text)
+    in_token = [False] * len(glued_text)
+    for start, end in spans:
+        in_token[start:end] = [True] * (end - start)
+    # A writer may glue more than the tokens (a unit name in a table cell): a character next to a
+    # joiner is glued, and needs the same language for the joiner to hold in LibreOffice.
+    for i, ch in enumerate(glued_text):
+        if ch == WORD_JOINER:
+            in_token[max(0, i - 1)] = True
+            if i + 1 < len(glued_text):
+                in_token[i + 1] = True
+    out: list[tuple[str, bool, bool]] = []
+    pending = ""
+    for i, ch in enumerate(glued_text):
+        if ch.isspace() or ch == WORD_JOINER:
+            if out:
+                out[-1] = (out[-1][0] + ch, out[-1][1], out[-1][2])
+            else:
+                pending += ch
+            continue
+        latin = is_latin(ch)
+        glued = in_token[i] and not latin
+        if out and (out[-1][1], out[-1][2]) == (latin, glued):
+            out[-1] = (out[-1][0] + ch, latin, glued)
+        else:
+            out.append((pending + ch, latin, glued))
+            pending = ""
+    if pending:
+        out.append((pending, False, False))
+    return out
+
+
+#: The language of the Chinese characters of a glued token. Any language but Chinese, Japanese
+#: or Korean gives LibreOffice's ICU line breaking, which honours the joiners; en-US is the
+#: documents' own Latin language. Glyphs do not change: the run's font is still the CJK font.
+GLUED_LANG = "en-US"
+_AFTER_LANG = frozenset(qn(t) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
+
+
+def _tag_glued(r_pr: Any) -> None:
+    """Give a run's East Asian text the language that keeps a glued token whole."""
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = _w("lang")
+        later = next((c for c in r_pr if c.tag in _AFTER_LANG), None)
+        if later is None:
+            r_pr.append(lang)
+        else:
+            later.addprevious(lang)
+    lang.set(qn("w:eastAsia"), GLUED_LANG)
+
+
+# -- styles and page geometry of the template ----------------------------------------------------
+
+
+class _Styles:
+    """The template's style ids by style name (case-insensitive: Word writes `heading 2`)."""
+
+    def __init__(self, document: Any, template_name: str):
+        self.template_name = template_name
+        self.ids: dict[str, str] = {}
+        for style in document.styles.element.findall(qn("w:style")):
+            name = style.find(qn("w:name"))
+            if name is not None:
+                self.ids[str(name.get(qn("w:val"))).lower()] = str(style.get(qn("w:styleId")))
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self.ids[name.lower()]
+        except KeyError:
+            raise ToolError(
+                _("模板 {template} 缺少样式“{style}”：请在 Word 中新建同名样式").format(template=self.template_name, style=name)
+            ) from None
+
+    def get(self, name: str) -> str | None:
+        return self.ids.get(name.lower())
+
+
+def _text_frame(document: Any) -> tuple[int, int]:
+    """Width and height (EMU) of the text block of the template's last section."""
+    s = document.sections[-1]
+    return (int(s.page_width - s.left_margin - s.right_margin), int(s.page_height - s.top_margin - s.bottom_margin))
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def _w(tag: str, **attrs: str) -> Any:
+    el = OxmlElement(f"w:{tag}")
+    for k, v in attrs.items():
+        el.set(qn(f"w:{k}"), v)
+    return el
+
+
+class _PartWriter:
+    """Writes one prose part into one subdocument."""
+
+    def __init__(self, content_root: Path, tpl: Any, prose: Prose):
+        self.root = content_root
+        self.tpl = tpl
+        self.prose = prose
+        self.styles = _Styles(tpl.get_docx(), Path(str(tpl.template_file)).name)
+        self.numbered = prose.spec.path.startswith("plan_")
+        self.counters = [0, 0, 0]
+        self.sub = tpl.new_subdoc()
+
+    def write(self) -> Any:
+        for block in self.prose.blocks:
+            self.block(block)
+        return self.sub
+
+    def block(self, block: Block) -> None:
+        if isinstance(block, Heading):
+            self.heading(block)
+        elif isinstance(block, Paragraph):
+            self.spans(self.paragraph(BODY), block.spans)
+        elif isinstance(block, ListBlock):
+            self.list_block(block, 0)
+        elif isinstance(block, Table):
+            self.table(block)
+        else:
+            self.image(block)
+
+    def paragraph(self, style: str) -> Any:
+        p = self.sub.add_paragraph()
+        p._p.style = self.styles[style]
+        return p
+
+    def spans(self, p: Any, spans: Iterable[Span], bold: bool = False) -> None:
+        latin = self.styles[LATIN]
+        for span in spans:
+            for text, is_latin_piece, glued in run_segments(span.text):
+                run = p.add_run(text)
+                if is_latin_piece:
+                    run._r.style = latin
+                if span.bold or bold:
+                    run.bold = True
+                if span.italic:
+                    run.italic = True
+                if glued:
+                    _tag_glued(run._r.get_or_add_rPr())
+
+    def heading(self, h: Heading) -> None:
+        if not self.numbered or h.level not in PLAN_HEADING_STYLES:
+            # 推荐书 parts have no numbered outline, and the plan's outline stops at （1）.
+            self.spans(self.paragraph(BODY), h.spans, bold=True)
+            return
+        self.counters[h.level - 1] += 1
+        self.counters[h.level :] = [0] * (len(self.counters) - h.level)
+        number = heading_number(h.level, self.counters[h.level - 1])
+        spans = list(h.spans)
+        if spans:
+            spans[0] = Span(strip_heading_number(spans[0].text), spans[0].bold, spans[0].italic)
+        self.spans(self.paragraph(PLAN_HEADING_STYLES[h.level]), [Span(number), *spans])
+
+    def list_block(self, block: ListBlock, depth: int) -> None:
+        for n, item in enumerate(block.items, start=block.start):
+            self.spans(self.paragraph(LIST), [Span(list_marker(block.ordered, depth, n)), *item.spans])
+            for child in item.children:
+                self.list_block(child, depth + 1)
+
+    def table(self, block: Table) -> None:
+        rows = list(((block.header,) if block.header else ()) + block.rows)
+        ncols = max(len(r) for r in rows)
+        document = self.tpl.get_docx()
+        half_em = _half_em(document, self.styles[TABLE_TEXT])
+        widths = _column_widths(rows, ncols, int(_text_frame(document)[0] * _TWIPS_PER_EMU), half_em)
+        table = self.sub.add_table(rows=0, cols=ncols)
+        tbl = table._tbl
+        for el in list(tbl.tblPr):
+            tbl.tblPr.remove(el)
+        tbl.tblPr.append(_w("tblStyle", val=self.styles[TABLE]))
+        tbl.tblPr.append(_w("tblW", w="5000", type="pct"))
+        tbl.tblPr.append(_w("tblLayout", type="fixed"))
+        tbl.tblPr.append(
+            _w("tblLook", val="0420" if block.header else "0400", firstRow="1" if block.header else "0",
+               lastRow="0", firstColumn="0", lastColumn="0", noHBand="1", noVBand="1")
+        )
+        for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+            col.set(qn("w:w"), str(width))
+        for i, cells in enumerate(rows):
+            tr = tbl.add_tr()
+            tr_pr = tr.get_or_add_trPr()
+            # Rows never break across pages; the header row repeats on every page the table spans.
+            tr_pr.append(_w("cantSplit"))
+            if i == 0 and block.header:
+                tr_pr.append(_w("tblHeader"))
+            for c in range(ncols):
+                tc = tr.add_tc()
+                tc.width = Twips(widths[c])
+                cell = _Cell(tc, table)
+                p = cell.paragraphs[0] if cell.paragraphs else cell.add_paragraph()
+                p._p.style = self.styles[TABLE_TEXT]
+                self.spans(p, _glue_names(cells[c], widths[c] // half_em - _PAD) if c < len(cells) else ())
+
+    def image(self, block: Image) -> None:
+        try:
+            path = resolve_asset(self.root, block.loc.path, block.src, IMAGE_KINDS)
+            data = path.read_bytes()
+            picture = DocxImage.from_blob(data)
+            px_w, px_h = picture.px_width, picture.px_height
+            if px_w <= 0 or px_h <= 0:
+                raise AssetProblem(_("文件“{ref}”不是有效的图片").format(ref=block.src))
+        except AssetProblem as exc:
+            raise _image_error(block.loc, str(exc), self.prose) from None
+        except Exception as exc:  # python-docx's image parsers raise many kinds on a broken file
+            raise _image_error(block.loc, _("文件“{ref}”无法读取：{reason}").format(ref=block.src, reason=exc), self.prose) from None
+        max_w, text_h = _text_frame(self.tpl.get_docx())
+        max_h = int(text_h * IMAGE_HEIGHT_SHARE)
+        width, height = max_w, max_w * px_h // px_w
+        if height > max_h:
+            width, height = max_h * px_w // px_h, max_h
+        p = self.paragraph(FIGURE)
+        # From memory, so the package names the picture image<n>.<ext>, never by the user's path.
+        shape = p.add_run().add_picture(io.BytesIO(data), width=Emu(width), height=Emu(height))
+        shape._inline.docPr.set("descr", block.caption)
+        if block.caption:
+            self.spans(self.paragraph(CAPTION), [Span(block.caption)])
+
+
+def _image_error(loc: Location, problem: str, prose: Prose) -> ContentError:
+    return ContentError([Diagnostic(loc, Severity.ERROR, "image", _("图片：{problem}").format(problem=problem), prose.spec.label)])
+
+
+def _display_width(spans: Iterable[Span]) -> int:
+    """Width in half-ems: a CJK character takes two, a Latin one about one."""
+    return sum(_text_width(s.text) for s in spans)
+
+
+def _text_width(text: str) -> int:
+    return sum(0 if ch == WORD_JOINER else 1 if is_latin(ch) else 2 for ch in text)
+
+
+def _longest_name(spans: tuple[Span, ...]) -> int:
+    """Width (half-ems) of the longest unit name a list cell holds; 0 when it holds none."""
+    text = "".join(s.text for s in spans)
+    return max((_text_width(text[a:b]) for a, b in unit_names(text)), default=0)
+
+
+def _glue_names(spans: tuple[Span, ...], room: int) -> tuple[Span, ...]:
+    """The cell's spans with each unit name that fits on one line (`room` half-ems) glued with
+    word joiners: a list such as “秘书处、重庆云岭职业技术学院” then wraps at the 、, never inside
+    a name. A longer name must wrap anyway and is left as it is."""
+    text = "".join(s.text for s in spans)
+    inside: set[int] = set()  # offsets after which a joiner goes
+    for a, b in unit_names(text):
+        if _text_width(text[a:b]) <= room:
+            inside.update(range(a, b - 1))
+    if not inside:
+        return spans
+    out, offset = [], 0
+    for s in spans:
+        glued = "".join(ch + (WORD_JOINER if offset + k in inside else "") for k, ch in enumerate(s.text))
+        out.append(Span(glued, s.bold, s.italic))
+        offset += len(s.text)
+    return tuple(out)
+
+
+_PAD = 2  # cell margins (half-ems)
+
+
+def _column_widths(rows: list[tuple[tuple[Span, ...], ...]], ncols: int, total: int, half_em: int) -> list[int]:
+    """Column widths (twips) summing to `total`.
+
+    When every column fits on one line, widths follow the content. Otherwise each column first
+    gets what its header needs (headers should not wrap) or, when all its cells are short (dates,
+    figures), all it needs; then the columns that list unit names get what their longest name
+    needs (as far as the room allows), so a name is never cut by the line's end; the room left
+    goes to the columns whose text wraps anyway, in proportion to how much text they hold.
+    """
+    pad, short = _PAD, 14  # a column this narrow never wraps (half-ems)
+    natural = [max((_display_width(r[c]) for r in rows if c < len(r)), default=0) + pad for c in range(ncols)]
+    room = total // half_em
+    wanted: list[float]
+    if sum(natural) <= room:
+        wanted = [float(n) for n in natural]
+    else:
+        header = [(_display_width(rows[0][c]) if c < len(rows[0]) else 0) + pad for c in range(ncols)]
+        floor = [float(n if n <= short else max(h, 2 * pad)) for n, h in zip(natural, header, strict=True)]
+        names = [max((_longest_name(r[c]) for r in rows[1:] if c < len(r)), default=0) + pad for c in range(ncols)]
+        bonus = [max(0.0, m - f) if n > short else 0.0 for m, f, n in zip(names, floor, natural, strict=True)]
+        spare = max(0.0, room - sum(floor))
+        share = min(1.0, spare / sum(bonus)) if sum(bonus) else 0.0
+        floor = [f + b * share for f, b in zip(floor, bonus, strict=True)]
+        if sum(floor) >= room:
+            wanted = floor
+        else:
+            extra = [max(0.0, n - f) for n, f in zip(natural, floor, strict=True)]
+            spare = room - sum(floor)
+            wanted = [f + spare * e / max(1.0, sum(extra)) for f, e in zip(floor, extra, strict=True)]
+    widths = [int(total * w / sum(wanted)) for w in wanted]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def _half_em(document: Any, style_id: str) -> int:
+    """Half the font size (twips) of paragraph style `style_id`, following basedOn to the defaults."""
+    by_id = {str(s.get(qn("w:styleId"))): s for s in document.styles.element.findall(qn("w:style"))}
+    style = by_id.get(style_id)
+    while style is not None:
+        size = style.find(f"{qn('w:rPr')}/{qn('w:sz')}")
+        if size is not None:
+            return int(size.get(qn("w:val"))) * 5
+        based = style.find(qn("w:basedOn"))
+        style = by_id.get(str(based.get(qn("w:val")))) if based is not None else None
+    size = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}")
+    return int(size.get(qn("w:val"))) * 5 if size is not None else 105  # Word's default: 10.5 pt
+
+
+class _Deferred:
+    """A prose part built when the template prints it: parts a template does not print cost
+    nothing and embed nothing, and images enter the package in the order they are printed."""
+
+    def __init__(self, build: Callable[[], Any]):
+        self._build = build
+        self._xml: str | None = None
+
+    def __html__(self) -> str:
+        if self._xml is None:
+            self._xml = str(self._build())
+        return self._xml
+
+    __str__ = __html__
+
+
+def prose_writer(content_root: Path) -> Callable[[Any, Prose], _Deferred]:
+    """The prose writer (template, prose) → subdocument for the content repo at `content_root`,
+    which is where images are read from, and nowhere else."""
+    root = Path(content_root)
+    return lambda tpl, prose: _Deferred(lambda: _PartWriter(root, tpl, prose).write())
+
+
+# -- the finishing pass over a rendered document ---------------------------------------------------
+
+
+def split_runs_by_script(document: Any) -> None:
+    """Give Latin letters and digits in the rendered body and footnotes their own CJ西文 runs,
+    and glue the tokens no line may split (phone numbers, dates, figures with units).
+
+    Template text and template values (the cover's date, the summary table's figures) arrive in
+    whatever run the template had; this splits those runs the same way prose is written. Runs
+    with a character style of their own, fields and drawings are left as they are. A template
+    without the CJ西文 style is left untouched.
+    """
+    latin_id = _Styles(document, "").get(LATIN)
+    if latin_id is None:
+        return
+    for run in list(document.element.body.iter(qn("w:r"))):
+        _split_run(run, latin_id)
+    # Footnotes ("2024—2026年填写…") are a part python-docx keeps as bytes: split them too.
+    for part in document.part.package.iter_parts():
+        if str(part.partname) == "/word/footnotes.xml":
+            root = etree.fromstring(part.blob)
+            for run in list(root.iter(qn("w:r"))):
+                _split_run(run, latin_id)
+            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _split_run(run: Any, latin_id: str) -> None:
+    r_pr = run.find(qn("w:rPr"))
+    if r_pr is not None and r_pr.find(qn("w:rStyle")) is not None:
+        return
+    content = [c for c in run if c.tag != qn("w:rPr")]
+    if not content or any(c.tag not in _TEXT_CHILDREN for c in content):
+        return
+    # (text or element, (is_latin, glued)); None: an element that goes with its run
+    pieces: list[tuple[Any, tuple[bool, bool] | None]] = []
+    for c in content:
+        if c.tag == qn("w:t"):
+            pieces.extend((text, (latin, glued)) for text, latin, glued in run_segments(c.text or ""))
+        else:
+            pieces.append((c, None))
+    if not any(kind is not None and (kind[0] or kind[1]) for _piece, kind in pieces):
+        return
+    groups: list[tuple[tuple[bool, bool], list[Any]]] = []
+    for piece, kind in pieces:
+        if groups and (kind is None or groups[-1][0] == kind):
+            groups[-1][1].append(piece)
+        else:
+            groups.append((kind or (False, False), [piece]))
+    for (latin, glued), items in groups:
+        new = _w("r")
+        props = copy.deepcopy(r_pr) if r_pr is not None else _w("rPr")
+        if latin:
+            fonts = props.find(qn("w:rFonts"))
+            if fonts is not None:
+                # A direct Latin font would override the character style.
+                for attr in _LATIN_FONT_ATTRS:
+                    fonts.attrib.pop(attr, None)
+            props.insert(0, _w("rStyle", val=latin_id))
+        if glued:
+            _tag_glued(props)
+        if len(props):
+            new.append(props)
+        for item in items:
+            if isinstance(item, str):
+                t = _w("t")
+                t.text = item
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                new.append(t)
+            else:
+                new.append(item)
+        run.addprevious(new)
+    run.getparent().remove(run)

@@ -1,0 +1,94 @@
+"""The documents the tool writes: which template, which output name, which prose writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.core.limits import MAX_OUTPUT_NAME_BYTES
+from generator.errors import ToolError
+from generator.i18n import _
+from generator.model import Application
+
+#: The templates shipped with the tool: the repo's `templates/` in a checkout, else the copy
+#: installed inside the package.
+_CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = _CHECKOUT_TEMPLATES if _CHECKOUT_TEMPLATES.is_dir() else Path(__file__).resolve().parents[1] / "templates"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One official document: its id, its template file and the project file's output-name key."""
+
+    id: str
+    title: str
+    template: str
+    default_name: str
+    #: the content files (by the declaration's path prefix) whose change means a rebuild
+    reads: tuple[str, ...]
+
+
+_COMMON = ("项目.yaml", "基本信息.yaml")
+PLAN = Document("plan", "建设方案", "建设方案.docx", "{联合体名称}-建设方案", (*_COMMON, "推荐书/1-联合体概况.yaml", "建设方案/"))
+RECOMMENDATION = Document("recommendation", "推荐书", "推荐书.docx", "{联合体名称}-推荐书", (*_COMMON, "推荐书/"))
+DOCUMENTS: tuple[Document, ...] = (PLAN, RECOMMENDATION)
+PACKAGE_DEFAULT_NAME = "{联合体名称}-申报材料"
+
+_UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
+
+
+def template_font_families() -> tuple[str, ...]:
+    """Every font family the templates name (styles and direct formatting), sorted."""
+    import re
+    import zipfile
+
+    found: set[str] = set()
+    for doc in DOCUMENTS:
+        path = TEMPLATES_DIR / doc.template
+        if not path.is_file():
+            continue
+        with zipfile.ZipFile(path) as zf:
+            for part in zf.namelist():
+                if re.fullmatch(r"word/(styles|document|footer\d*|header\d*|footnotes)\.xml", part):
+                    for rfonts in re.findall(r"<w:rFonts\b[^>]*>", zf.read(part).decode("utf-8")):
+                        found.update(re.findall(r'w:(?:ascii|hAnsi|eastAsia|cs)="([^"]+)"', rfonts))
+    return tuple(sorted(found))
+
+
+def templates_dir() -> Path:
+    """Where the templates are; a clear error when the installation lacks them."""
+    if TEMPLATES_DIR.is_dir():
+        return TEMPLATES_DIR
+    raise ToolError(_("找不到模板目录 {path}：安装不完整").format(path=TEMPLATES_DIR))
+
+
+def full_output_stem(app: Application, pattern_path: str, default: str) -> str:
+    """The file name (without suffix) the project file's pattern asks for, before shortening."""
+    pattern = app.get(pattern_path) or default
+    name = str(app.get("basics.name") or "联合体")  # a file name: never translated
+    return pattern.replace("{联合体名称}", name).translate(_UNSAFE_IN_NAMES).strip() or name
+
+
+def shorten_stem(stem: str, limit: int = MAX_OUTPUT_NAME_BYTES) -> str:
+    """`stem` within `limit` bytes of UTF-8: the middle gives way to "…", so the start (the
+    consortium) and the end (which document: -建设方案, -推荐书) both stay readable and distinct."""
+    if len(stem.encode("utf-8")) <= limit:
+        return stem
+    keep = (limit - len("…".encode())) // 2
+    head, tail = stem, stem
+    while len(head.encode("utf-8")) > keep:
+        head = head[:-1]
+    while len(tail.encode("utf-8")) > keep:
+        tail = tail[1:]
+    return f"{head}…{tail}"
+
+
+def output_stem(app: Application, pattern_path: str, default: str) -> str:
+    """A file name (without suffix) from the project file's pattern, safe on every file system:
+    no separators or reserved characters, and short enough for the name limit of 255 bytes."""
+    return shorten_stem(full_output_stem(app, pattern_path, default))
+
+
+def document_stem(app: Application, doc: Document) -> str:
+    """The output file name of `doc` without suffix."""
+    return output_stem(app, f"project.output_names.{doc.id}", doc.default_name)
