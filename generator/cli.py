@@ -251,6 +251,19 @@ def init(directory: Path, form_version: str | None) -> None:
     click.echo(_("下一步：进入该目录，按各文件中的说明填写，然后运行 make check 查看还缺什么。"))
 
 
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@_lang_option
+def schema(directory: Path) -> None:
+    """重新生成编辑器提示用的 JSON Schema 和 VS Code 设置。Regenerate the editor schemas."""
+    from generator.scaffold import refresh_editor_files
+
+    written, warnings = refresh_editor_files(directory)
+    for warning in warnings:
+        click.echo(_("警告：{message}").format(message=warning), err=True)
+    click.echo(_("已更新编辑器提示文件（{n} 个）：{path}").format(n=len(written), path=directory / ".chanjiao" / "schemas"))
+
+
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("rev_a")
 @click.argument("rev_b", required=False)

@@ -6,11 +6,20 @@ keys are all present and empty, so `make check` lists every required field still
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from generator.content.yamlfile import Mapping, Scalar, parse_yaml
 from generator.core import git
 from generator.errors import ToolError
-from generator.form.declaration import FieldSpec, FormSpec, format_label, load_form
+from generator.form.declaration import (
+    FieldSpec,
+    FormSpec,
+    available_versions,
+    format_label,
+    load_form,
+)
+from generator.form.schema import SCHEMA_DIR, schema_texts, yaml_schema_settings
 from generator.i18n import _
 
 MAKEFILE = """\
@@ -174,7 +183,114 @@ def init_content_repo(dest: Path, *, version: str | None = None) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    written.extend(write_editor_files(dest, form)[0])  # a new folder: no settings to merge, no warnings
     git.init_repo(dest)
     git.set_local_config(dest, "diff.docx.textconv", "chanjiao textconv")
     git.set_local_config(dest, "diff.docx.cachetextconv", "true")
     return written
+
+
+# -- editor support: schemas and VS Code settings ------------------------------------------------
+
+VSCODE_SETTINGS = ".vscode/settings.json"
+VSCODE_EXTENSIONS = ".vscode/extensions.json"
+YAML_EXTENSION = "redhat.vscode-yaml"
+
+
+def _read_json_object(path: Path) -> tuple[dict | None, str]:
+    """The JSON object in `path` ({} when absent), or None and why it cannot be merged."""
+    if not path.exists():
+        return {}, ""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # VS Code also accepts comments and trailing commas (JSONC); rewriting such a file would
+        # drop the user's comments, so it is left as it is and the user merges by hand.
+        return None, str(exc)
+    if not isinstance(data, dict):
+        return None, _("顶层不是 JSON 对象")
+    return data, ""
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _merge_settings(dest: Path, form: FormSpec) -> tuple[Path | None, str]:
+    """Put our `yaml.schemas` entries into .vscode/settings.json, keeping everything else."""
+    path = dest / VSCODE_SETTINGS
+    ours = yaml_schema_settings(form)
+    data, problem = _read_json_object(path)
+    if data is None:
+        snippet = json.dumps({"yaml.schemas": ours}, ensure_ascii=False, indent=2)
+        return None, _("{path} 不是有效的 JSON（{problem}），没有改动它；请把下面的设置手工加入该文件：\n{snippet}").format(
+            path=path, problem=problem, snippet=snippet
+        )
+    current = data.get("yaml.schemas")
+    schemas = dict(current) if isinstance(current, dict) else {}
+    # Drop our own entries of an older form (a schema no longer generated), keep the user's.
+    schemas = {k: v for k, v in schemas.items() if not k.startswith(SCHEMA_DIR + "/") or k in ours}
+    schemas.update(ours)
+    data["yaml.schemas"] = schemas
+    _write_json(path, data)
+    return path, ""
+
+
+def _merge_extensions(dest: Path) -> tuple[Path | None, str]:
+    """Recommend the YAML extension in .vscode/extensions.json, keeping other recommendations."""
+    path = dest / VSCODE_EXTENSIONS
+    data, problem = _read_json_object(path)
+    if data is None:
+        return None, _("{path} 不是有效的 JSON（{problem}），没有改动它；请在其中的 recommendations 里加入 “{ext}”").format(
+            path=path, problem=problem, ext=YAML_EXTENSION
+        )
+    recommended = data.get("recommendations")
+    recommended = list(recommended) if isinstance(recommended, list) else []
+    if YAML_EXTENSION not in recommended:
+        recommended.append(YAML_EXTENSION)
+    data["recommendations"] = recommended
+    _write_json(path, data)
+    return path, ""
+
+
+def write_editor_files(dest: Path, form: FormSpec, baseline: int | None = None) -> tuple[list[Path], list[str]]:
+    """Write the schemas and merge the VS Code settings into `dest`: (files written, warnings)."""
+    written: list[Path] = []
+    for rel, text in schema_texts(form, baseline).items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    warnings = []
+    for merged, problem in (_merge_settings(dest, form), _merge_extensions(dest)):
+        if merged is not None:
+            written.append(merged)
+        if problem:
+            warnings.append(problem)
+    return written, warnings
+
+
+def _project_form(dest: Path) -> tuple[FormSpec, int]:
+    """The form version and baseline year `dest/项目.yaml` asks for (the defaults where unreadable)."""
+    project = dest / "项目.yaml"
+    if not project.is_file():
+        raise ToolError(_("{path} 不是申报材料目录：缺少 {file}（可用 chanjiao init 新建）").format(path=dest, file="项目.yaml"))
+    form = load_form()
+    baseline = form.baseline_year
+    root, _diagnostics = parse_yaml(project.read_text(encoding="utf-8-sig"), "项目.yaml")
+    if isinstance(root, Mapping):
+        for key, _loc, value in root.entries:
+            if not isinstance(value, Scalar) or not value.text.strip():
+                continue
+            if key == "表格版本" and value.text.strip() in available_versions():
+                form = load_form(value.text.strip())
+            elif key == "基准年度" and value.plain and value.text.strip().isdigit():
+                baseline = int(value.text.strip())
+    return form, baseline
+
+
+def refresh_editor_files(dest: Path) -> tuple[list[Path], list[str]]:
+    """`chanjiao schema`: regenerate the schemas of an existing repo for its form and baseline year."""
+    form, baseline = _project_form(dest)
+    return write_editor_files(dest, form, baseline)
