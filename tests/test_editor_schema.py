@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -67,7 +68,7 @@ def _validator(repo: Path, rel_schema: str) -> Any:
 def _errors(repo: Path, rel_yaml: str) -> list[Any]:
     """Every schema error of one content file of `repo`, against the schema its settings map to it."""
     settings = json.loads((repo / ".vscode/settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
-    (rel_schema,) = [s for s, glob in settings.items() if glob == "/" + rel_yaml]
+    (rel_schema,) = [s for s, globs in settings.items() if "/" + rel_yaml in globs]
     tree, problems = parse_yaml((repo / rel_yaml).read_text(encoding="utf-8"), rel_yaml)
     assert not problems
     return sorted(_validator(repo, rel_schema).iter_errors(as_editor_sees(tree)), key=lambda e: list(e.absolute_path))
@@ -103,7 +104,10 @@ def test_init_writes_the_schemas_of_the_current_form_and_maps_every_yaml_file(tm
     settings = json.loads((repo / ".vscode/settings.json").read_text(encoding="utf-8"))
     mapping = settings["yaml.schemas"]
     # Every YAML file of the new repo has exactly one schema, and every schema exists.
-    assert sorted(g.lstrip("/") for g in mapping.values()) == sorted(_yaml_content_files(repo))
+    assert sorted(globs[0].lstrip("/") for globs in mapping.values()) == sorted(_yaml_content_files(repo))
+    # ... and again as VS Code's URI spells it, which is what yaml-language-server 1.25 matches.
+    assert [unquote(globs[1]) for globs in mapping.values()] == [globs[0] for globs in mapping.values()]
+    assert all(globs[1].isascii() for globs in mapping.values())
     assert len(mapping) == len(yaml_files(load_form())) == 5
     for rel_schema in mapping:
         assert not Path(rel_schema).is_absolute() and (repo / rel_schema).is_file()
@@ -122,7 +126,7 @@ def test_the_empty_stubs_of_a_new_repo_raise_no_schema_error(tmp_path: Path) -> 
 
 def test_the_example_is_valid_against_its_schemas(tmp_path: Path) -> None:
     repo = _with_example(tmp_path)
-    assert _yaml_content_files(repo) == {"/".join(g.lstrip("/").split("/")) for g in yaml_schema_settings(load_form()).values()}
+    assert _yaml_content_files(repo) == {globs[0].lstrip("/") for globs in yaml_schema_settings(load_form()).values()}
     for rel in sorted(_yaml_content_files(repo)):
         assert [e.message for e in _errors(repo, rel)] == [], rel
 
@@ -231,7 +235,7 @@ def test_hover_texts_carry_label_unit_limit_and_guidance(tmp_path: Path) -> None
 def test_the_schema_command_follows_the_baseline_year_and_merges_settings(tmp_path: Path) -> None:
     repo = _init(tmp_path)
     _edit(repo / "项目.yaml", "基准年度: 2023", "基准年度: 2024")
-    user = {"editor.fontSize": 15, "yaml.schemas": {"my.schema.json": "/其他.yaml", f"{SCHEMA_DIR}/old.schema.json": "/旧.yaml"}}
+    user = {"editor.fontSize": 15, "yaml.schemas": {"my.schema.json": "/其他.yaml", f"{SCHEMA_DIR}/old.schema.json": ["/旧.yaml"]}}
     (repo / ".vscode/settings.json").write_text(json.dumps(user, ensure_ascii=False), encoding="utf-8")
     (repo / ".vscode/extensions.json").write_text('{"recommendations": ["ms-python.python"]}', encoding="utf-8")
     done = subprocess.run([str(BIN / "chanjiao"), "schema", str(repo)], capture_output=True, text=True, timeout=60)
@@ -254,7 +258,7 @@ def test_a_settings_file_that_is_not_json_is_left_alone_and_the_user_told_what_t
     assert done.returncode == 0, done.stderr
     assert (repo / ".vscode/settings.json").read_text(encoding="utf-8") == jsonc
     assert "不是有效的 JSON" in done.stderr and "没有改动它" in done.stderr
-    assert '".chanjiao/schemas/basics.schema.json": "/基本信息.yaml"' in done.stderr
+    assert '".chanjiao/schemas/basics.schema.json": [\n      "/基本信息.yaml",' in done.stderr
 
 
 def test_the_schema_command_outside_a_content_repo_is_a_clear_error(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from generator.form.declaration import (
     FIGURE_TYPES,
@@ -81,7 +82,8 @@ class _Builder:
                 notes.append(_("注：{text}").format(text=self.fmt(self.form.footnotes[name])))
         node["title"] = label
         node["description"] = "\n".join(["；".join([label, *facts]), *notes])
-        node["markdownDescription"] = "\n\n".join([f"**{label}**", "；".join(facts), *notes])
+        # The editor prints the title as the hover's heading: the Markdown need not repeat it.
+        node["markdownDescription"] = "\n\n".join(["；".join(facts), *notes])
         return node
 
     def value_hint(self, value_spec: FieldSpec, spec: FieldSpec) -> str:
@@ -139,7 +141,8 @@ class _Builder:
             options = [k for k, _i, _l in self.form.application_types] + [lab for _k, _i, lab in self.form.application_types]
             node = {"enum": [*options, None]}
             labels = {k: lab for k, _i, lab in self.form.application_types}
-            node["enumDescriptions"] = [labels.get(o, o) for o in options] + [""]
+            full = {lab: k for k, _i, lab in self.form.application_types}
+            node["enumDescriptions"] = [labels[o] if o in labels else _("同“{key}”").format(key=full[o]) for o in options] + [""]
         elif t == "yesno":
             node = {"enum": ["是", "否", None]}
         elif t == "date":
@@ -235,10 +238,13 @@ def schema_texts(form: FormSpec, baseline: int | None = None) -> dict[str, str]:
     }
 
 
-def yaml_schema_settings(form: FormSpec) -> dict[str, str]:
-    """VS Code's `yaml.schemas`: each schema (workspace-relative) → the file it describes.
+def yaml_schema_settings(form: FormSpec) -> dict[str, list[str]]:
+    """VS Code's `yaml.schemas`: each schema (workspace-relative) → the globs of the file it describes.
 
-    The glob starts with `/` so the language server anchors it as `**/<file>`: the content repo
-    may be the workspace itself or a folder inside it.
+    Each file is given twice, as written and percent-encoded: VS Code names a document by its
+    encoded URI (项目.yaml → %E9%A1%B9%E7%9B%AE.yaml) and yaml-language-server 1.25 matches the
+    globs against that URI as it is, so the Chinese glob alone never matches (measured with the
+    real server, tests/test_editor_lsp.py); a server that decodes the URI first matches the Chinese
+    one. A leading `/` anchors the glob at a folder boundary (the server makes it `**/<file>`).
     """
-    return {schema_path(spec): "/" + spec.key for spec in yaml_files(form)}
+    return {schema_path(spec): ["/" + spec.key, "/" + quote(spec.key)] for spec in yaml_files(form)}
