@@ -7,6 +7,7 @@ accepts the schema must accept; what the schema rejects, `check` must reject as 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -23,7 +24,14 @@ jsonschema = pytest.importorskip("jsonschema")
 from generator.content.loader import load_application  # noqa: E402
 from generator.content.yamlfile import Mapping, Node, Scalar, parse_yaml  # noqa: E402
 from generator.form.declaration import load_form  # noqa: E402
-from generator.form.schema import SCHEMA_DIR, schema_texts, yaml_files, yaml_schema_settings  # noqa: E402
+from generator.form.schema import (  # noqa: E402
+    NOT_APPLICABLE_MARKS,
+    SCHEMA_DIR,
+    _Builder,
+    schema_texts,
+    yaml_files,
+    yaml_schema_settings,
+)
 from tests.large_app import make_large_application  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -265,3 +273,30 @@ def test_the_schema_command_outside_a_content_repo_is_a_clear_error(tmp_path: Pa
     done = subprocess.run([str(BIN / "chanjiao"), "schema", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "不是申报材料目录" in done.stderr and "Traceback" not in done.stderr
+
+
+def _marked_not_applicable(spec: Any) -> Any:
+    # The declaration's `not_applicable` attribute is a parallel change; until it lands, mark a
+    # copy of the spec by hand (a frozen dataclass: object.__setattr__ is the way in).
+    marked = dataclasses.replace(spec)
+    object.__setattr__(marked, "not_applicable", True)
+    return marked
+
+
+def test_a_figure_marked_not_applicable_takes_the_marks_and_nothing_else() -> None:
+    form = load_form()
+    paths = form.by_path()
+    area = _marked_not_applicable(paths["overview.secretariat.office_area"])
+    yearly = _marked_not_applicable(paths["capacity.resources.majors"])
+    builder = _Builder(form, form.baseline_year)
+    for node, good, bad in (
+        (builder.node(area), [260, 12.5, None, *NOT_APPLICABLE_MARKS], ["260㎡", "-", -1]),
+        (builder.node(yearly), [{"2023年": 9, "2024年": "不适用"}, {"2023年": "/", "2024年": "—"}], [{"2023年": "无数据", "2024年": 1}]),
+    ):
+        validator = jsonschema.Draft7Validator(node)
+        assert [v for v in good if not validator.is_valid(v)] == []
+        assert [v for v in bad if validator.is_valid(v)] == []
+        assert "不适用时写" in node["description"]
+    # Unmarked, the same figure refuses the marks.
+    plain = jsonschema.Draft7Validator(builder.node(paths["overview.secretariat.office_area"]))
+    assert [m for m in NOT_APPLICABLE_MARKS if plain.is_valid(m)] == []
