@@ -8,6 +8,7 @@ Skipped when yaml-language-server is not installed (`npm install -g yaml-languag
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,9 @@ BIN = Path(sys.executable).parent
 EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 SERVER = find_server()
 
+if SERVER is None and os.environ.get("CI") == "true":
+    # CI installs it (ci/system-packages.sh): there a missing server is a failure, not a skip.
+    raise RuntimeError("yaml-language-server is required in CI: run ci/system-packages.sh")
 pytestmark = pytest.mark.skipif(SERVER is None, reason="yaml-language-server is not installed")
 
 
