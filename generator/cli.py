@@ -1,4 +1,5 @@
-"""The `chanjiao` command line: parse arguments, call the pipeline, map errors to exit codes."""
+"""The `chanjiao` command line: parse arguments, run a command, print its Outcome (outcome.py) and
+exit with its code; the tool's own errors become an Outcome too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from typing import Any
 import click
 
 from generator import __version__
-from generator.errors import EXIT_INTERRUPTED, EXIT_SIGNAL_BASE, ChanjiaoError, ContentError
+from generator.errors import (
+    EXIT_CONTENT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SIGNAL_BASE,
+    EXIT_TOOL,
+    EXIT_USAGE,
+    ChanjiaoError,
+    ContentError,
+)
 from generator.i18n import _, detect_language, language, set_language
 from generator.outcome import (
     COMMANDS,
@@ -27,12 +37,12 @@ from generator.outcome import (
 # Commands import what they need when they run: `chanjiao build` with nothing changed, `--help`
 # and `textconv` should not pay for YAML, Markdown, docxtpl and pypdf.
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = f"""\b
 退出码 / exit codes:
-  0  内容符合所有字数限制和规则 / within every limit and rule
-  1  内容超出限制或违反规则 / content violates limits or rules
-  2  命令用法错误 / usage error
-  3  工具无法运行 / the tool could not run
+  {EXIT_OK}  内容符合所有字数限制和规则 / within every limit and rule
+  {EXIT_CONTENT}  内容超出限制或违反规则 / content violates limits or rules
+  {EXIT_USAGE}  命令用法错误 / usage error
+  {EXIT_TOOL}  工具无法运行 / the tool could not run
 """
 
 
