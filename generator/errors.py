@@ -47,7 +47,8 @@ class Diagnostic:
     extra: dict[str, object] = dc_field(default_factory=dict, compare=False, hash=False)
 
     def render(self) -> str:
-        """The `path:line:col: message` line a user reads."""
+        """`path:line:col: message`, the text of a ContentError. The line printed on the terminal
+        (with 错误/警告) is check.report.diagnostic_line, the one place that makes it."""
         return f"{self.location}: {self.message}"
 
 

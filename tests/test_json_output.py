@@ -163,6 +163,10 @@ def test_summary_json_good_broken_and_usage(example_root: Path, content_copy: Co
     missing = document(chanjiao("summary", str(tmp_path / "nowhere"), "--format", "json"), "summary", 2)
     assert codes(missing) == {"usage"} and "nowhere" in missing["diagnostics"][0]["message"]
 
+    env = {"CHANJIAO_SOFFICE": str(tmp_path / "no-soffice")}
+    no_lo = document(chanjiao("summary", str(example_root), "-o", str(tmp_path / "s3"), "--pdf", "--format", "json", env=env), "summary", 3)
+    assert codes(no_lo) == {"tool-error"} and "no-soffice" in no_lo["diagnostics"][0]["message"]
+
 
 def test_init_json_new_and_not_empty(tmp_path: Path) -> None:
     made = document(chanjiao("init", str(tmp_path / "new"), "--format", "json"), "init", 0)
