@@ -1,29 +1,48 @@
-"""The `chanjiao` command line: parse arguments, call the pipeline, map errors to exit codes."""
+"""The `chanjiao` command line: parse arguments, run a command, print its Outcome (outcome.py) and
+exit with its code; the tool's own errors become an Outcome too."""
 
 from __future__ import annotations
 
 import math
 import os
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from generator import __version__
-from generator.errors import EXIT_CONTENT, EXIT_TOOL, ChanjiaoError, ContentError
+from generator.errors import (
+    EXIT_CONTENT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SIGNAL_BASE,
+    EXIT_TOOL,
+    EXIT_USAGE,
+    ChanjiaoError,
+    ContentError,
+)
 from generator.i18n import _, detect_language, language, set_language
+from generator.outcome import (
+    COMMANDS,
+    Format,
+    Outcome,
+    content_failed,
+    emit,
+    failed,
+    usage_failed,
+)
 
 # Commands import what they need when they run: `chanjiao build` with nothing changed, `--help`
 # and `textconv` should not pay for YAML, Markdown, docxtpl and pypdf.
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = f"""\b
 退出码 / exit codes:
-  0  内容符合所有字数限制和规则 / within every limit and rule
-  1  内容超出限制或违反规则 / content violates limits or rules
-  2  命令用法错误 / usage error
-  3  工具无法运行 / the tool could not run
+  {EXIT_OK}  内容符合所有字数限制和规则 / within every limit and rule
+  {EXIT_CONTENT}  内容超出限制或违反规则 / content violates limits or rules
+  {EXIT_USAGE}  命令用法错误 / usage error
+  {EXIT_TOOL}  工具无法运行 / the tool could not run
 """
 
 
@@ -67,7 +86,7 @@ def _check_docx_size(path: Path, limit: int = TEXTCONV_MAX_XML) -> None:
         raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
 
 
-def _lang_option(f: Callable[..., None]) -> Callable[..., None]:
+def _lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
         lang = detect_language(value)
         set_language(lang)
@@ -99,43 +118,87 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise _Terminated(signum)
 
 
+#: Where the command line's words and the chosen --format are kept for the error path (ctx.meta
+#: is shared by the group's and the command's contexts).
+_ARGS_KEY = "chanjiao.args"
+_FORMAT_KEY = "chanjiao.format"
+
+
+def _asked_format(args: list[str]) -> Format:
+    """`json` when the words ask for it: a usage error can stop click before --format is parsed,
+    and its message must then still be JSON."""
+    for i, word in enumerate(args):
+        if word == "--":
+            break
+        if word == "--format=json" or (word == "--format" and args[i + 1 : i + 2] == ["json"]):
+            return "json"
+    return "text"
+
+
 class _Main(click.Group):
-    """The command group that turns the tool's own errors into a message and an exit code, once."""
+    """The command group that prints each command's Outcome and exits with its code, once; the
+    tool's own errors become an Outcome too, so --format json holds for them as well."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_ARGS_KEY] = list(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
+        args: list[str] = ctx.meta.get(_ARGS_KEY, [])
+        command = next((a for a in args if not a.startswith("-")), "")
         try:
-            return super().invoke(ctx)
-        except ContentError as exc:
-            click.echo(str(exc), err=True)
-            ctx.exit(exc.exit_code)
-        except ChanjiaoError as exc:
-            click.echo(_("错误：{message}").format(message=exc), err=True)
-            ctx.exit(exc.exit_code)
+            result = super().invoke(ctx)
+        except click.exceptions.UsageError as exc:
+            if command not in COMMANDS or _asked_format(args) != "json":
+                raise  # click prints it with the usage line, exit 2
+            result = usage_failed(command, exc.format_message())
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except KeyboardInterrupt:
-            click.echo(_("已中断。"), err=True)
-            ctx.exit(130)
-        except _Terminated as exc:
-            # Printed after the unwinding: LibreOffice is stopped and temporary files are gone.
-            click.echo(
-                _("收到终止信号（{name}），已停止：LibreOffice 已结束，临时文件已清理；未完成的生成不会改动输出目录。").format(
-                    name=signal.Signals(exc.signum).name
-                ),
-                err=True,
-            )
-            ctx.exit(128 + exc.signum)
-        except Exception as exc:
-            # A bug, not the user's doing: say so plainly; CHANJIAO_DEBUG=1 shows the traceback.
-            if os.environ.get("CHANJIAO_DEBUG"):
-                raise
-            click.echo(
-                _("内部错误（{kind}：{message}）。这是 chanjiao 的问题，不是申报材料的问题；请把这条信息和所用命令报告给维护者（设置 CHANJIAO_DEBUG=1 可显示详细信息）。").format(
-                    kind=type(exc).__name__, message=exc
-                ),
-                err=True,
-            )
-            ctx.exit(EXIT_TOOL)
+        except BaseException as exc:  # noqa: BLE001 — every way out becomes an outcome, printed once
+            result = _failure(command, exc)
+        if isinstance(result, Outcome):
+            emit(result, ctx.meta.get(_FORMAT_KEY) or _asked_format(args))
+            ctx.exit(result.exit_code)
+        return result
+
+
+def _failure(command: str, exc: BaseException) -> Outcome:
+    """The outcome of a command that stopped: the tool's own errors, interruptions, and bugs."""
+    if isinstance(exc, ContentError):
+        return content_failed(command, exc.diagnostics)
+    if isinstance(exc, ChanjiaoError):
+        return failed(command, str(exc), exit_code=exc.exit_code, note=_("错误：{message}").format(message=exc))
+    if isinstance(exc, KeyboardInterrupt):
+        return failed(command, _("已中断。"), exit_code=EXIT_INTERRUPTED, code="interrupted")
+    if isinstance(exc, _Terminated):
+        # Printed after the unwinding: LibreOffice is stopped and temporary files are gone.
+        message = _("收到终止信号（{name}），已停止：LibreOffice 已结束，临时文件已清理；未完成的生成不会改动输出目录。").format(
+            name=signal.Signals(exc.signum).name
+        )
+        return failed(command, message, exit_code=EXIT_SIGNAL_BASE + exc.signum, code="interrupted")
+    if not isinstance(exc, Exception) or os.environ.get("CHANJIAO_DEBUG"):
+        raise exc  # SystemExit and the like pass; CHANJIAO_DEBUG=1 shows a bug's traceback
+    # A bug, not the user's doing: say so plainly.
+    message = _("内部错误（{kind}：{message}）。这是 chanjiao 的问题，不是申报材料的问题；请把这条信息和所用命令报告给维护者（设置 CHANJIAO_DEBUG=1 可显示详细信息）。").format(
+        kind=type(exc).__name__, message=exc
+    )
+    return failed(command, message, code="internal-error")
+
+
+def _format_option(f: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        ctx.meta[_FORMAT_KEY] = value
+        return value
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        callback=callback,
+        expose_value=False,
+        help="输出格式（json：标准输出只有一个 JSON 文档，见 docs/output.schema.json）/ output format",
+    )(f)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,101 +217,88 @@ def main() -> None:
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
+@_format_option
 @click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the check")
 @_lang_option
-def check(directory: Path, fmt: str, strict: bool) -> None:
+def check(directory: Path, strict: bool) -> Outcome:
     """校验申报材料并统计字数（不生成文档）。Validate and count, no rendering."""
-    from generator.check.report import render_report_json, render_report_text
     from generator.check.validate import check_content
+    from generator.outcome import checked
 
     report, _app = check_content(directory, strict=strict)
-    click.echo(render_report_json(report) if fmt == "json" else render_report_text(report))
-    sys.exit(report.exit_code)
+    return checked(report)
+
+
+def _progress(message: str) -> None:
+    # Progress is for the person waiting; stdout stays the report (or the JSON document).
+    click.echo(message, err=True)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
 @click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
+@_format_option
 @click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the build")
 @click.option("--timeout", type=float, default=180, show_default=True, callback=_positive_seconds, help="LibreOffice 转换超时（秒）/ conversion timeout (s)")
 @_lang_option
-def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
+def build(directory: Path, out_dir: Path, pdf: bool | None, strict: bool, timeout: float) -> Outcome:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
     from generator.core.buildcache import cached_result, inputs_fingerprint
     from generator.core.procs import check_soffice_setting
+    from generator.outcome import built, reused
     from generator.word.documents import TEMPLATES_DIR
 
     if pdf is not False:
         check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
 
-    def progress(message: str) -> None:
-        click.echo(message, err=True)
-
     options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
     fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options)
     cached = cached_result(out_dir, fingerprint) if fingerprint else None
     if cached is not None:
-        progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
-        click.echo(cached["json"] if fmt == "json" else cached["text"])
-        sys.exit(int(cached["exit_code"]))
+        _progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
+        return reused(cached)
 
-    from generator.check.report import render_build_json, render_build_text, render_report_text
     from generator.core.procs import run_temp_dir
     from generator.pipeline import build as build_application
 
     # All temporary files of the build in one folder named after this run (procs.py).
     with run_temp_dir():
         result = build_application(
-            directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
+            directory, out_dir, pdf=pdf, strict=strict, progress=_progress, timeout=timeout, fingerprint=fingerprint
         )
-    if not result.rendered:
-        click.echo(render_report_text(result.report))
-        click.echo(_("内容有错误，未生成文档；上次生成的文件保持不变。"), err=True)
-        sys.exit(EXIT_CONTENT)
-    click.echo(render_build_json(result) if fmt == "json" else render_build_text(result))
-    sys.exit(result.exit_code)
+    return built(result)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
 @click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
+@_format_option
 @_lang_option
-def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> None:
+def summary(directories: tuple[Path, ...], out_dir: Path, pdf: bool | None) -> Outcome:
     """多个联合体的汇总表（一个区县推荐多个联合体时）。The summary table for several consortia."""
     from generator.core.procs import run_temp_dir
+    from generator.outcome import summarised
     from generator.summary import build_summary
 
     with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
         result = build_summary(list(directories), out_dir, pdf=pdf)
-    for d in result.diagnostics:
-        click.echo(f"{d.location}: {_('错误')}: {d.message}")
-    if result.diagnostics:
-        click.echo(_("有联合体的基本信息或成员情况有错误，未生成汇总表。"), err=True)
-        sys.exit(result.exit_code)
-    for row in result.rows:
-        click.echo(f"{row['index']}. {row['name']}")
-    for path in (result.docx, result.pdf):
-        if path is not None:
-            click.echo(str(path))
-    if result.pdf_skipped_reason:
-        click.echo(result.pdf_skipped_reason)
+    return summarised(result)
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--form-version", default=None, help="表格版本 / form version (default: the newest)")
+@_format_option
 @_lang_option
-def init(directory: Path, form_version: str | None) -> None:
+def init(directory: Path, form_version: str | None) -> Outcome:
     """新建申报材料仓库：每个文件的模板和官方填写说明。Scaffold a new content repo."""
+    from generator.outcome import initialised
     from generator.scaffold import init_content_repo
 
     written = init_content_repo(directory, version=form_version)
-    click.echo(_("已在 {path} 新建申报材料仓库（{n} 个文件）。").format(path=directory, n=len(written)))
-    click.echo(_("下一步：进入该目录，按各文件中的说明填写，然后运行 make check 查看还缺什么。"))
+    return initialised(directory, written)
 
 
 @main.command()
@@ -271,37 +321,35 @@ def schema(directory: Path) -> None:
 @click.option("-o", "--out", "out_dir", default="build/diff", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
 @click.option("--dirs", is_flag=True, help="比较两个文件夹而不是 git 版本 / compare two folders, not git revisions")
 @click.option("--pdf/--no-pdf", "pdf", default=None, help="生成 PDF（默认：已安装 LibreOffice 时生成）/ make PDFs (default: when LibreOffice is installed)")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="输出格式 / output format")
+@_format_option
 @_lang_option
-def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path, dirs: bool, pdf: bool | None, fmt: str) -> None:
+def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path, dirs: bool, pdf: bool | None) -> Outcome:
     """比较两个版本：修订对照 Word/PDF 和变更表。Redline and change table between two revisions.
 
     REV_A、REV_B 为 git 版本（如 round-1），REV_B 省略时与工作区比较；加 --dirs 时为两个文件夹。
     """
+    from generator.core.procs import run_temp_dir
     from generator.diff.command import diff as diff_revisions
-    from generator.diff.command import render_json as render_diff_json
-    from generator.diff.command import render_text as render_diff_text
+    from generator.outcome import diffed
 
     if content_dir is None:
         content_dir = Path("content") if Path("content").is_dir() else Path(".")
-    from generator.core.procs import run_temp_dir
-
     with run_temp_dir():  # temporary files in one folder named after this run (procs.py)
-        result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=lambda m: click.echo(m, err=True))
-    click.echo(render_diff_json(result) if fmt == "json" else render_diff_text(result))
-    sys.exit(result.exit_code)
+        result = diff_revisions(content_dir, rev_a, rev_b, out_dir, dirs=dirs, pdf=pdf, progress=_progress)
+    return diffed(result)
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
+@_format_option
 @_lang_option
-def doctor(directory: Path) -> None:
+def doctor(directory: Path) -> Outcome:
     """检查 LibreOffice、字体及替代字体、版本。Check LibreOffice, fonts and versions."""
     import platform
     from importlib.metadata import version
 
+    from generator.outcome import doctored
     from generator.pdf.doctor import diagnose
-    from generator.pdf.fonts import FontKind
     from generator.word.documents import template_font_families
 
     fonts_dir = None
@@ -314,34 +362,8 @@ def doctor(directory: Path) -> None:
         if app.get("project.fonts_dir") and not any(fonts_dir_inside(app)):  # never scan / or /proc
             fonts_dir = directory / str(app.get("project.fonts_dir"))
     report = diagnose(template_font_families(), fonts_dir=fonts_dir)
-    ok, bad = "✓", "✗"
-    lo = report.libreoffice
-    if lo.ok:
-        click.echo(f"{ok} LibreOffice: {lo.path}（{lo.version}）")
-    else:
-        click.echo(f"{bad} LibreOffice: {lo.problem}")
-    click.echo(_("字体（模板中使用的字体 → 生成 PDF 时实际使用）："))
-    kinds = {FontKind.REAL: _("已安装"), FontKind.STAND_IN: _("替代字体"), FontKind.FALLBACK: _("无同风格替代，效果不对")}
-    for font in report.fonts:
-        mark = bad if font.kind is FontKind.FALLBACK else ok
-        click.echo(f"  {mark} {font.requested} → {font.family} {font.style}（{kinds[font.kind]}，{font.file.name}）")
-    if report.fallback is not None:
-        mark = bad if report.fallback.kind is FontKind.FALLBACK else ok
-        click.echo(f"  {mark} " + _("{name} 缺少的字（{chars}）→ {family}（{file}）").format(
-            name=report.fallback.requested, chars=report.fallback_chars, family=report.fallback.family, file=report.fallback.file.name))
-    if report.fonts_dir.path is None:
-        click.echo(_("字体目录：未设置（在 项目.yaml 的“字体目录”中设置，放入已授权的方正字体）"))
-    elif report.fonts_dir.exists:
-        click.echo(_("字体目录：{path}（{n} 个字体文件）").format(path=report.fonts_dir.path, n=len(report.fonts_dir.files)))
-    else:
-        click.echo(_("字体目录：{path} 不存在").format(path=report.fonts_dir.path))
-    versions = ", ".join(f"{name} {version(name)}" for name in ("chanjiao", "docxtpl", "python-docx", "pypdf", "markdown-it-py"))
-    click.echo(_("版本：Python {python}，{versions}").format(python=platform.python_version(), versions=versions))
-    for problem in report.problems:
-        click.echo(f"{bad} {problem}")
-    if report.ok:
-        click.echo(_("可以生成 PDF。"))
-    sys.exit(0 if report.ok else EXIT_TOOL)
+    versions = {name: version(name) for name in ("chanjiao", "docxtpl", "python-docx", "pypdf", "markdown-it-py")}
+    return doctored(report, versions, platform.python_version())
 
 
 @main.command()

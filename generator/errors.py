@@ -10,6 +10,8 @@ EXIT_OK = 0
 EXIT_CONTENT = 1  # the content violates a limit or rule
 EXIT_USAGE = 2  # click's own code for a usage error
 EXIT_TOOL = 3  # the tool could not run
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it (128 + SIGINT)
+EXIT_SIGNAL_BASE = 128  # a terminating signal N exits 128 + N, as shells report it
 
 
 class Severity(StrEnum):
@@ -45,20 +47,21 @@ class Diagnostic:
     extra: dict[str, object] = dc_field(default_factory=dict, compare=False, hash=False)
 
     def render(self) -> str:
-        """The `path:line:col: message` line a user reads."""
+        """`path:line:col: message`, the text of a ContentError. The line printed on the terminal
+        (with 错误/警告) is check.report.diagnostic_line, the one place that makes it."""
         return f"{self.location}: {self.message}"
 
 
 class ChanjiaoError(Exception):
     """Base of every error the tool raises on purpose; the CLI maps it to an exit code."""
 
-    exit_code = 3
+    exit_code = EXIT_TOOL
 
 
 class ContentError(ChanjiaoError):
     """Raised when content cannot be loaded at all; carries every diagnostic found."""
 
-    exit_code = 1
+    exit_code = EXIT_CONTENT
 
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = diagnostics
@@ -68,4 +71,4 @@ class ContentError(ChanjiaoError):
 class ToolError(ChanjiaoError):
     """Raised when the tool itself cannot run (missing program, unwritable output, timeout)."""
 
-    exit_code = 3
+    exit_code = EXIT_TOOL

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.check.validate import check_content
-from generator.errors import Diagnostic, Location, Severity
+from generator.errors import EXIT_CONTENT, EXIT_OK, Diagnostic, Location, Severity
 from generator.i18n import _
 from generator.model import Prose
 from generator.word.context import build_context, document_date, summary_row, unglued
@@ -33,7 +33,7 @@ class SummaryResult:
     @property
     def exit_code(self) -> int:
         """0 when every consortium gave its row, 1 otherwise."""
-        return 1 if self.diagnostics else 0
+        return EXIT_CONTENT if self.diagnostics else EXIT_OK
 
 
 def _no_prose(_tpl: Any, prose: Prose) -> Any:

@@ -180,8 +180,8 @@ def test_check_report_files_are_written(example_build: tuple[Path, BuildResult])
 
     data = json.loads((out / "检查报告.json").read_text(encoding="utf-8"))
     assert data["ok"] is True
-    assert {d["document"] for d in data["documents"]} == {"建设方案", "推荐书"}
-    assert all(d["pages"] for d in data["documents"])
+    assert {d["document"] for d in data["payload"]["documents"]} == {"建设方案", "推荐书"}
+    assert all(d["pages"] for d in data["payload"]["documents"])
     assert "通过" in (out / "检查报告.txt").read_text(encoding="utf-8")
 
 
@@ -239,7 +239,7 @@ def test_cli_second_build_reuses_everything_and_any_change_rebuilds(content_copy
     assert third.returncode == 0 and "沿用上次生成的文件" not in third.stderr
     import json
 
-    rebuilt = {d["document"]: d["rebuilt"] for d in json.loads(third.stdout)["documents"]}
+    rebuilt = {d["document"]: d["rebuilt"] for d in json.loads(third.stdout)["payload"]["documents"]}
     assert rebuilt == {"建设方案": False, "推荐书": True}
 
 

@@ -46,8 +46,9 @@ def test_check_json_for_ci(content_copy: ContentCopy) -> None:
     result = run("check", str(root), "--format", "json")
     assert result.returncode == 1
     data = json.loads(result.stdout)
-    assert data["ok"] is False and data["errors"] == 1
-    row = next(r for r in data["limits"] if r["field"] == "4.建设规划")
+    assert data["command"] == "check" and data["ok"] is False and data["exit_code"] == 1
+    assert data["payload"]["errors"] == 1
+    row = next(r for r in data["payload"]["limits"] if r["field"] == "4.建设规划")
     assert row == {
         "field": "4.建设规划",
         "file": "推荐书/4-建设规划.md",

@@ -275,7 +275,7 @@ def test_two_folders_without_git(tmp_path: Path) -> None:
     round_2_edits(new)
     done = run(tmp_path, "--dirs", str(old), str(new), "--no-pdf", "--format", "json")
     assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    data = json.loads(done.stdout)["payload"]
     assert data["a"] == str(old) and len(data["changes"]) == 8
     assert {r["document"] for r in data["redlines"]} == {"建设方案", "推荐书"}
     assert all(r["tracked_changes"] > 0 for r in data["redlines"])

@@ -279,7 +279,7 @@ def test_a_build_reports_the_read_back_and_a_rebuild_from_the_state_file_reports
     inspections = {r.doc.id: r.inspection for r in result.documents}  # type: ignore[attr-defined]
     assert all(inspections.values())
     report = json.loads((out / "检查报告.json").read_text(encoding="utf-8"))
-    for doc in report["documents"]:
+    for doc in report["payload"]["documents"]:
         assert len(doc["layout"]["pages"]) == doc["pages"]
         assert all(0.0 <= p["fill"] <= 1.0 for p in doc["layout"]["pages"])
     found = [d for d in report["diagnostics"] if d["code"].startswith(("readback-", "layout-"))]

@@ -6,12 +6,17 @@ import json
 import unicodedata
 from typing import TYPE_CHECKING
 
-from generator.check.validate import Report
+from generator.errors import EXIT_OK, Diagnostic, Severity
 from generator.i18n import _
 
 if TYPE_CHECKING:
     from generator.check.results import BuildResult
+    from generator.check.validate import Report
     from generator.pdf.layout import Inspection
+
+#: The version of the JSON shape (docs/output.schema.json); raised when a field changes meaning
+#: or goes away, not when one is added.
+SCHEMA_VERSION = 1
 
 #: Readback codes: characters the PDF lost or added; the rest of an inspection is layout.
 _READBACK_CODES = ("readback-lost", "readback-added")
@@ -64,20 +69,81 @@ def render_report_text(report: Report) -> str:
             )
         lines.extend(_table(header, rows, {1, 2, 3}))
         lines.append("")
-    for d in report.diagnostics:
-        tag = _("错误") if d.severity.value == "error" else _("警告")
-        lines.append(f"{d.location}: {tag}: {d.message}")
+    lines.extend(diagnostic_line(d) for d in report.diagnostics)
     if report.diagnostics:
         lines.append("")
     lines.append(report.verdict())
     return "\n".join(lines)
 
 
-def render_report_json(report: Report) -> str:
-    """The report as JSON for CI."""
+def diagnostic_line(d: Diagnostic, where: str = "") -> str:
+    """The one way a diagnostic is printed on the terminal: `file:line:col: 错误: message`.
+
+    `where` replaces the location's own text, for reports that name more than one content folder
+    or revision (diff, summary)."""
+    tag = _("错误") if d.severity is Severity.ERROR else _("警告")
+    return f"{where or d.location}: {tag}: {d.message}"
+
+
+def diagnostic_record(d: Diagnostic, **more: object) -> dict[str, object]:
+    """A diagnostic as docs/output.schema.json describes it (`more`: e.g. the diff's revision)."""
+    return {
+        "code": d.code,
+        "severity": d.severity.value,
+        "file": d.location.path or None,
+        "line": d.location.line or None,
+        "column": (d.location.column or 1) if d.location.line else None,
+        "field": d.field or None,
+        "message": d.message,
+        "found": _plain(d.extra.get("found")),
+        "expected": _plain(d.extra.get("expected")),
+        **({"details": {k: _plain(v) for k, v in d.extra.items()}} if d.extra else {}),
+        **more,
+    }
+
+
+def _plain(value: object) -> object:
+    # JSON takes numbers, text, booleans and null as they are; anything else (a Decimal, a date)
+    # is written as the text a user would read.
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def tool_error_record(message: str, code: str = "tool-error") -> dict[str, object]:
+    """A problem of the tool or its use, not of a content file: no file, line or field."""
+    return {
+        "code": code,
+        "severity": Severity.ERROR.value,
+        "file": None,
+        "line": None,
+        "column": None,
+        "field": None,
+        "message": message,
+        "found": None,
+        "expected": None,
+    }
+
+
+def json_document(command: str, exit_code: int, diagnostics: list[dict[str, object]], payload: dict | None) -> str:
+    """Every command's JSON output, one shape (docs/output.schema.json): what ran, whether it
+    passed, its exit code, every diagnostic, and the command's own payload (null when the
+    command could not run)."""
     data = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "ok": exit_code == EXIT_OK,
+        "exit_code": exit_code,
+        "diagnostics": diagnostics,
+        "payload": payload,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def report_payload(report: Report) -> dict[str, object]:
+    """The check's own part of the JSON: counts, verdict and every limited field."""
+    return {
         "root": report.root,
-        "ok": report.ok,
         "verdict": report.verdict(),
         "errors": len(report.errors),
         "warnings": len(report.warnings),
@@ -94,21 +160,12 @@ def render_report_json(report: Report) -> str:
             }
             for r in report.limits
         ],
-        "diagnostics": [
-            {
-                "file": d.location.path,
-                "line": d.location.line,
-                "column": d.location.column,
-                "severity": d.severity.value,
-                "code": d.code,
-                "field": d.field,
-                "message": d.message,
-                **({"details": d.extra} if d.extra else {}),
-            }
-            for d in report.diagnostics
-        ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def render_report_json(report: Report) -> str:
+    """The check report as JSON for CI."""
+    return json_document("check", report.exit_code, [diagnostic_record(d) for d in report.diagnostics], report_payload(report))
 
 
 def _inspection_lines(inspection: Inspection) -> list[str]:
@@ -173,9 +230,10 @@ def render_build_text(result: BuildResult) -> str:
     return "\n".join(lines)
 
 
-def render_build_json(result: BuildResult) -> str:
-    """The build's report as JSON: the check report plus documents, pages and fonts."""
-    data = json.loads(render_report_json(result.report))
+def build_payload(result: BuildResult) -> dict[str, object]:
+    """The build's own part of the JSON: the check's payload plus documents, pages and fonts."""
+    data = report_payload(result.report)
+    data["rendered"] = result.rendered
     data["documents"] = [
         {
             "document": r.doc.title,
@@ -193,4 +251,9 @@ def render_build_json(result: BuildResult) -> str:
     data["font_substitutions"] = result.substitutions
     data["pdf_skipped"] = result.pdf_skipped_reason or None
     data["package_skipped"] = result.package_skipped_reason or None
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return data
+
+
+def render_build_json(result: BuildResult) -> str:
+    """The build's report as JSON: what stdout prints in --format json, and the report file."""
+    return json_document("build", result.exit_code, [diagnostic_record(d) for d in result.report.diagnostics], build_payload(result))

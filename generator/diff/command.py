@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.check.report import diagnostic_line
 from generator.content.loader import PROJECT_FILE, load_application
 from generator.core import git
 from generator.core.atomic import write_atomic
@@ -189,85 +190,142 @@ def diff(
     with tempfile.TemporaryDirectory(prefix="chanjiao-diff-") as tmp_name:
         tmp = Path(tmp_name)
         a, b = find_revisions(content_dir, rev_a, rev_b, tmp, dirs=dirs)
-        if pdf is not False:
-            check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
-        soffice = find_soffice() if pdf is not False else None
-        if pdf is True and soffice is None:
-            raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
-
-        # 1. Load and validate both; a part broken at either revision is left out of the table.
+        soffice = _soffice(pdf)
         progress(_("读取并校验 {a} 和 {b}…").format(a=a.label, b=b.label))
-        app_a, diags_a = load_application(a.root)
-        app_b, diags_b = load_application(b.root)
+        sides = _Sides(a, b, *_load_both(a, b))
         result = DiffResult(ChangeTable(a.label, b.label))
-        result.diagnostics = [(a.label, d) for d in diags_a] + [(b.label, d) for d in diags_b]
-        broken = {a.label: _broken_files(diags_a), b.label: _broken_files(diags_b)}
-        skipped = broken[a.label] | broken[b.label]
-        for rel_path in sorted(skipped):
-            where = "、".join(label for label, files in broken.items() if rel_path in files)
-            result.table.skipped.append(
-                _("{part}（{path}）：{rev} 中有错误，未比较").format(part=_label_of(app_b, rel_path), path=rel_path, rev=where)
-            )
-
-        # 2. The change table, from the models.
-        result.table.rows = compare_applications(app_a, app_b, skip_files=frozenset(skipped))
-
-        # 3. A redline per document, rendered with the same templates at both revisions.
-        outputs: dict[Path, bytes] = {}
-        for doc in DOCUMENTS:
-            blocked = sorted(p for p in skipped if _reads(doc, p))
-            if blocked:
-                result.table.skipped.append(
-                    _("{doc}修订对照：{files} 有错误，未生成").format(doc=doc.title, files="、".join(blocked))
-                )
-                continue
-            progress(_("生成 {doc} 的修订对照…").format(doc=doc.title))
-            rendered: list[bytes] = []
-            for rev, app in ((a, app_a), (b, app_b)):
-                try:
-                    rendered.append(_render(app, doc, tmp / f"render-{len(rendered)}"))
-                except ContentError as exc:
-                    result.diagnostics.extend((rev.label, d) for d in exc.diagnostics)
-                    result.table.skipped.append(_("{doc}修订对照：{rev} 的内容无法生成文档，未生成").format(doc=doc.title, rev=rev.label))
-                    break
-                except ChanjiaoError as exc:
-                    result.tool_errors.append(str(exc))
-                    result.table.skipped.append(_("{doc}修订对照：{reason}").format(doc=doc.title, reason=exc))
-                    break
-            if len(rendered) < 2:
-                continue
-            a_bytes, b_bytes = rendered
-            out = redline(a_bytes, b_bytes, author=AUTHOR, date=b.date or _sources_date(app_b))
-            result.redlines[doc.title] = count_changes(out)
-            outputs[out_dir / f"{document_stem(app_b, doc)}{REDLINE_SUFFIX}.docx"] = out
-
-        # 4. Write: the redlines and the change table, then the PDFs (the slow, fallible part).
-        for path, data in outputs.items():
-            write_atomic(path, data)
-            result.files.append(path)
-        for path, text in ((out_dir / f"{TABLE_STEM}.md", changes.render_markdown(result.table)), (out_dir / f"{TABLE_STEM}.json", changes.render_json(result.table))):
-            write_atomic(path, (text + "\n").encode("utf-8"))
-            result.files.append(path)
-        if pdf is False:
-            result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
-        elif soffice is None:
-            result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
-        elif outputs:
-            progress(_("转换为 PDF（LibreOffice）…"))
-            try:
-                result.files += convert_to_pdf(list(outputs), out_dir, fonts_dir=_fonts_dir(b, app_b, content_dir), timeout=timeout, soffice=soffice)
-            except ToolError as exc:
-                result.tool_errors.append(str(exc))
-                result.pdf_skipped_reason = _("未生成 PDF：{reason}").format(reason=exc)
+        skipped = _validate(sides, result)
+        result.table.rows = compare_applications(sides.app_a, sides.app_b, skip_files=frozenset(skipped))
+        outputs = _redlines(sides, skipped, result, out_dir, tmp, progress)
+        _write(outputs, result, out_dir)
+        _convert(outputs, sides, content_dir, result, out_dir, pdf=pdf, soffice=soffice, timeout=timeout, progress=progress)
         _remove_stale(out_dir, result.files)
     return result
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """Both revisions, read: where each came from, its model and what loading it found."""
+
+    a: Revision
+    b: Revision
+    app_a: Application
+    app_b: Application
+    diags_a: list[Diagnostic]
+    diags_b: list[Diagnostic]
+
+    def pairs(self) -> tuple[tuple[Revision, Application], tuple[Revision, Application]]:
+        return (self.a, self.app_a), (self.b, self.app_b)
+
+
+def _soffice(pdf: bool | None) -> Path | None:
+    """LibreOffice when PDFs are wanted; asked for with --pdf and missing is an error before any work."""
+    if pdf is False:
+        return None
+    check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
+    soffice = find_soffice()
+    if pdf is True and soffice is None:
+        raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
+    return soffice
+
+
+def _load_both(a: Revision, b: Revision) -> tuple[Application, Application, list[Diagnostic], list[Diagnostic]]:
+    app_a, diags_a = load_application(a.root)
+    app_b, diags_b = load_application(b.root)
+    return app_a, app_b, diags_a, diags_b
+
+
+def _validate(sides: _Sides, result: DiffResult) -> set[str]:
+    """Every problem at either revision; a part broken at either is left out of the table."""
+    a, b = sides.a.label, sides.b.label
+    result.diagnostics = [(a, d) for d in sides.diags_a] + [(b, d) for d in sides.diags_b]
+    broken = {a: _broken_files(sides.diags_a), b: _broken_files(sides.diags_b)}
+    skipped = broken[a] | broken[b]
+    for rel_path in sorted(skipped):
+        where = "、".join(label for label, files in broken.items() if rel_path in files)
+        result.table.skipped.append(
+            _("{part}（{path}）：{rev} 中有错误，未比较").format(part=_label_of(sides.app_b, rel_path), path=rel_path, rev=where)
+        )
+    return skipped
+
+
+def _redlines(sides: _Sides, skipped: set[str], result: DiffResult, out_dir: Path, tmp: Path, progress: Progress) -> dict[Path, bytes]:
+    """A redline per document, rendered with the same templates at both revisions."""
+    outputs: dict[Path, bytes] = {}
+    for doc in DOCUMENTS:
+        blocked = sorted(p for p in skipped if _reads(doc, p))
+        if blocked:
+            result.table.skipped.append(_("{doc}修订对照：{files} 有错误，未生成").format(doc=doc.title, files="、".join(blocked)))
+            continue
+        progress(_("生成 {doc} 的修订对照…").format(doc=doc.title))
+        rendered = _render_both(sides, doc, result, tmp)
+        if rendered is None:
+            continue
+        out = redline(*rendered, author=AUTHOR, date=sides.b.date or _sources_date(sides.app_b))
+        result.redlines[doc.title] = count_changes(out)
+        outputs[out_dir / f"{document_stem(sides.app_b, doc)}{REDLINE_SUFFIX}.docx"] = out
+    return outputs
+
+
+def _render_both(sides: _Sides, doc: Document, result: DiffResult, tmp: Path) -> tuple[bytes, bytes] | None:
+    """The document at both revisions; None (and the reason in the result) when one cannot render."""
+    rendered: list[bytes] = []
+    for rev, app in sides.pairs():
+        try:
+            rendered.append(_render(app, doc, tmp / f"render-{len(rendered)}"))
+        except ContentError as exc:
+            result.diagnostics.extend((rev.label, d) for d in exc.diagnostics)
+            result.table.skipped.append(_("{doc}修订对照：{rev} 的内容无法生成文档，未生成").format(doc=doc.title, rev=rev.label))
+            return None
+        except ChanjiaoError as exc:
+            result.tool_errors.append(str(exc))
+            result.table.skipped.append(_("{doc}修订对照：{reason}").format(doc=doc.title, reason=exc))
+            return None
+    return rendered[0], rendered[1]
+
+
+def _write(outputs: dict[Path, bytes], result: DiffResult, out_dir: Path) -> None:
+    """The redlines and the change table, each file replaced whole."""
+    for path, data in outputs.items():
+        write_atomic(path, data)
+        result.files.append(path)
+    for path, text in ((out_dir / f"{TABLE_STEM}.md", changes.render_markdown(result.table)), (out_dir / f"{TABLE_STEM}.json", changes.render_json(result.table))):
+        write_atomic(path, (text + "\n").encode("utf-8"))
+        result.files.append(path)
+
+
+def _convert(
+    outputs: dict[Path, bytes],
+    sides: _Sides,
+    content_dir: Path,
+    result: DiffResult,
+    out_dir: Path,
+    *,
+    pdf: bool | None,
+    soffice: Path | None,
+    timeout: float,
+    progress: Progress,
+) -> None:
+    """The redlines as PDF (the slow, fallible part), or why there are none."""
+    if pdf is False:
+        result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
+    elif soffice is None:
+        result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
+    elif outputs:
+        progress(_("转换为 PDF（LibreOffice）…"))
+        fonts_dir = _fonts_dir(sides.b, sides.app_b, content_dir)
+        try:
+            result.files += convert_to_pdf(list(outputs), out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
+        except ToolError as exc:
+            result.tool_errors.append(str(exc))
+            result.pdf_skipped_reason = _("未生成 PDF：{reason}").format(reason=exc)
 
 
 # -- reports -------------------------------------------------------------------------------------
 
 
 def _problem_lines(result: DiffResult) -> list[str]:
-    return [f"{rev}:{d.location}: {_('错误')}: {d.message}" for rev, d in result.diagnostics if d.severity is Severity.ERROR]
+    return [diagnostic_line(d, f"{rev}:{d.location}") for rev, d in result.diagnostics if d.severity is Severity.ERROR]
 
 
 def render_text(result: DiffResult) -> str:
@@ -286,16 +344,10 @@ def render_text(result: DiffResult) -> str:
     return "\n".join(lines)
 
 
-def render_json(result: DiffResult) -> str:
-    """What a diff did, as JSON: the change table, problems, tracked changes per document, files."""
+def diff_payload(result: DiffResult) -> dict[str, object]:
+    """What a diff did, for the JSON output: the change table, tracked changes per document, files."""
     data = json.loads(changes.render_json(result.table))
-    data["diagnostics"] = [
-        {"revision": rev, "file": d.location.path, "line": d.location.line, "column": d.location.column, "code": d.code, "message": d.message}
-        for rev, d in result.diagnostics
-        if d.severity is Severity.ERROR
-    ]
     data["redlines"] = [{"document": title, "tracked_changes": n} for title, n in result.redlines.items()]
     data["files"] = [str(p) for p in result.files]
     data["pdf_skipped"] = result.pdf_skipped_reason or None
-    data["errors"] = result.tool_errors
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return data
