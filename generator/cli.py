@@ -301,17 +301,17 @@ def init(directory: Path, form_version: str | None) -> Outcome:
     return initialised(directory, written)
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@_format_option
 @_lang_option
-def schema(directory: Path) -> None:
+def schema(directory: Path) -> Outcome:
     """重新生成编辑器提示用的 JSON Schema 和 VS Code 设置。Regenerate the editor schemas."""
+    from generator.outcome import schemas_written
     from generator.scaffold import refresh_editor_files
 
     written, warnings = refresh_editor_files(directory)
-    for warning in warnings:
-        click.echo(_("警告：{message}").format(message=warning), err=True)
-    click.echo(_("已更新编辑器提示文件（{n} 个）：{path}").format(n=len(written), path=directory / ".chanjiao" / "schemas"))
+    return schemas_written(directory, written, warnings)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

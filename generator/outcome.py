@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 Format = Literal["text", "json"]
 #: The commands whose output has a JSON form (each has `--format`); the schema's `command` enum.
-COMMANDS = ("check", "build", "diff", "summary", "init", "doctor")
+COMMANDS = ("check", "build", "diff", "summary", "init", "schema", "doctor")
 
 
 @dataclass
@@ -188,6 +188,15 @@ def initialised(directory: Path, written: list[Path]) -> Outcome:
     )
     payload = {"directory": str(directory), "files": [str(p) for p in written]}
     return Outcome("init", EXIT_OK, text=text, payload=payload)
+
+
+def schemas_written(directory: Path, written: list[Path], warnings: list[str]) -> Outcome:
+    """`schema`: the editor schemas and settings written anew; a warning per file left alone."""
+    text = _("已更新编辑器提示文件（{n} 个）：{path}").format(n=len(written), path=directory / ".chanjiao" / "schemas")
+    diagnostics = [tool_error_record(w, "editor-settings") | {"severity": Severity.WARNING.value} for w in warnings]
+    notes = [_("警告：{message}").format(message=w) for w in warnings]
+    payload = {"directory": str(directory), "files": [str(p) for p in written]}
+    return Outcome("schema", EXIT_OK, text=text, diagnostics=diagnostics, payload=payload, notes=notes)
 
 
 def doctored(report: DoctorReport, versions: dict[str, str], python: str) -> Outcome:

@@ -175,6 +175,17 @@ def test_init_json_new_and_not_empty(tmp_path: Path) -> None:
     assert "不是空的" in refused["diagnostics"][0]["message"]
 
 
+def test_schema_json_rewrites_the_editor_files_and_warns_on_settings_it_cannot_merge(tmp_path: Path) -> None:
+    repo = tmp_path / "new"
+    document(chanjiao("init", str(repo), "--format", "json"), "init", 0)
+    again = document(chanjiao("schema", str(repo), "--format", "json"), "schema", 0)
+    assert again["payload"]["files"] and all(Path(p).is_file() for p in again["payload"]["files"])
+    (repo / ".vscode" / "settings.json").write_text("{ // the user's comment\n}", encoding="utf-8")
+    warned = document(chanjiao("schema", str(repo), "--format", "json"), "schema", 0)
+    assert [d["severity"] for d in warned["diagnostics"]] == ["warning"]
+    assert "settings.json" in warned["diagnostics"][0]["message"]
+
+
 def test_doctor_json_with_and_without_libreoffice(tmp_path: Path) -> None:
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice is not installed")
