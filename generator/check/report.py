@@ -64,6 +64,7 @@ def render_report_text(report: Report) -> str:
             )
         lines.extend(_table(header, rows, {1, 2, 3}))
         lines.append("")
+    lines.extend(report.not_applicable_lines())
     for d in report.diagnostics:
         tag = _("错误") if d.severity.value == "error" else _("警告")
         lines.append(f"{d.location}: {tag}: {d.message}")
@@ -94,6 +95,7 @@ def render_report_json(report: Report) -> str:
             }
             for r in report.limits
         ],
+        "not_applicable": report.not_applicable_json(),
         "diagnostics": [
             {
                 "file": d.location.path,

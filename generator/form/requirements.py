@@ -19,7 +19,6 @@ from generator.form.types import FIGURE_TYPES, FieldType
 from generator.i18n import _
 
 
-
 # What this module reads of the declaration's specs (declaration.py imports this module, so it
 # cannot import declaration's classes back without a cycle).
 class FieldSpec(Protocol):
