@@ -156,7 +156,8 @@ def declaration_problems(form: FormSpec) -> list[str]:
     """Every path a reader needs that `form` lacks or declares with another type."""
     readers = {**{f"规则 {k}": v for k, v in REGISTRY.items()}, **{f"{k} 代码": v for k, v in CODE_READS.items()}}
     # Each document's file name is read from 项目.yaml › 输出文件名 › <its title>, by id.
-    readers["documents 代码"] = tuple(need(f"project.output_names.{d.id}", _T.TEXT) for d in form.documents)
+    names = tuple(need(f"project.output_names.{d.id}", _T.TEXT) for d in form.documents)
+    readers["documents 代码"] = (*readers["documents 代码"], *names)
     return [p for reader, needs in readers.items() for n in needs if (p := _problem(form, reader, n)) is not None]
 
 
