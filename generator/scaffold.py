@@ -61,6 +61,21 @@ def _comment(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}" if line else f"{indent}#" for line in text.splitlines()]
 
 
+def _may_be_not_applicable(spec: FieldSpec) -> bool:
+    return spec.not_applicable or spec.of is not None and spec.of.not_applicable
+
+
+def _not_applicable_note(spec: FieldSpec) -> list[str]:
+    """The file header's list of the figures that may be written `/`, so a team sees them at once."""
+    keys = [s.key for s in spec.walk() if _may_be_not_applicable(s)]
+    if not keys:
+        return []
+    return _comment(
+        _("以下栏目对本联合体不适用时（如没有普通本科成员单位）写 /（也可写 无、不适用、—），不要写 0：{keys}。"
+          "其他数字栏目必须写数字；空白、~、null 都算未填写").format(keys="、".join(keys))
+    )
+
+
 def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
     label = format_label(spec.label, app_baseline)
     bits = [label]
@@ -72,6 +87,8 @@ def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
         bits.append(_("不超过{limit}字").format(limit=limit))
     if not spec.required:
         bits.append(_("选填"))
+    if _may_be_not_applicable(spec):
+        bits.append(_("不适用时写 /（也可写 无、不适用、—），不要写 0"))
     if spec.guidance:
         bits.append(format_label(spec.guidance, app_baseline) if "{y" in spec.guidance else spec.guidance)
     return "；".join(bits)
@@ -147,6 +164,7 @@ def stub_files(form: FormSpec) -> dict[str, str]:
             files[spec.key] = _prose_stub(spec)
         else:
             header = _comment(spec.label + (("：" + spec.guidance) if spec.guidance else ""))
+            header += _not_applicable_note(spec)
             body: list[str] = []
             for child in spec.children:
                 body.extend(_yaml_lines(form, form.baseline_year, child, ""))

@@ -123,3 +123,17 @@ def test_the_cli_lists_not_applicable_in_json(content_copy: ContentCopy) -> None
     data = json.loads(done.stdout)
     assert done.returncode == 0 and data["ok"]
     assert [(r["field"], r["written"]) for r in data["not_applicable"]] == [("限额以上企业数（个）", "/")]
+
+
+def test_init_stubs_say_which_figures_may_be_written_slash(tmp_path: Path) -> None:
+    done = subprocess.run([str(BIN / "chanjiao"), "init", str(tmp_path / "新申报")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "新申报" / CAPACITY).read_text(encoding="utf-8")
+    allowed = [s.key for s in load_form().by_path().values() if s.not_applicable or s.of is not None and s.of.not_applicable]
+    header = next(ln for ln in text.splitlines() if ln.startswith("# 以下栏目对本联合体不适用时"))
+    assert header.split("不要写 0：", 1)[1].split("。", 1)[0] == "、".join(allowed)
+    # The field's own comment says it too; a figure that must be a number does not.
+    lines = text.splitlines()
+    for key in ("本科招收中高职毕业生和一线员工", "共建专业"):
+        at = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith(f"{key}:"))
+        assert ("不适用时写 /" in lines[at - 1]) == (key in allowed), lines[at - 1]
