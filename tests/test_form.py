@@ -168,3 +168,18 @@ def test_need_paths_are_unique_per_reader() -> None:
     for reader, needs in {**REGISTRY, **CODE_READS}.items():
         paths = [n.path for n in needs if isinstance(n, Need)]
         assert len(paths) == len(set(paths)), reader
+
+
+def test_schools_say_their_category_and_cover_secondary_and_higher(content_copy: ContentCopy) -> None:
+    from generator.check.report import render_report_text
+    from generator.check.validate import check_content
+
+    overview = "推荐书/1-联合体概况.yaml"
+    no_category = '      统一社会信用代码: "12500158902042701B"\n      类别: 普通本科\n'
+    root = content_copy({overview: lambda t: t.replace(no_category, '      统一社会信用代码: "12500158902042701B"\n').replace("类别: 中职", "类别: 高职")})
+    report, _app = check_content(root)
+    lines = [ln for ln in render_report_text(report).splitlines() if ": 警告: " in ln]
+    assert len(lines) == 2, lines
+    assert re.fullmatch(r"推荐书/1-联合体概况\.yaml:\d+:\d+: 警告: 学校“重庆渝岭理工学院”未填写类别（中职、高职、职教本科、普通本科）", lines[0]), lines[0]
+    assert lines[1].endswith("警告: 联合体成员中没有中职学校：产教联合体应涵盖中职和高职学校"), lines[1]
+    assert report.errors == [] and report.exit_code == 0

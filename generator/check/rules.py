@@ -199,6 +199,45 @@ def parts_within_whole(app: Application) -> Iterator[Diagnostic]:
             )
 
 
+#: The school categories a consortium must cover (教职成厅函〔2023〕15号: 中职 and 高职 schools;
+#: a 职教本科 school counts as 高职, as the evaluation criteria 1.1 say "高职（含职教本科）").
+_SCHOOL_COVERAGE = (("中职",), ("高职", "职教本科"))
+
+
+@reads("school-category", need("overview.members.schools", _T.UNITS), need("units.category", _T.TEXT), need("units.name", _T.TEXT))
+def schools_have_categories(app: Application) -> Iterator[Diagnostic]:
+    """Each member school says its category, and the schools cover 中职 and 高职 (warnings: the
+    categories are for the reviewers' criteria, the forms print no column for them)."""
+    schools = app.values.get("overview.members.schools")
+    if not isinstance(schools, ListValue) or not schools.items:
+        return
+    label = _item_label(app, "units", "category")
+    choices = next(s.choices for s in app.form.item_fields["units"] if s.id == "category")
+    given: set[str] = set()
+    for item in schools.items:
+        if not isinstance(item, Item):
+            continue
+        v = item.fields.get("category")
+        # Written but not a category (or blank): the loader has said so, with the closest one.
+        if v is None:
+            yield _diag(
+                item.loc, Severity.WARNING, "school-category",
+                _("学校“{name}”未填写{label}（{choices}）").format(name=item.get("name") or "", label=label, choices="、".join(choices)),
+                label,
+            )
+        elif v.present:
+            given.add(str(v.value))
+    if not given:
+        return
+    for group in _SCHOOL_COVERAGE:
+        if not given & set(group):
+            yield _diag(
+                schools.loc, Severity.WARNING, "school-category",
+                _("联合体成员中没有{kind}学校：产教联合体应涵盖中职和高职学校").format(kind="或".join(group)),
+                label,
+            )
+
+
 def credit_code_valid(code: str) -> bool:
     """True when `code` passes the GB 32100-2015 check character."""
     if len(code) != 18 or any(c not in _CREDIT_ALPHABET for c in code):
@@ -476,6 +515,7 @@ RULES: tuple[Rule, ...] = (
     staff_adds_up,
     funding_adds_up,
     parts_within_whole,
+    schools_have_categories,
     commitments_not_below_baseline,
     credit_codes,
     phones_look_right,
