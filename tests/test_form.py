@@ -183,3 +183,17 @@ def test_schools_say_their_category_and_cover_secondary_and_higher(content_copy:
     assert re.fullmatch(r"推荐书/1-联合体概况\.yaml:\d+:\d+: 警告: 学校“重庆渝岭理工学院”未填写类别（中职、高职、职教本科、普通本科）", lines[0]), lines[0]
     assert lines[1].endswith("警告: 联合体成员中没有中职学校：产教联合体应涵盖中职和高职学校"), lines[1]
     assert report.errors == [] and report.exit_code == 0
+
+
+def test_heading_numbers_come_from_the_declaration() -> None:
+    from generator.word.blocks import heading_number
+
+    assert _raw()["heading_numbers"] == list(load_form().heading_numbers)
+    assert [heading_number(1, 11), heading_number(2, 3), heading_number(3, 2), heading_number(4, 5)] == ["（十一）", "3.", "（2）", "（5）"]
+
+
+def test_a_heading_number_format_with_another_placeholder_is_refused(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["heading_numbers"][0] = "（{zh}）"
+    with pytest.raises(ToolError, match=r"标题编号格式“（\{zh\}）”只能使用 \{n\} 和 \{cn\}"):
+        load_form_file(_write(raw, tmp_path))

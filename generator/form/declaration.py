@@ -109,6 +109,8 @@ class FormSpec:
     package_name: str = ""
     #: the font family the documents' body text asks for (the font check and doctor look for it)
     body_font: str = ""
+    #: the plan's heading number by Markdown level (# first): {cn} Chinese numerals, {n} digits
+    heading_numbers: tuple[str, ...] = ()
 
     def file(self, id_: str) -> FieldSpec:
         """The content file declared with English id `id_`."""
@@ -198,7 +200,17 @@ def _form(raw: dict) -> FormSpec:
         ),
         package_name=raw["package_name"],
         body_font=raw["body_font"],
+        heading_numbers=tuple(_number_format(f) for f in raw["heading_numbers"]),
     )
+
+
+def _number_format(text: str) -> str:
+    """A heading number format, refused at load if it names anything but {n} and {cn}."""
+    try:
+        text.format(n=1, cn="一")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ToolError(_("表格声明：标题编号格式“{format}”只能使用 {{n}} 和 {{cn}}").format(format=text)) from exc
+    return text
 
 
 def load_form_file(src_path: Path) -> FormSpec:
