@@ -106,8 +106,8 @@ def test_a_check_with_a_broken_form_is_a_tool_error_not_a_silent_pass(tmp_path: 
 
 def test_unknown_attribute_and_misplaced_not_applicable_are_refused(tmp_path: Path) -> None:
     raw = _raw()
-    _node(raw, "basics.name")["footnote"] = "leader"
-    with pytest.raises(ToolError, match="基本信息.yaml|联合体名称"):
+    _node(raw, "basics.name")["summary_table"] = True
+    with pytest.raises(ToolError, match="联合体名称 有未知的属性 summary_table"):
         load_form_file(_write(raw, tmp_path))
     raw = _raw()
     _node(raw, "basics.name")["not_applicable"] = True
@@ -196,4 +196,15 @@ def test_a_heading_number_format_with_another_placeholder_is_refused(tmp_path: P
     raw = _raw()
     raw["heading_numbers"][0] = "（{zh}）"
     with pytest.raises(ToolError, match=r"标题编号格式“（\{zh\}）”只能使用 \{n\} 和 \{cn\}"):
+        load_form_file(_write(raw, tmp_path))
+
+
+def test_footnotes_are_placed_once_each(tmp_path: Path) -> None:
+    raw = _raw()
+    _node(raw, "basics.name")["footnote"] = "nowhere"
+    with pytest.raises(ToolError, match="联合体名称 的脚注“nowhere”未在 footnotes 中声明"):
+        load_form_file(_write(raw, tmp_path))
+    raw = _raw()
+    del _node(raw, "overview.leader")["footnote"]
+    with pytest.raises(ToolError, match="脚注“leader”应附在一个栏目上，现为 0 个"):
         load_form_file(_write(raw, tmp_path))

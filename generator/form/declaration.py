@@ -25,7 +25,7 @@ PROJECT_FILE = "项目.yaml"
 #: The attributes a node of the declaration may have; the YAML header documents each of them
 #: (a test compares the two).
 NODE_ATTRIBUTES = frozenset(
-    {"key", "id", "label", "type", "unit", "limit", "required", "not_applicable", "choices", "guidance",
+    {"key", "id", "label", "type", "unit", "limit", "required", "not_applicable", "choices", "footnote", "footnote_year", "guidance",
      "years", "of", "children", "headings", "default"}
 )
 #: What a team may write for a figure the declaration allows to be not applicable (`/` first:
@@ -59,6 +59,11 @@ class FieldSpec:
     not_applicable: bool = False
     #: the values a text field accepts (类别: 中职, 高职 …); empty for free text
     choices: tuple[str, ...] = ()
+    #: the footnote (an id in the form's `footnotes`) printed after the label; for a yearly node,
+    #: `footnote_year` is printed after its first year's heading. The recommendation's template
+    #: places them; the load checks each names a declared footnote and each footnote is placed once.
+    footnote: str = ""
+    footnote_year: str = ""
     guidance: str = ""
     years: tuple[int, ...] = ()
     of: FieldSpec | None = None
@@ -164,6 +169,8 @@ def _node(raw: dict, parent_path: str) -> FieldSpec:
         required=raw.get("required", True),
         not_applicable=bool(raw.get("not_applicable", False)),
         choices=tuple(str(c) for c in raw.get("choices", ())),
+        footnote=raw.get("footnote", ""),
+        footnote_year=raw.get("footnote_year", ""),
         guidance=raw.get("guidance", ""),
         years=tuple(raw.get("years", ())),
         of=_node({"key": raw["key"], "id": "value", "label": raw.get("label", raw["key"]), **of}, path)
@@ -186,7 +193,26 @@ def _check_not_applicable(spec: FieldSpec) -> None:
         raise ToolError(_("表格声明：{key} 不是数字栏目，不能声明 not_applicable").format(key=spec.key))
 
 
+def _check_footnotes(form: FormSpec) -> FormSpec:
+    """Every footnote is attached to exactly one node, and every attachment names a footnote."""
+    placed = [
+        (s.key, note) for s in form.by_path().values() for note in (s.footnote, s.footnote_year) if note
+    ]
+    for key, note in placed:
+        if note not in form.footnotes:
+            raise ToolError(_("表格声明：{key} 的脚注“{note}”未在 footnotes 中声明").format(key=key, note=note))
+    for note in form.footnotes:
+        count = sum(1 for _k, n in placed if n == note)
+        if count != 1:
+            raise ToolError(_("表格声明：脚注“{note}”应附在一个栏目上，现为 {count} 个").format(note=note, count=count))
+    return form
+
+
 def _form(raw: dict) -> FormSpec:
+    return _check_footnotes(_form_spec(raw))
+
+
+def _form_spec(raw: dict) -> FormSpec:
     return FormSpec(
         version=str(raw["version"]),
         title=raw["title"],
