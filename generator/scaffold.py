@@ -7,10 +7,11 @@ keys are all present and empty, so `make check` lists every required field still
 from __future__ import annotations
 
 from pathlib import Path
+from typing import assert_never
 
 from generator.core import git
 from generator.errors import ToolError
-from generator.form.declaration import FieldSpec, FormSpec, format_label, load_form
+from generator.form.declaration import FieldSpec, FieldType, FormSpec, format_label, load_form
 from generator.i18n import _
 
 MAKEFILE = """\
@@ -96,30 +97,37 @@ def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
 
 def _yaml_lines(form: FormSpec, baseline: int, spec: FieldSpec, indent: str) -> list[str]:
     lines = _comment(_field_comment(baseline, spec), indent)
-    t = spec.type
-    if t == "group":
-        lines.append(f"{indent}{spec.key}:")
-        for child in spec.children:
-            lines.extend(_yaml_lines(form, baseline, child, indent + "  "))
-    elif t == "yearly":
-        years = ", ".join(f"{baseline + off}年: " for off in spec.years)
-        if spec.of is not None and spec.of.type == "text":
+    match spec.type:
+        case FieldType.GROUP:
             lines.append(f"{indent}{spec.key}:")
-            lines.extend(f"{indent}  {baseline + off}年:" for off in spec.years)
-        else:
-            lines.append(f"{indent}{spec.key}: {{{years}}}")
-    elif t in ("units", "people", "attachments"):
-        example = ", ".join(f"{s.key}: " for s in form.item_fields[t])
-        lines.extend(_comment(_("每项一行，例如：- {{{example}}}").format(example=example), indent))
-        lines.append(f"{indent}{spec.key}:")
-    elif t == "names":
-        lines.extend(_comment(_("每项一行，以“- ”开头"), indent))
-        lines.append(f"{indent}{spec.key}:")
-    elif t == "choice":
-        lines.extend(_comment(_("可选值：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
-        lines.append(f"{indent}{spec.key}:")
-    else:
-        lines.append(f"{indent}{spec.key}:")
+            for child in spec.children:
+                lines.extend(_yaml_lines(form, baseline, child, indent + "  "))
+        case FieldType.YEARLY:
+            years = ", ".join(f"{baseline + off}年: " for off in spec.years)
+            if spec.of is not None and spec.of.type is FieldType.TEXT:
+                lines.append(f"{indent}{spec.key}:")
+                lines.extend(f"{indent}  {baseline + off}年:" for off in spec.years)
+            else:
+                lines.append(f"{indent}{spec.key}: {{{years}}}")
+        case FieldType.UNITS | FieldType.PEOPLE | FieldType.ATTACHMENTS:
+            example = ", ".join(f"{s.key}: " for s in form.item_fields[spec.type])
+            lines.extend(_comment(_("每项一行，例如：- {{{example}}}").format(example=example), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case FieldType.NAMES:
+            lines.extend(_comment(_("每项一行，以“- ”开头"), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case FieldType.CHOICE:
+            lines.extend(_comment(_("可选值：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case (
+            FieldType.TEXT | FieldType.DATE | FieldType.YESNO | FieldType.COUNT | FieldType.AMOUNT
+            | FieldType.PERCENT | FieldType.AREA | FieldType.PART_LIMITS | FieldType.PROSE
+        ):
+            if spec.choices:
+                lines.extend(_comment(_("可选值：{options}").format(options="、".join(spec.choices)), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case unreachable:
+            assert_never(unreachable)
     return lines
 
 
