@@ -134,16 +134,16 @@ CODE_READS: dict[str, tuple[Need, ...]] = {
 }
 
 
-def _lookup(form: FormSpec, path: str) -> FieldSpec | None:
-    spec = form.by_path().get(path)
+def _lookup(form: FormSpec, paths: Mapping[str, FieldSpec], path: str) -> FieldSpec | None:
+    spec = paths.get(path)
     if spec is not None:
         return spec
     kind, _sep, field_id = path.partition(".")
     return next((s for s in form.item_fields.get(kind, ()) if s.id == field_id), None)
 
 
-def _problem(form: FormSpec, reader: str, n: Need) -> str | None:
-    spec = _lookup(form, n.path)
+def _problem(form: FormSpec, paths: Mapping[str, FieldSpec], reader: str, n: Need) -> str | None:
+    spec = _lookup(form, paths, n.path)
     where = _("表格声明 {version}").format(version=form.version)
     if spec is None:
         return _("{where}：缺少 {reader} 所需的字段 {path}").format(where=where, reader=reader, path=n.path)
@@ -169,7 +169,8 @@ def declaration_problems(form: FormSpec) -> list[str]:
     # Each document's file name is read from 项目.yaml › 输出文件名 › <its title>, by id.
     names = tuple(need(f"project.output_names.{d.id}", _T.TEXT) for d in form.documents)
     readers["documents 代码"] = (*readers["documents 代码"], *names)
-    return [p for reader, needs in readers.items() for n in needs if (p := _problem(form, reader, n)) is not None]
+    paths = form.by_path()
+    return [p for reader, needs in readers.items() for n in needs if (p := _problem(form, paths, reader, n)) is not None]
 
 
 def validate_form(form: FormSpec) -> None:
