@@ -137,3 +137,24 @@ def test_init_stubs_say_which_figures_may_be_written_slash(tmp_path: Path) -> No
     for key in ("本科招收中高职毕业生和一线员工", "共建专业"):
         at = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith(f"{key}:"))
         assert ("不适用时写 /" in lines[at - 1]) == (key in allowed), lines[at - 1]
+
+
+def test_a_build_prints_not_applicable_in_the_pdf_and_passes(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    """The whole path: the .docx and the PDF print what was written, the read-back agrees, and
+    the build passes with the figures listed as 不适用 in the report file."""
+    root = content_copy({
+        CAPACITY: lambda t: _set(BACHELOR, "  本科招收中高职毕业生和一线员工: {2023年: /, 2024年: 不适用}")(
+            _set("  限额以上企业数: 4", "  限额以上企业数: —")(t)
+        )
+    })
+    out = tmp_path / "build"
+    done = subprocess.run([str(BIN / "chanjiao"), "build", str(root), "-o", str(out)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    (pdf,) = out.glob("*-推荐书.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    row = next(ln for ln in text.splitlines() if "限额以上企业数（个）" in ln)
+    assert row.split()[-1] == "—", row
+    assert re.search(r"\s/\s+不适用\n", text), "the 2023 and 2024 cells of 本科招收…: / and 不适用"
+    report = (out / "检查报告.txt").read_text(encoding="utf-8")
+    assert "声明为不适用的栏目（3 项，不参与合计和比较）：" in report
+    assert "PDF 中缺少" not in report and "0 个错误" in report
