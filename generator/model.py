@@ -9,6 +9,7 @@ from typing import Any
 
 from generator.errors import Location
 from generator.form.declaration import FieldSpec, FormSpec, format_label
+from generator.form.types import NotApplicable
 
 # ---------------------------------------------------------------------------------------------
 # Prose: what a Markdown file says, as blocks the renderers and the counter both read.
@@ -133,16 +134,22 @@ class Prose:
 
 @dataclass(frozen=True)
 class Value:
-    """A leaf value (text, figure, date, choice id) and where it was written; None when empty."""
+    """A leaf value (text, figure, date, choice id) and where it was written; None when empty.
+    A figure declared not applicable is a `NotApplicable` (a str: it prints as written)."""
 
     spec: FieldSpec
-    value: str | int | float | dt.date | None
+    value: str | int | float | dt.date | NotApplicable | None
     loc: Location
 
     @property
     def present(self) -> bool:
-        """True when the team wrote something."""
+        """True when the team wrote something (a figure declared not applicable included)."""
         return self.value is not None and self.value != ""
+
+    @property
+    def not_applicable(self) -> bool:
+        """True for a figure the team declared not applicable ("/"): no sum or comparison uses it."""
+        return isinstance(self.value, NotApplicable)
 
 
 @dataclass(frozen=True)

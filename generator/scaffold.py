@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import assert_never
 
 from generator.content.yamlfile import Mapping, Scalar, parse_yaml
 from generator.core import git
 from generator.errors import ToolError
 from generator.form.declaration import (
     FieldSpec,
+    FieldType,
     FormSpec,
     available_versions,
     format_label,
@@ -70,6 +72,21 @@ def _comment(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}" if line else f"{indent}#" for line in text.splitlines()]
 
 
+def _may_be_not_applicable(spec: FieldSpec) -> bool:
+    return spec.not_applicable or spec.of is not None and spec.of.not_applicable
+
+
+def _not_applicable_note(spec: FieldSpec) -> list[str]:
+    """The file header's list of the figures that may be written `/`, so a team sees them at once."""
+    keys = [s.key for s in spec.walk() if _may_be_not_applicable(s)]
+    if not keys:
+        return []
+    return _comment(
+        _("以下栏目对本联合体不适用时（如没有普通本科成员单位）写 /（也可写 无、不适用、—），不要写 0：{keys}。"
+          "其他数字栏目必须写数字；空白、~、null 都算未填写").format(keys="、".join(keys))
+    )
+
+
 def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
     label = format_label(spec.label, app_baseline)
     bits = [label]
@@ -81,6 +98,8 @@ def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
         bits.append(_("不超过{limit}字").format(limit=limit))
     if not spec.required:
         bits.append(_("选填"))
+    if _may_be_not_applicable(spec):
+        bits.append(_("不适用时写 /（也可写 无、不适用、—），不要写 0"))
     if spec.guidance:
         bits.append(format_label(spec.guidance, app_baseline) if "{y" in spec.guidance else spec.guidance)
     return "；".join(bits)
@@ -88,30 +107,37 @@ def _field_comment(app_baseline: int, spec: FieldSpec) -> str:
 
 def _yaml_lines(form: FormSpec, baseline: int, spec: FieldSpec, indent: str) -> list[str]:
     lines = _comment(_field_comment(baseline, spec), indent)
-    t = spec.type
-    if t == "group":
-        lines.append(f"{indent}{spec.key}:")
-        for child in spec.children:
-            lines.extend(_yaml_lines(form, baseline, child, indent + "  "))
-    elif t == "yearly":
-        years = ", ".join(f"{baseline + off}年: " for off in spec.years)
-        if spec.of is not None and spec.of.type == "text":
+    match spec.type:
+        case FieldType.GROUP:
             lines.append(f"{indent}{spec.key}:")
-            lines.extend(f"{indent}  {baseline + off}年:" for off in spec.years)
-        else:
-            lines.append(f"{indent}{spec.key}: {{{years}}}")
-    elif t in ("units", "people", "attachments"):
-        example = ", ".join(f"{s.key}: " for s in form.item_fields[t])
-        lines.extend(_comment(_("每项一行，例如：- {{{example}}}").format(example=example), indent))
-        lines.append(f"{indent}{spec.key}:")
-    elif t == "names":
-        lines.extend(_comment(_("每项一行，以“- ”开头"), indent))
-        lines.append(f"{indent}{spec.key}:")
-    elif t == "choice":
-        lines.extend(_comment(_("可选值：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
-        lines.append(f"{indent}{spec.key}:")
-    else:
-        lines.append(f"{indent}{spec.key}:")
+            for child in spec.children:
+                lines.extend(_yaml_lines(form, baseline, child, indent + "  "))
+        case FieldType.YEARLY:
+            years = ", ".join(f"{baseline + off}年: " for off in spec.years)
+            if spec.of is not None and spec.of.type is FieldType.TEXT:
+                lines.append(f"{indent}{spec.key}:")
+                lines.extend(f"{indent}  {baseline + off}年:" for off in spec.years)
+            else:
+                lines.append(f"{indent}{spec.key}: {{{years}}}")
+        case FieldType.UNITS | FieldType.PEOPLE | FieldType.ATTACHMENTS:
+            example = ", ".join(f"{s.key}: " for s in form.item_fields[spec.type])
+            lines.extend(_comment(_("每项一行，例如：- {{{example}}}").format(example=example), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case FieldType.NAMES:
+            lines.extend(_comment(_("每项一行，以“- ”开头"), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case FieldType.CHOICE:
+            lines.extend(_comment(_("可选值：{options}").format(options="、".join(k for k, _i, _l in form.application_types)), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case (
+            FieldType.TEXT | FieldType.DATE | FieldType.YESNO | FieldType.COUNT | FieldType.AMOUNT
+            | FieldType.PERCENT | FieldType.AREA | FieldType.PART_LIMITS | FieldType.PROSE
+        ):
+            if spec.choices:
+                lines.extend(_comment(_("可选值：{options}").format(options="、".join(spec.choices)), indent))
+            lines.append(f"{indent}{spec.key}:")
+        case unreachable:
+            assert_never(unreachable)
     return lines
 
 
@@ -156,6 +182,7 @@ def stub_files(form: FormSpec) -> dict[str, str]:
             files[spec.key] = _prose_stub(spec)
         else:
             header = _comment(spec.label + (("：" + spec.guidance) if spec.guidance else ""))
+            header += _not_applicable_note(spec)
             body: list[str] = []
             for child in spec.children:
                 body.extend(_yaml_lines(form, form.baseline_year, child, ""))

@@ -69,6 +69,7 @@ def render_report_text(report: Report) -> str:
             )
         lines.extend(_table(header, rows, {1, 2, 3}))
         lines.append("")
+    lines.extend(report.not_applicable_lines())
     lines.extend(diagnostic_line(d) for d in report.diagnostics)
     if report.diagnostics:
         lines.append("")
@@ -160,6 +161,7 @@ def report_payload(report: Report) -> dict[str, object]:
             }
             for r in report.limits
         ],
+        "not_applicable": report.not_applicable_json(),
     }
 
 

@@ -12,6 +12,7 @@ from generator.check.rules import apply_rules
 from generator.content.loader import load_application
 from generator.core.counting import count_words
 from generator.errors import EXIT_CONTENT, EXIT_OK, Diagnostic, Location, Severity
+from generator.form.types import FieldType
 from generator.i18n import _, format_number
 from generator.model import Application, Prose, Value
 
@@ -38,6 +39,21 @@ class LimitRow:
         return max(0, self.words - self.limit) if self.limit is not None else 0
 
 
+@dataclass(frozen=True)
+class NotApplicableRow:
+    """A figure the team declared not applicable: a reviewer sees every one, with where it was written."""
+
+    label: str
+    location: Location
+    written: str
+    year: int | None = None
+
+    @property
+    def full_label(self) -> str:
+        """The label with the year it is for, where the form asks once per year."""
+        return f"{self.label}（{self.year}年）" if self.year else self.label
+
+
 @dataclass
 class Report:
     """The outcome of checking one content repo."""
@@ -46,6 +62,21 @@ class Report:
     limits: list[LimitRow] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
+    not_applicable: list[NotApplicableRow] = field(default_factory=list)
+
+    def not_applicable_lines(self) -> list[str]:
+        """The 不适用 section of the terminal report (nothing when no figure was declared so)."""
+        if not self.not_applicable:
+            return []
+        head = _("声明为不适用的栏目（{n} 项，不参与合计和比较）：").format(n=len(self.not_applicable))
+        return [head, *(f"  {r.location}: {r.full_label}：{r.written}" for r in self.not_applicable), ""]
+
+    def not_applicable_json(self) -> list[dict[str, object]]:
+        """The 不适用 figures for the JSON report."""
+        return [
+            {"field": r.full_label, "file": r.location.path, "line": r.location.line, "column": r.location.column, "written": r.written}
+            for r in self.not_applicable
+        ]
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -86,11 +117,11 @@ def _limit_rows(app: Application) -> list[LimitRow]:
 
     for spec in app.form.limited_fields():
         label = app.label(spec)
-        if spec.type == "prose":
+        if spec.type is FieldType.PROSE:
             prose = app.prose.get(spec.path)
             if prose is not None:
                 add(label, prose.text(), prose.loc, spec.limit)
-        elif spec.type == "yearly":
+        elif spec.type is FieldType.YEARLY:
             assert spec.of is not None
             for off in spec.years:
                 v = app.values.get(f"{spec.path}.y{off}")
@@ -102,8 +133,20 @@ def _limit_rows(app: Application) -> list[LimitRow]:
                 add(label, str(v.value), v.loc, spec.limit)
     for spec in app.form.files:
         prose = app.prose.get(spec.path)
-        if spec.type == "prose" and spec.limit is None and isinstance(prose, Prose):
+        if spec.type is FieldType.PROSE and spec.limit is None and isinstance(prose, Prose):
             add(app.label(spec), prose.text(), prose.loc, None)
+    return rows
+
+
+def _not_applicable_rows(app: Application) -> list[NotApplicableRow]:
+    """Every figure written as "/" (无, 不适用, —), in form order."""
+    rows: list[NotApplicableRow] = []
+    for spec in app.form.by_path().values():
+        years = spec.years if spec.type is FieldType.YEARLY else (None,)
+        for off in years:
+            v = app.values.get(spec.path if off is None else f"{spec.path}.y{off}")
+            if isinstance(v, Value) and v.not_applicable:
+                rows.append(NotApplicableRow(app.label(spec), v.loc, str(v.value), None if off is None else app.year(off)))
     return rows
 
 
@@ -129,4 +172,4 @@ def check_content(root: Path, *, strict: bool = False) -> tuple[Report, Applicat
     diagnostics.extend(apply_rules(app))
     rows = _limit_rows(app)
     diagnostics.extend(_limit_diagnostics(rows))
-    return Report(str(root), rows, diagnostics, strict), app
+    return Report(str(root), rows, diagnostics, strict, _not_applicable_rows(app)), app

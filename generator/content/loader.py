@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
+from typing import assert_never
 
 from generator.content.assets import AssetProblem, read_content_file
 from generator.content.markdown import read_markdown, refuse_unprintable_references
@@ -22,17 +23,19 @@ from generator.core.limits import MAX_TEXT_FILE_BYTES
 from generator.errors import Diagnostic, Location, Severity, ToolError
 from generator.form.declaration import (
     DEFAULT_VERSION,
-    FIGURE_TYPES,
-    ITEM_LIST_TYPES,
+    NOT_APPLICABLE_MARKS,
+    PROJECT_FILE,
     FieldSpec,
+    FieldType,
     FormSpec,
     available_versions,
     load_form,
 )
+from generator.form.types import NotApplicable
 from generator.i18n import _
 from generator.model import Application, Item, ListBlock, ListValue, Paragraph, Prose, Table, Value
 
-PROJECT_FILE = "项目.yaml"
+__all__ = ["PROJECT_FILE", "load_application"]
 
 # Characters XML 1.0 cannot carry, so a .docx cannot either (lone surrogates come only from a
 # YAML escape such as "\\ud800": UTF-8 text cannot hold them).
@@ -111,7 +114,7 @@ class _Loader:
         if not self.check_chars(text, rel_path):
             # Reported at their positions; blanked so the rest of the file is still checked.
             text = _BAD_CHARS.sub(" ", text)
-        if spec.type == "prose":
+        if spec.type is FieldType.PROSE:
             text, bad_refs = refuse_unprintable_references(text, rel_path)
             self.diagnostics.extend(bad_refs)
             blocks, diagnostics = read_markdown(text, rel_path)
@@ -159,23 +162,30 @@ class _Loader:
             self.node(child, value, f"{path}.{child.id}", key_loc, child_trail)
 
     def node(self, spec: FieldSpec, value: Node, path: str, key_loc: Location, trail: tuple[str, ...]) -> None:
-        t = spec.type
-        if t == "group":
-            if isinstance(value, Scalar) and value.empty:
-                if spec.required:
-                    self.missing(spec, key_loc, trail)
-                return
-            self.group(spec, value, path, key_loc, trail)
-        elif t == "yearly":
-            self.yearly(spec, value, path, key_loc, trail)
-        elif t == "names":
-            self.names(spec, value, path, key_loc, trail)
-        elif t in ITEM_LIST_TYPES:
-            self.items(spec, value, path, key_loc, trail)
-        elif t == "part_limits":
-            self.part_limits(spec, value, path, key_loc, trail)
-        else:
-            self.app.values[path] = self.leaf(spec, value, key_loc, trail)
+        match spec.type:
+            case FieldType.GROUP:
+                if isinstance(value, Scalar) and value.empty:
+                    if spec.required:
+                        self.missing(spec, key_loc, trail)
+                    return
+                self.group(spec, value, path, key_loc, trail)
+            case FieldType.YEARLY:
+                self.yearly(spec, value, path, key_loc, trail)
+            case FieldType.NAMES:
+                self.names(spec, value, path, key_loc, trail)
+            case FieldType.UNITS | FieldType.PEOPLE | FieldType.ATTACHMENTS:
+                self.items(spec, value, path, key_loc, trail)
+            case FieldType.PART_LIMITS:
+                self.part_limits(spec, value, path, key_loc, trail)
+            case FieldType.PROSE:
+                raise AssertionError(f"prose {spec.key} is a file, never a YAML value")
+            case (
+                FieldType.TEXT | FieldType.DATE | FieldType.CHOICE | FieldType.YESNO
+                | FieldType.COUNT | FieldType.AMOUNT | FieldType.PERCENT | FieldType.AREA
+            ):
+                self.app.values[path] = self.leaf(spec, value, key_loc, trail)
+            case unreachable:
+                assert_never(unreachable)
 
     def leaf(self, spec: FieldSpec, node: Node, key_loc: Location, trail: tuple[str, ...]) -> Value:
         field = self.display(trail)
@@ -187,30 +197,55 @@ class _Loader:
                 self.missing(spec, key_loc, trail)
             return Value(spec, None, node.loc)
         text = node.text.strip()
-        t = spec.type
-        if t == "text":
-            bad = _BAD_CHARS.search(text)
-            if bad:
-                # Only a YAML escape ("\f", "\0", "\ud800") puts one here: raw ones were refused
-                # with the file. Reported at the value; the value is dropped, not printed.
-                self.error(
-                    node.loc,
-                    "control-char",
-                    _("{field}：不允许的控制字符 U+{code:04X}：请删除或改为普通文字").format(field=field, code=ord(bad.group())),
-                    field,
-                )
-                return Value(spec, None, node.loc)
-            return Value(spec, text, node.loc)
-        if t == "date":
-            return Value(spec, self.date(text, node, field), node.loc)
-        if t == "choice":
-            return Value(spec, self.choice(text, node, field), node.loc)
-        if t == "yesno":
-            return Value(spec, self.yesno(text, node, field), node.loc)
-        assert t in FIGURE_TYPES, t
-        return Value(spec, self.figure(spec, text, node, field), node.loc)
+        match spec.type:
+            case FieldType.TEXT:
+                return Value(spec, self.text(spec, text, node, field), node.loc)
+            case FieldType.DATE:
+                return Value(spec, self.date(text, node, field), node.loc)
+            case FieldType.CHOICE:
+                return Value(spec, self.choice(text, node, field), node.loc)
+            case FieldType.YESNO:
+                return Value(spec, self.yesno(text, node, field), node.loc)
+            case FieldType.COUNT | FieldType.AMOUNT | FieldType.PERCENT | FieldType.AREA:
+                return Value(spec, self.figure(spec, text, node, field), node.loc)
+            case (
+                FieldType.GROUP | FieldType.NAMES | FieldType.YEARLY | FieldType.PROSE | FieldType.PART_LIMITS
+                | FieldType.UNITS | FieldType.PEOPLE | FieldType.ATTACHMENTS
+            ):
+                raise AssertionError(f"{spec.key}: {spec.type} is not a leaf")
+            case unreachable:
+                assert_never(unreachable)
 
-    def figure(self, spec: FieldSpec, text: str, node: Scalar, field: str) -> int | float | None:
+    def text(self, spec: FieldSpec, text: str, node: Scalar, field: str) -> str | None:
+        bad = _BAD_CHARS.search(text)
+        if bad:
+            # Only a YAML escape ("\f", "\0", "\ud800") puts one here: raw ones were refused
+            # with the file. Reported at the value; the value is dropped, not printed.
+            self.error(
+                node.loc,
+                "control-char",
+                _("{field}：不允许的控制字符 U+{code:04X}：请删除或改为普通文字").format(field=field, code=ord(bad.group())),
+                field,
+            )
+            return None
+        if spec.choices and text not in spec.choices:
+            close = difflib.get_close_matches(text, spec.choices, n=1, cutoff=0.0)
+            self.error(
+                node.loc,
+                "bad-choice",
+                _("{field}：应为 {options} 之一，现为“{found}”").format(
+                    field=field, options="、".join(f"“{o}”" for o in spec.choices), found=text
+                )
+                + (_("；是否应为“{hint}”？").format(hint=close[0]) if close else ""),
+                field,
+                suggestion=close[0] if close else "",
+            )
+            return None
+        return text
+
+    def figure(self, spec: FieldSpec, text: str, node: Scalar, field: str) -> int | float | NotApplicable | None:
+        if text in NOT_APPLICABLE_MARKS:
+            return self.not_applicable(spec, text, node, field)
         m = _NUMBER.match(text)
         if m is None:
             if text.endswith(("%", "％")) and _NUMBER.match(text[:-1].strip()):
@@ -231,20 +266,32 @@ class _Loader:
             return None
         whole, decimals = m.group(1), m.group(2)
         number: int | float = float(text) if decimals is not None else int(text)
-        if spec.type == "count" and decimals is not None:
+        if spec.type is FieldType.COUNT and decimals is not None:
             self.error(node.loc, "not-integer", _("{field}：应为整数，现为 {found}").format(field=field, found=text), field)
             return None
-        if spec.type == "amount" and decimals is not None and len(decimals) > 2:
+        if spec.type is FieldType.AMOUNT and decimals is not None and len(decimals) > 2:
             self.error(node.loc, "decimals", _("{field}：金额最多保留两位小数，现为 {found}").format(field=field, found=text), field)
             return None
         if number < 0:
             self.error(node.loc, "negative", _("{field}：不能为负数，现为 {found}").format(field=field, found=text), field)
             return None
-        if spec.type == "percent" and number > 100:
+        if spec.type is FieldType.PERCENT and number > 100:
             self.error(node.loc, "percent-range", _("{field}：百分比应在 0–100 之间，现为 {found}").format(field=field, found=text), field)
             return None
         del whole
         return number
+
+    def not_applicable(self, spec: FieldSpec, text: str, node: Scalar, field: str) -> NotApplicable | None:
+        """`/` (无, 不适用, —) where the form allows a figure to be not applicable; an error elsewhere."""
+        if spec.not_applicable:
+            return NotApplicable(text)
+        self.error(
+            node.loc,
+            "not-applicable-refused",
+            _("{field}：应填写数字，本栏目不能声明为不适用，现为“{found}”").format(field=field, found=text),
+            field,
+        )
+        return None
 
     def date(self, text: str, node: Scalar, field: str) -> dt.date | None:
         m = re.match(r"^(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})日?$", text)
@@ -371,7 +418,7 @@ class _Loader:
             self.wrong_shape(spec, node, trail, _("键值（每行“部分标题: 页数”）"))
             return
         titles = self.form.part_titles()
-        count = replace(spec, type="count", required=False)
+        count = replace(spec, type=FieldType.COUNT, required=False)
         for key, k_loc, value in node.entries:
             if key not in titles:
                 self.unknown_key(key, k_loc, titles, trail)
@@ -400,7 +447,11 @@ class _Loader:
 
 
 def _as_text(spec: FieldSpec) -> FieldSpec:
-    return replace(spec, type="text", required=True)
+    return replace(spec, type=FieldType.TEXT, required=True)
+
+
+def _child(spec: FieldSpec, id_: str) -> FieldSpec:
+    return next(c for c in spec.children if c.id == id_)
 
 
 def _project_settings(loader: _Loader, root: Path) -> tuple[str, int]:
@@ -410,19 +461,22 @@ def _project_settings(loader: _Loader, root: Path) -> tuple[str, int]:
     if text is None:
         return version, baseline
     root_node, _diags = parse_yaml(text, PROJECT_FILE)
+    # The keys as the default round spells them: every round's 项目.yaml must, to be read at all.
+    project = loader.form.file("project")
+    version_key, baseline_key = (_child(project, id_).key for id_ in ("form_version", "baseline_year"))
     if isinstance(root_node, Mapping):
         for key, _loc, value in root_node.entries:
-            if key == "表格版本" and isinstance(value, Scalar) and value.text.strip():
+            if key == version_key and isinstance(value, Scalar) and value.text.strip():
                 version = value.text.strip()
                 if version not in available_versions():
                     loader.error(
                         value.loc,
                         "form-version",
-                        _("表格版本：没有“{found}”版本的表格，可用的版本为 {known}").format(found=version, known="、".join(available_versions())),
-                        "表格版本",
+                        _("{field}：没有“{found}”版本的表格，可用的版本为 {known}").format(field=version_key, found=version, known="、".join(available_versions())),
+                        version_key,
                     )
                     version = DEFAULT_VERSION
-            if key == "基准年度" and isinstance(value, Scalar) and value.plain and value.text.strip().isdigit():
+            if key == baseline_key and isinstance(value, Scalar) and value.plain and value.text.strip().isdigit():
                 baseline = int(value.text.strip())
     return version, baseline
 

@@ -10,16 +10,27 @@ from pathlib import Path
 
 import yaml
 
+from generator.errors import ToolError
+from generator.form.requirements import validate_form
+from generator.form.types import FIGURE_TYPES, ITEM_LIST_TYPES, FieldType
+from generator.i18n import _
+
+__all__ = ["FIGURE_TYPES", "ITEM_LIST_TYPES", "FieldType"]
+
 FORMS_DIR = Path(__file__).parent / "rounds"
 DEFAULT_VERSION = "2024"
-
-#: Node types whose value is a single figure (a number the form prints with its unit).
-FIGURE_TYPES = frozenset({"count", "amount", "percent", "area"})
-#: Node types whose value is a list of mappings declared in `item_fields`.
-ITEM_LIST_TYPES = frozenset({"units", "people", "attachments"})
-NODE_TYPES = frozenset(
-    {"group", "text", "date", "choice", "yesno", "names", "yearly", "prose", "part_limits"} | FIGURE_TYPES | ITEM_LIST_TYPES
+#: The one file every content folder has, under this name in every round: it says which round
+#: (表格版本) the rest of the folder follows, so its name cannot come from a round's declaration.
+PROJECT_FILE = "项目.yaml"
+#: The attributes a node of the declaration may have; the YAML header documents each of them
+#: (a test compares the two).
+NODE_ATTRIBUTES = frozenset(
+    {"key", "id", "label", "type", "unit", "limit", "required", "not_applicable", "choices", "footnote", "footnote_year", "guidance",
+     "years", "of", "children", "headings", "default"}
 )
+#: What a team may write for a figure the declaration allows to be not applicable (`/` first:
+#: the form's own convention for an empty cell).
+NOT_APPLICABLE_MARKS = ("/", "／", "无", "不适用", "—", "——")
 _PART_TITLE = re.compile(r"^(\d+\.|[一二三四五六七八九十]+、)")
 
 
@@ -38,11 +49,19 @@ class FieldSpec:
     key: str
     id: str
     label: str
-    type: str
+    type: FieldType
     path: str  # dotted English path from the root, e.g. "overview.secretariat.office_area"
     unit: str = ""
     limit: int | None = None
     required: bool = True
+    #: a figure the team may write as `/` (无, 不适用, —): the form's optional and
+    #: consortium-dependent figures
+    not_applicable: bool = False
+    #: the values a text field accepts (类别: 中职, 高职 …); empty for free text
+    choices: tuple[str, ...] = ()
+    #: the footnote (an id in the form's `footnotes`) printed after the label; for a yearly node,
+    #: `footnote_year` is printed after its first year's heading. The recommendation's template
+    #: places them; the load checks each names a declared footnote and each footnote is placed once.
     footnote: str = ""
     footnote_year: str = ""
     guidance: str = ""
@@ -50,7 +69,6 @@ class FieldSpec:
     of: FieldSpec | None = None
     children: tuple[FieldSpec, ...] = ()
     headings: tuple[Heading, ...] = ()
-    summary_table: bool = False
     #: what the documents print when the key is absent (written empty, the field prints nothing)
     default: str | None = None
 
@@ -69,6 +87,18 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class DocumentSpec:
+    """One official document the round asks for: its template, default file name and sources."""
+
+    id: str
+    title: str
+    template: str
+    default_name: str
+    #: the content files (a file, or a folder ending in "/") whose change means a rebuild
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """The whole declaration of one form version."""
 
@@ -79,6 +109,13 @@ class FormSpec:
     item_fields: dict[str, tuple[FieldSpec, ...]]
     application_types: tuple[tuple[str, str, str], ...]  # (key, id, label)
     footnotes: dict[str, str] = field(default_factory=dict)
+    documents: tuple[DocumentSpec, ...] = ()
+    #: the package's default file name ({联合体名称} is replaced)
+    package_name: str = ""
+    #: the font family the documents' body text asks for (the font check and doctor look for it)
+    body_font: str = ""
+    #: the plan's heading number by Markdown level (# first): {cn} Chinese numerals, {n} digits
+    heading_numbers: tuple[str, ...] = ()
 
     def file(self, id_: str) -> FieldSpec:
         """The content file declared with English id `id_`."""
@@ -99,7 +136,7 @@ class FormSpec:
         """Every text or prose field that has a 字数 limit, in form order."""
         for f in self.files:
             for s in f.walk():
-                if s.limit is not None or s.type == "yearly" and s.of is not None and s.of.limit is not None:
+                if s.limit is not None or s.type is FieldType.YEARLY and s.of is not None and s.of.limit is not None:
                     yield s
 
 
@@ -114,25 +151,24 @@ def format_label(label: str, baseline: int) -> str:
 
 
 def _node(raw: dict, parent_path: str) -> FieldSpec:
-    unknown = set(raw) - {
-        "key", "id", "label", "type", "unit", "limit", "required", "footnote", "footnote_year",
-        "guidance", "years", "of", "children", "headings", "summary_table", "default",
-    }
+    unknown = set(raw) - NODE_ATTRIBUTES
     if unknown:
-        raise ValueError(f"form declaration: unknown attribute(s) {sorted(unknown)} in {raw.get('key')}")
-    if raw["type"] not in NODE_TYPES:
-        raise ValueError(f"form declaration: unknown type {raw['type']!r} in {raw['key']}")
+        raise ToolError(_("表格声明：{key} 有未知的属性 {names}").format(key=raw.get("key"), names="、".join(sorted(unknown))))
+    if raw["type"] not in FieldType.__members__.values():
+        raise ToolError(_("表格声明：{key} 的类型“{type}”未知").format(key=raw["key"], type=raw["type"]))
     path = f"{parent_path}.{raw['id']}" if parent_path else raw["id"]
     of = raw.get("of")
-    return FieldSpec(
+    spec = FieldSpec(
         key=raw["key"],
         id=raw["id"],
         label=raw.get("label", raw["key"]),
-        type=raw["type"],
+        type=FieldType(raw["type"]),
         path=path,
         unit=raw.get("unit", ""),
         limit=raw.get("limit"),
         required=raw.get("required", True),
+        not_applicable=bool(raw.get("not_applicable", False)),
+        choices=tuple(str(c) for c in raw.get("choices", ())),
         footnote=raw.get("footnote", ""),
         footnote_year=raw.get("footnote_year", ""),
         guidance=raw.get("guidance", ""),
@@ -142,16 +178,41 @@ def _node(raw: dict, parent_path: str) -> FieldSpec:
         else None,
         children=tuple(_node(c, path) for c in raw.get("children", ())),
         headings=tuple(Heading(**h) for h in raw.get("headings", ())),
-        summary_table=raw.get("summary_table", False),
         default=None if raw.get("default") is None else str(raw["default"]),
     )
+    _check_not_applicable(spec)
+    return spec
 
 
-@cache
-def load_form(version: str = DEFAULT_VERSION) -> FormSpec:
-    """Read the declaration of form `version` shipped with the package."""
-    src_path = FORMS_DIR / f"{version}.yaml"
-    raw = yaml.load(src_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def _check_not_applicable(spec: FieldSpec) -> None:
+    """`not_applicable` is for figures (or yearly figures) only: a text has no "/" reading."""
+    if not spec.not_applicable:
+        return
+    figure = spec.type in FIGURE_TYPES or spec.type is FieldType.YEARLY and spec.of is not None and spec.of.type in FIGURE_TYPES
+    if not figure:
+        raise ToolError(_("表格声明：{key} 不是数字栏目，不能声明 not_applicable").format(key=spec.key))
+
+
+def _check_footnotes(form: FormSpec) -> FormSpec:
+    """Every footnote is attached to exactly one node, and every attachment names a footnote."""
+    placed = [
+        (s.key, note) for s in form.by_path().values() for note in (s.footnote, s.footnote_year) if note
+    ]
+    for key, note in placed:
+        if note not in form.footnotes:
+            raise ToolError(_("表格声明：{key} 的脚注“{note}”未在 footnotes 中声明").format(key=key, note=note))
+    for note in form.footnotes:
+        count = sum(1 for _k, n in placed if n == note)
+        if count != 1:
+            raise ToolError(_("表格声明：脚注“{note}”应附在一个栏目上，现为 {count} 个").format(note=note, count=count))
+    return form
+
+
+def _form(raw: dict) -> FormSpec:
+    return _check_footnotes(_form_spec(raw))
+
+
+def _form_spec(raw: dict) -> FormSpec:
     return FormSpec(
         version=str(raw["version"]),
         title=raw["title"],
@@ -160,7 +221,40 @@ def load_form(version: str = DEFAULT_VERSION) -> FormSpec:
         item_fields={k: tuple(_node(f, k) for f in v) for k, v in raw["item_fields"].items()},
         application_types=tuple((t["key"], t["id"], t["label"]) for t in raw["application_types"]),
         footnotes=dict(raw.get("footnotes", {})),
+        documents=tuple(
+            DocumentSpec(d["id"], d["title"], d["template"], d["output_name"], tuple(d["reads"])) for d in raw["documents"]
+        ),
+        package_name=raw["package_name"],
+        body_font=raw["body_font"],
+        heading_numbers=tuple(_number_format(f) for f in raw["heading_numbers"]),
     )
+
+
+def _number_format(text: str) -> str:
+    """A heading number format, refused at load if it names anything but {n} and {cn}."""
+    try:
+        text.format(n=1, cn="一")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ToolError(_("表格声明：标题编号格式“{format}”只能使用 {{n}} 和 {{cn}}").format(format=text)) from exc
+    return text
+
+
+def load_form_file(src_path: Path) -> FormSpec:
+    """Read and check the declaration at `src_path`: a declaration that lacks a path the code
+    reads, or declares it with another type, is a tool error naming the field and its reader."""
+    raw = yaml.load(src_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        form = _form(raw)
+    except (KeyError, TypeError) as exc:
+        raise ToolError(_("表格声明 {path}：缺少或写错了 {what}").format(path=src_path.name, what=exc)) from exc
+    validate_form(form)
+    return form
+
+
+@cache
+def load_form(version: str = DEFAULT_VERSION) -> FormSpec:
+    """Read the declaration of form `version` shipped with the package."""
+    return load_form_file(FORMS_DIR / f"{version}.yaml")
 
 
 def available_versions() -> list[str]:

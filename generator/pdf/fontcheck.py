@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from generator.errors import Diagnostic, Location, Severity
+from generator.form.declaration import load_form
 from generator.i18n import _
 from generator.model import Application, Item, ListValue, Value, block_texts
 from generator.pdf.fonts import FontMatch, font_characters
@@ -45,7 +46,8 @@ def substitutions(matches: dict[str, FontMatch], embedded: set[str]) -> dict[str
 
 
 #: The face most of the text is set in: its stand-in must have a glyph for every character.
-BODY_FONT = "方正仿宋_GBK"
+#: Named once, in the form declaration (`body_font`).
+BODY_FONT = load_form().body_font
 
 
 def _texts(app: Application) -> Iterator[tuple[str, Location]]:

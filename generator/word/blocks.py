@@ -25,6 +25,7 @@ from generator.core.counting import is_east_asian
 from generator.core.nobreak import WORD_JOINER, glue_tokens
 from generator.core.unitnames import unit_names
 from generator.errors import ContentError, Diagnostic, Location, Severity, ToolError
+from generator.form.declaration import load_form
 from generator.i18n import _
 from generator.model import (
     Block,
@@ -70,12 +71,10 @@ def chinese_numeral(n: int) -> str:
 
 
 def heading_number(level: int, n: int) -> str:
-    """The printed number of the `n`th heading at Markdown `level`: （一）, 1., （1）."""
-    if level == 1:
-        return f"（{chinese_numeral(n)}）"
-    if level == 2:
-        return f"{n}."
-    return f"（{n}）"
+    """The printed number of the `n`th heading at Markdown `level`: （一）, 1., （1）, as the form
+    declaration's `heading_numbers` say (deeper levels take the last format)."""
+    formats = load_form().heading_numbers
+    return formats[min(level, len(formats)) - 1].format(n=n, cn=chinese_numeral(n))
 
 
 def list_marker(ordered: bool, depth: int, n: int) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.limits import MAX_OUTPUT_NAME_BYTES
 from generator.errors import ToolError
+from generator.form.declaration import DocumentSpec, load_form
 from generator.i18n import _
 from generator.model import Application
 
@@ -16,23 +16,16 @@ _CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATES_DIR = _CHECKOUT_TEMPLATES if _CHECKOUT_TEMPLATES.is_dir() else Path(__file__).resolve().parents[1] / "templates"
 
 
-@dataclass(frozen=True)
-class Document:
-    """One official document: its id, its template file and the project file's output-name key."""
+#: One official document: its id, title, template file, default output name and the content
+#: files it reads. The round's declaration (`form/rounds/<version>.yaml`, `documents:`) says
+#: which documents there are; this module only names them for the code.
+Document = DocumentSpec
 
-    id: str
-    title: str
-    template: str
-    default_name: str
-    #: the content files (by the declaration's path prefix) whose change means a rebuild
-    reads: tuple[str, ...]
-
-
-_COMMON = ("项目.yaml", "基本信息.yaml")
-PLAN = Document("plan", "建设方案", "建设方案.docx", "{联合体名称}-建设方案", (*_COMMON, "推荐书/1-联合体概况.yaml", "建设方案/"))
-RECOMMENDATION = Document("recommendation", "推荐书", "推荐书.docx", "{联合体名称}-推荐书", (*_COMMON, "推荐书/"))
-DOCUMENTS: tuple[Document, ...] = (PLAN, RECOMMENDATION)
-PACKAGE_DEFAULT_NAME = "{联合体名称}-申报材料"
+_FORM = load_form()
+DOCUMENTS: tuple[Document, ...] = _FORM.documents
+PLAN = next(d for d in DOCUMENTS if d.id == "plan")
+RECOMMENDATION = next(d for d in DOCUMENTS if d.id == "recommendation")
+PACKAGE_DEFAULT_NAME = _FORM.package_name
 
 _UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
 
