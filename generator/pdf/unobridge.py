@@ -1,7 +1,7 @@
 """The UNO side of the warm converter: run by the Python that has LibreOffice's `uno` module.
 
 Not imported by chanjiao. generator/pdf/warm.py runs it as `/usr/bin/python3 unobridge.py
-pipe,name=<name>` (Debian's python3-uno installs `uno` for the system Python only, not for our
+pipe,name=<name> <start timeout>` (Debian's python3-uno installs `uno` for the system Python only, not for our
 venv's Python). It connects to the LibreOffice that warm.py started with
 `--accept=pipe,name=<name>;urp;`, then speaks JSON lines on stdin/stdout:
 
@@ -89,7 +89,8 @@ def _send(reply):
 
 def main(argv):
     try:
-        desktop = _connect(argv[1], time.monotonic() + _CONNECT_TIMEOUT)
+        timeout = float(argv[2]) if len(argv) > 2 else _CONNECT_TIMEOUT
+        desktop = _connect(argv[1], time.monotonic() + timeout)
     except Exception as exc:
         _send({"ready": False, "error": _message(exc)})
         return 1

@@ -66,6 +66,8 @@ BRIDGE = Path(__file__).with_name("unobridge.py")
 UNO_PYTHON_ENV = "CHANJIAO_UNO_PYTHON"
 UNO_HINT = "sudo apt-get install --no-install-recommends python3-uno"
 _UNO_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
+_START_TIMEOUT = 90.0
+_COLD_TIMEOUT = 120.0  # the cold fallback's timeout at least, as convert_to_pdf's default
 
 
 def find_uno_python() -> Path | None:
@@ -99,9 +101,10 @@ class _Office:
             procs.MARKER_ENV: self.marker,
             "TMPDIR": str(job / "tmp"),
         }
+        env = _utf8_locale(env)
         pipe = f"chanjiao-warm-{uuid.uuid4().hex}"
         try:
-            self._launch(soffice, python, job, env, pipe)
+            self._launch(soffice, python, job, env, pipe, start_timeout)
             ready = self.receive(start_timeout)
         except BaseException:
             self.stop()
@@ -113,7 +116,7 @@ class _Office:
                 raise ToolError(_("{python} 无法导入 LibreOffice 的 uno 模块，请安装：{hint}").format(python=python, hint=UNO_HINT))
             raise ToolError(_("常驻 LibreOffice 未能启动：{reason}").format(reason=reason))
 
-    def _launch(self, soffice: Path, python: Path, job: Path, env: dict[str, str], pipe: str) -> None:
+    def _launch(self, soffice: Path, python: Path, job: Path, env: dict[str, str], pipe: str, start_timeout: float) -> None:
         command = [
             str(soffice),
             f"-env:UserInstallation={(job / 'profile').as_uri()}",
@@ -136,7 +139,7 @@ class _Office:
                     cwd=job, env=env, start_new_session=True,
                 )
                 self.bridge = subprocess.Popen(
-                    [str(python), "-I", str(BRIDGE), f"pipe,name={pipe}"],
+                    [str(python), "-I", str(BRIDGE), f"pipe,name={pipe}", f"{start_timeout:g}"],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                     cwd=job, env=env, start_new_session=True, bufsize=0,
                 )
@@ -211,6 +214,17 @@ class _Office:
         procs.remove_temp_dir(self.work_dir)
 
 
+def _utf8_locale(env: dict[str, str]) -> dict[str, str]:
+    """env with a UTF-8 character type: under the C locale LibreOffice cannot turn a file URL
+    with Chinese in it back into a path ("type detection failed"); the cold path is not affected
+    since its paths arrive as arguments."""
+    current = (env.get("LC_ALL") or env.get("LC_CTYPE") or env.get("LANG") or "").lower()
+    if "utf-8" in current or "utf8" in current:
+        return env
+    kept = {k: v for k, v in env.items() if k != "LC_ALL"}
+    return {**kept, "LC_CTYPE": "C.UTF-8"}
+
+
 class _Failure(Exception):
     """The warm office failed (hang, crash, broken bridge): restart it and convert cold."""
 
@@ -240,6 +254,8 @@ class WarmConverter:
         self.message: str | None = None
         #: how often LibreOffice was (re)started, and why the last restart happened
         self.starts = 0
+        #: documents converted warm since this converter was made
+        self.conversions = 0
         self.restart_reason: str | None = None
         self._office: _Office | None = None
         self._lock = threading.RLock()
@@ -264,7 +280,9 @@ class WarmConverter:
                 raise ToolError(_("未找到带 uno 模块的 Python，请安装：{hint}").format(hint=UNO_HINT))
             procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
             procs.start_watchdog()  # from here on, our death (even SIGKILL) kills what we start
-            self._office = _Office(soffice, python, self.fonts_dir, self.timeout)
+            # a (re)start, fresh profile included, is slower than a conversion, and on a busy
+            # machine much slower: it gets its own, longer deadline
+            self._office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT))
             self.starts += 1
             if self._server is None:
                 self._server = _Server.open(self, soffice)
@@ -277,8 +295,16 @@ class WarmConverter:
         """
         with self._lock:
             self.fell_back, self.message = False, None
+            pdfs, self.message = self._convert(docx_paths, out_dir)
+            self.fell_back = self.message is not None
+            return pdfs
+
+    def _convert(self, docx_paths: list[Path], out_dir: Path) -> tuple[list[Path], str | None]:
+        """convert() without touching fell_back/message (builds served on the socket use it too):
+        the PDFs, and the fallback's message if there was one."""
+        with self._lock:
             if not docx_paths:
-                return []
+                return [], None
             check_inputs(docx_paths, self.fonts_dir)
             try:
                 self._maybe_recycle()
@@ -286,16 +312,20 @@ class WarmConverter:
                 produced = self._convert_warm(docx_paths)
                 for pdf_path, src in zip(produced, docx_paths, strict=True):
                     copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+                self.conversions += len(docx_paths)
             except _Failure as exc:
                 self._stop_office()
                 self.restart_reason = str(exc)
-                self.fell_back = True
-                self.message = _("常驻 LibreOffice 出错（{reason}），已重启；本次改用单独启动的 LibreOffice 转换").format(reason=exc)
-                return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=self.timeout, soffice=self._find_soffice(), processes=1)
+                message = _("常驻 LibreOffice 出错（{reason}），本次改用单独启动的 LibreOffice 转换；下次转换时重新启动").format(reason=exc)
+                # A cold start takes longer than a warm conversion: at least the cold path's own
+                # timeout. processes=1 also keeps convert_to_pdf from asking a warm converter (us).
+                cold_timeout = max(self.timeout, _COLD_TIMEOUT)
+                soffice = self._find_soffice()
+                return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=cold_timeout, soffice=soffice, processes=1), message
             finally:
                 if self._office is not None:
                     _clear(self._office.out_dir)
-            return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
+            return [out_dir / f"{src.stem}.pdf" for src in docx_paths], None
 
     def close(self) -> None:
         """Stop serving builds and kill LibreOffice with every child; safe to call again."""
@@ -358,7 +388,9 @@ class WarmConverter:
             if not reply.get("ok"):
                 if reply.get("kind") == "load" and office.alive():
                     # LibreOffice is fine, the file is not: the cold path gives the usual error
-                    raise ToolError(_("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）").format(file=src))
+                    raise ToolError(
+                        _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(file=src, log="\n" + str(reply.get("error") or ""))
+                    )
                 raise _Failure(str(reply.get("error") or _("未知错误")))
             produced.append(verify_pdf(src, target, office.log_tail()))
         return produced
@@ -425,9 +457,9 @@ class _Server:
             out_dir = Path(request["out_dir"])
             if not out_dir.is_dir():
                 raise ToolError(_("文件夹不存在：{path}").format(path=out_dir))
-            self.converter.convert(docx, out_dir)
-            ok = not self.converter.fell_back  # a fallback is the build's own cold conversion to make
-            reply: dict[str, object] = {"ok": ok, "error": self.converter.message}
+            _pdfs, message = self.converter._convert(docx, out_dir)
+            # after a fallback the PDFs are there too (converted cold here): the client checks them
+            reply: dict[str, object] = {"ok": True, "fell_back": message is not None, "message": message}
         except (ValueError, KeyError, TypeError, ToolError) as exc:
             reply = {"ok": False, "error": str(exc)}
         return json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n"
