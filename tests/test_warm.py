@@ -230,8 +230,19 @@ def test_our_process_killed_leaves_no_libreoffice(tmp_path: Path) -> None:
     assert procs.marked_pids(marker) == []
 
 
-def test_build_uses_a_running_warm_converter(converter: WarmConverter, tmp_path: Path) -> None:
+def test_build_uses_a_running_warm_converter(tmp_path: Path) -> None:
+    # the example names its fonts folder (字体目录: 字体): a converter for other fonts is not used
+    with WarmConverter() as other:
+        assert warmclient.socket_path(Path(str(other.soffice)), REPO / "content" / "字体") is None
+    converter = WarmConverter(fonts_dir=REPO / "content" / "字体")
     converter.start()
+    try:
+        _build_through(converter, tmp_path)
+    finally:
+        converter.close()
+
+
+def _build_through(converter: WarmConverter, tmp_path: Path) -> None:
     before = converter.conversions
     out = tmp_path / "build"
     done = subprocess.run(
@@ -261,3 +272,21 @@ def test_an_open_runtime_folder_is_not_used(tmp_path: Path, monkeypatch: pytest.
     (shared / "chanjiao").chmod(0o777)  # others could plant a socket there
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
     assert warmclient.socket_path(libreoffice, None, create=True) is None
+
+
+def test_a_font_added_restarts_the_converter_and_renames_its_socket(small_docx: Path, tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    with WarmConverter(fonts_dir=fonts) as conv:
+        assert conv.soffice is not None
+        before = warmclient.socket_path(conv.soffice, fonts)
+        assert before is not None and before.exists()
+        from tests.test_convert import FANDOL_FANG, FANDOL_FANG_TEXLIVE
+
+        src = FANDOL_FANG if FANDOL_FANG.exists() else FANDOL_FANG_TEXLIVE
+        (fonts / "licensed.otf").write_bytes(src.read_bytes())
+        assert warmclient.socket_path(conv.soffice, fonts) is None  # a build now converts cold
+        conv.convert([small_docx], tmp_path / "out")
+        assert conv.starts == 2 and "字体" in (conv.restart_reason or "")
+        assert not before.exists()
+        assert warmclient.socket_path(conv.soffice, fonts) is not None

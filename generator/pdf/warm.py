@@ -93,6 +93,7 @@ class _Office:
         self.out_dir.mkdir()
         self.log_path = self.work_dir / "soffice.log"
         self.conversions = 0
+        self.fonts = warmclient.fonts_state(fonts_dir)  # what LibreOffice will have read
         self.soffice: subprocess.Popen[bytes] | None = None
         self.bridge: subprocess.Popen[bytes] | None = None
         self._buffer = b""
@@ -284,6 +285,10 @@ class WarmConverter:
             # machine much slower: it gets its own, longer deadline
             self._office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT))
             self.starts += 1
+            name = warmclient.socket_name(soffice, self.fonts_dir)
+            if self._server is not None and self._server.path.name != name:  # the fonts changed
+                self._server.close()
+                self._server = None
             if self._server is None:
                 self._server = _Server.open(self, soffice)
 
@@ -364,7 +369,9 @@ class WarmConverter:
         office = self._office
         if office is None:
             return
-        if office.conversions >= self.max_conversions:
+        if office.fonts != warmclient.fonts_state(self.fonts_dir):
+            self.restart_reason = _("字体文件夹有变化")
+        elif office.conversions >= self.max_conversions:
             self.restart_reason = _("已转换 {n} 个文档").format(n=office.conversions)
         elif (rss := office.rss_mb()) > self.memory_ceiling_mb:
             self.restart_reason = _("内存 {n} MB 超过上限 {limit} MB").format(n=int(rss), limit=self.memory_ceiling_mb)
@@ -472,4 +479,5 @@ class _Server:
         with contextlib.suppress(OSError):
             if self.path.stat().st_ino == self.inode:  # not a newer converter's socket
                 self.path.unlink()
-        self.thread.join(timeout=5)
+        if threading.current_thread() is not self.thread:  # a build's request may restart us
+            self.thread.join(timeout=5)

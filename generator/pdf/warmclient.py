@@ -2,8 +2,8 @@
 
 A WarmConverter publishes itself as a Unix socket in the user's runtime folder
 (`$XDG_RUNTIME_DIR/chanjiao/`, else `/tmp/chanjiao-<uid>/`, mode 0700), named after the
-LibreOffice program and the fonts folder it was started with: LibreOffice reads its font map
-once, at start, so only a build with the same fonts folder may use it. A socket answers only while
+LibreOffice program and the fonts folder it was started with (its path and files): LibreOffice
+reads its font map once, at start, so only a build with the same fonts may use it. A socket answers only while
 its owner is alive (a stale file refuses the connection), so no pid file is needed; the folder's
 mode keeps other users out (they could otherwise have our LibreOffice read their paths).
 
@@ -45,8 +45,23 @@ def runtime_dir(create: bool = False) -> Path | None:
     return folder
 
 
+def fonts_state(fonts_dir: Path | None) -> str:
+    """The fonts folder's path and files (name, size, time): LibreOffice reads fonts only at start,
+    so a font added since makes a running converter unfit (it restarts; builds skip it)."""
+    if fonts_dir is None:
+        return ""
+    root = fonts_dir.resolve()
+    entries = []
+    with contextlib.suppress(OSError):
+        for path in sorted(root.rglob("*")):
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                entries.append(f"{path.relative_to(root)}\0{info.st_size}\0{info.st_mtime_ns}")
+    return f"{root}\0" + "\0".join(entries)
+
+
 def socket_name(soffice: Path, fonts_dir: Path | None) -> str:
-    key = f"{Path(soffice).resolve()}\0{fonts_dir.resolve() if fonts_dir is not None else ''}"
+    key = f"{Path(soffice).resolve()}\0{fonts_state(fonts_dir)}"
     return f"warm-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.sock"
 
 
