@@ -111,6 +111,7 @@ def soak(total: int, every: int, max_conversions: int, ceiling: int) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come, even into a file
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--soak", type=int, default=0, metavar="N", help="convert N documents and watch memory")

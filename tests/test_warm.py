@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator.core import procs
+from generator.errors import ToolError
 from generator.pdf import warmclient
 from generator.pdf.convert import convert_to_pdf
 from generator.pdf.reader import embedded_fonts, read_pdf
@@ -290,3 +291,18 @@ def test_a_font_added_restarts_the_converter_and_renames_its_socket(small_docx: 
         assert conv.starts == 2 and "字体" in (conv.restart_reason or "")
         assert not before.exists()
         assert warmclient.socket_path(conv.soffice, fonts) is not None
+
+
+def test_a_bridge_python_without_uno_falls_back_cold_and_says_how_to_install(
+    small_docx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANJIAO_UNO_PYTHON", sys.executable)  # the venv's Python: no uno module
+    conv = WarmConverter()
+    try:
+        with pytest.raises(ToolError, match="python3-uno"):
+            conv.start()
+        (pdf,) = conv.convert([small_docx], tmp_path / "out")
+        assert conv.fell_back and conv.message is not None and "python3-uno" in conv.message
+        assert "产教融合" in "".join(page_texts(pdf))
+    finally:
+        conv.close()

@@ -313,7 +313,10 @@ class WarmConverter:
             check_inputs(docx_paths, self.fonts_dir)
             try:
                 self._maybe_recycle()
-                self.start()
+                try:
+                    self.start()
+                except ToolError as exc:  # e.g. python3-uno missing: the cold path still works
+                    raise _Failure(str(exc)) from exc
                 produced = self._convert_warm(docx_paths)
                 for pdf_path, src in zip(produced, docx_paths, strict=True):
                     copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
