@@ -17,6 +17,7 @@ LibreOffice process tree every --every conversions, and the restarts.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import subprocess
@@ -111,7 +112,8 @@ def soak(total: int, every: int, max_conversions: int, ceiling: int) -> None:
 
 
 def main() -> None:
-    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come, even into a file
+    if isinstance(sys.stdout, io.TextIOWrapper):  # figures appear as they come, even into a file
+        sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--soak", type=int, default=0, metavar="N", help="convert N documents and watch memory")
