@@ -18,6 +18,7 @@ from generator.core.atomic import copy_atomic
 from generator.core.procs import SOFFICE_ENV, check_soffice_setting
 from generator.errors import ToolError
 from generator.i18n import _
+from generator.pdf import warmclient
 from generator.pdf.fonts import fontconfig_env, write_fonts_conf
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
@@ -122,6 +123,10 @@ def convert_to_pdf(
     (or when chanjiao dies: procs.py). Every PDF is checked to open before any is moved into
     out_dir, so a failure leaves previous PDFs untouched. `processes` splits the documents over that many parallel processes; None
     (or 0) uses one per idle core.
+
+    With `processes` None, a warm converter running for the same LibreOffice and fonts folder
+    (`chanjiao preview`'s, pdf/warm.py) converts instead when it answers; anything else about it
+    (none running, busy past the timeout, failing) leaves the cold path below unchanged.
     """
     if not docx_paths:
         return []
@@ -130,7 +135,9 @@ def convert_to_pdf(
     soffice = soffice or find_soffice()
     if soffice is None:
         raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
-    _check_inputs(docx_paths, fonts_dir)
+    check_inputs(docx_paths, fonts_dir)
+    if processes is None and _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout):
+        return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
     procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
     procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
     tmp_dir = procs.make_temp_dir()
@@ -148,7 +155,27 @@ def convert_to_pdf(
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
-def _check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
+def _convert_warm(docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float) -> bool:
+    """Convert through a running warm converter; False (nothing written) when none answers well."""
+    sock = warmclient.socket_path(soffice, fonts_dir)
+    if sock is None:
+        return False
+    tmp_dir = procs.make_temp_dir()
+    try:
+        if not warmclient.request(sock, docx_paths, tmp_dir, timeout):
+            return False
+        try:  # the same checks as a cold conversion's, made here, not trusted to the server
+            produced = [verify_pdf(src, tmp_dir / f"{src.stem}.pdf") for src in docx_paths]
+        except ToolError:
+            return False
+        for pdf_path, src in zip(produced, docx_paths, strict=True):
+            copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+    finally:
+        procs.remove_temp_dir(tmp_dir)
+    return True
+
+
+def check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
     for path in docx_paths:
         if not path.is_file():
             raise ToolError(_("找不到要转换的文件：{path}").format(path=path))
@@ -247,8 +274,6 @@ def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[by
 
 def _verified_pdf(job: _Job, index: int) -> Path:
     """The job's PDF for its index-th document, after checking LibreOffice really made it."""
-    from generator.pdf.reader import count_pages  # here: finding LibreOffice must not load pypdf
-
     assert job.proc is not None
     src = job.sources[index]
     code = job.proc.returncode
@@ -261,11 +286,18 @@ def _verified_pdf(job: _Job, index: int) -> Path:
                 reason=reason, files=_names(job.sources), log=_log_tail(job)
             )
         )
-    pdf_path = job.out_dir / f"{src.stem}.pdf"
+    return verify_pdf(src, job.out_dir / f"{src.stem}.pdf", _log_tail(job))
+
+
+def verify_pdf(src: Path, pdf_path: Path, log: str = "") -> Path:
+    """pdf_path, after checking LibreOffice really made it from src: present, opens, has pages
+    (the cold and the warm converter share this check)."""
+    from generator.pdf.reader import count_pages  # here: finding LibreOffice must not load pypdf
+
     if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         raise ToolError(
             _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(
-                file=src, log=_log_tail(job)
+                file=src, log=log
             )
         )
     try:

@@ -1,0 +1,486 @@
+"""A warm LibreOffice: started once, kept running, converting .docx → PDF through its UNO interface.
+
+A cold conversion spends most of its time starting LibreOffice (~1 s of CPU); `chanjiao preview`
+converts on every save, so it keeps one LibreOffice running and hands it documents.
+
+**The route: a small bridge of our own (pdf/unobridge.py), not the `unoserver` package.** Both need
+the Python that has LibreOffice's `uno` module (Debian's python3-uno, for /usr/bin/python3; our
+venv's Python cannot import it). unoserver would add a package to install into that system Python
+(Debian does not package it; pip refuses an externally managed Python without
+--break-system-packages), listens on a TCP port any local user can reach (XML-RPC, no
+authentication), and starts LibreOffice itself, where we must start it: with our profile, our
+fonts.conf, the run marker the watchdog kills by, in its own process group. What unoserver learned
+is kept (its source was read, none copied): load documents read-only and close them after every
+export (open documents leak memory), a timeout per conversion, restarting after a number of
+conversions because LibreOffice does not give memory back, and treating a failed start as an error
+rather than waiting forever. The bridge is ~100 lines of standard library + uno, speaking JSON
+lines over its stdin/stdout: no port at all. So:
+
+    chanjiao ──stdin/stdout (JSON lines)──▶ /usr/bin/python3 unobridge.py ──UNO pipe──▶ soffice
+
+Surviving what warm LibreOffice is known for:
+- every conversion has a deadline; past it (a hang) LibreOffice and the bridge are killed;
+- a crash (soffice gone, the UNO connection broken) is seen by the bridge or by the deadline;
+- after either, this conversion falls back to one cold `convert_to_pdf` (`fell_back`, `message`)
+  and the next one starts LibreOffice afresh;
+- after `max_conversions` documents, or when the RSS of its process tree exceeds
+  `memory_ceiling_mb`, LibreOffice is restarted before the next conversion;
+- every process carries a run marker (core/procs.py), so close(), and the watchdog when our process
+  is killed (SIGKILL included), kill LibreOffice with all its descendants.
+The PDFs are checked like the cold path's (convert.verify_pdf), under the same fonts.conf.
+
+While running, the converter also serves `build`s on a Unix socket (pdf/warmclient.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+
+from generator.core import procs
+from generator.core.atomic import copy_atomic
+from generator.errors import ToolError
+from generator.i18n import _
+from generator.pdf import warmclient
+from generator.pdf.convert import (
+    INSTALL_HINT,
+    check_inputs,
+    convert_to_pdf,
+    find_soffice,
+    verify_pdf,
+)
+from generator.pdf.fonts import fontconfig_env, write_fonts_conf
+
+BRIDGE = Path(__file__).with_name("unobridge.py")
+#: the Python with LibreOffice's uno module (Debian: python3-uno); $CHANJIAO_UNO_PYTHON overrides
+UNO_PYTHON_ENV = "CHANJIAO_UNO_PYTHON"
+UNO_HINT = "sudo apt-get install --no-install-recommends python3-uno"
+_UNO_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
+_START_TIMEOUT = 90.0
+_COLD_TIMEOUT = 120.0  # the cold fallback's timeout at least, as convert_to_pdf's default
+
+
+def find_uno_python() -> Path | None:
+    """A Python that can `import uno`: $CHANJIAO_UNO_PYTHON, else the system's python3."""
+    explicit = os.environ.get(UNO_PYTHON_ENV)
+    candidates = [explicit] if explicit else list(_UNO_PYTHONS)
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
+
+
+class _Office:
+    """One running LibreOffice and its bridge, with their folder, marker and counters."""
+
+    def __init__(self, soffice: Path, python: Path, fonts_dir: Path | None, start_timeout: float) -> None:
+        self.marker = procs.new_marker()
+        self.work_dir = procs.make_temp_dir()
+        # job0/profile: the layout procs.remove_pipes() knows, so LibreOffice's OSL pipe goes too
+        job = self.work_dir / "job0"
+        (job / "tmp").mkdir(parents=True)
+        self.out_dir = self.work_dir / "out"
+        self.out_dir.mkdir()
+        self.log_path = self.work_dir / "soffice.log"
+        self.conversions = 0
+        self.fonts = warmclient.fonts_state(fonts_dir)  # what LibreOffice will have read
+        self.soffice: subprocess.Popen[bytes] | None = None
+        self.bridge: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        env = {
+            **fontconfig_env(write_fonts_conf(self.work_dir, fonts_dir)),
+            procs.MARKER_ENV: self.marker,
+            "TMPDIR": str(job / "tmp"),
+        }
+        env = _utf8_locale(env)
+        pipe = f"chanjiao-warm-{uuid.uuid4().hex}"
+        try:
+            self._launch(soffice, python, job, env, pipe, start_timeout)
+            ready = self.receive(start_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        if ready is None or not ready.get("ready"):
+            reason = (ready or {}).get("error") or self.log_tail() or _("无响应")
+            self.stop()
+            if "No module named 'uno'" in str(reason):
+                raise ToolError(_("{python} 无法导入 LibreOffice 的 uno 模块，请安装：{hint}").format(python=python, hint=UNO_HINT))
+            raise ToolError(_("常驻 LibreOffice 未能启动：{reason}").format(reason=reason))
+
+    def _launch(self, soffice: Path, python: Path, job: Path, env: dict[str, str], pipe: str, start_timeout: float) -> None:
+        command = [
+            str(soffice),
+            f"-env:UserInstallation={(job / 'profile').as_uri()}",
+            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--nofirststartwizard",
+        ]
+        with self.log_path.open("ab") as log:
+            # No die_with_parent here, unlike the cold path: the kernel sends that signal when the
+            # *thread* that started the child ends, and preview converts from short-lived threads.
+            # The run marker and the watchdog cover our death instead.
+            try:
+                self.soffice = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    cwd=job, env=env, start_new_session=True,
+                )
+                self.bridge = subprocess.Popen(
+                    [str(python), "-I", str(BRIDGE), f"pipe,name={pipe}", f"{start_timeout:g}"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                    cwd=job, env=env, start_new_session=True, bufsize=0,
+                )
+            except OSError as exc:
+                raise ToolError(_("无法运行 LibreOffice：{path}（{reason}）").format(path=soffice, reason=exc)) from exc
+
+    def alive(self) -> bool:
+        return all(p is not None and p.poll() is None for p in (self.soffice, self.bridge))
+
+    def send(self, message: dict[str, str]) -> None:
+        assert self.bridge is not None and self.bridge.stdin is not None
+        try:
+            self.bridge.stdin.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
+        except OSError as exc:  # the bridge is gone
+            raise ToolError(_("常驻 LibreOffice 已退出")) from exc
+
+    def receive(self, timeout: float) -> dict[str, object] | None:
+        """The bridge's next reply, or None if none came within timeout (or the bridge ended)."""
+        assert self.bridge is not None and self.bridge.stdout is not None
+        fd = self.bridge.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    return None
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            return None
+        return reply if isinstance(reply, dict) else None
+
+    def rss_mb(self) -> float:
+        """Resident memory of every process of this office (soffice.bin, its launcher, the bridge)."""
+        total_kb = 0
+        for pid in procs.marked_pids(self.marker):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+        return total_kb / 1024
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            text = self.log_path.read_text("utf-8", "replace")
+        except OSError:
+            return ""
+        kept = [line for line in text.splitlines() if line.strip() and "javaldx" not in line]
+        return "\n".join(kept[-lines:])
+
+    def stop(self) -> None:
+        """Kill LibreOffice, the bridge and every descendant (by group, then by marker)."""
+        for proc in (self.bridge, self.soffice):
+            if proc is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        procs.kill_marked(self.marker)
+        for proc in (self.bridge, self.soffice):
+            if proc is not None:
+                with contextlib.suppress(OSError):
+                    if proc.stdin:
+                        proc.stdin.close()
+                    if proc.stdout:
+                        proc.stdout.close()
+                proc.wait()
+        procs.remove_temp_dir(self.work_dir)
+
+
+def _utf8_locale(env: dict[str, str]) -> dict[str, str]:
+    """env with a UTF-8 character type: under the C locale LibreOffice cannot turn a file URL
+    with Chinese in it back into a path ("type detection failed"); the cold path is not affected
+    since its paths arrive as arguments."""
+    current = (env.get("LC_ALL") or env.get("LC_CTYPE") or env.get("LANG") or "").lower()
+    if "utf-8" in current or "utf8" in current:
+        return env
+    kept = {k: v for k, v in env.items() if k != "LC_ALL"}
+    return {**kept, "LC_CTYPE": "C.UTF-8"}
+
+
+class _Failure(Exception):
+    """The warm office failed (hang, crash, broken bridge): restart it and convert cold."""
+
+
+class WarmConverter:
+    """LibreOffice kept running for many conversions; see the module docstring.
+
+    Thread-safe (one conversion at a time). `fell_back` tells whether the last convert() fell back
+    to a cold conversion, and `message` says why, in words the caller can print.
+    """
+
+    def __init__(
+        self,
+        *,
+        fonts_dir: Path | None = None,
+        soffice: Path | None = None,
+        max_conversions: int = 200,
+        memory_ceiling_mb: int = 1500,
+        timeout: float = 60,
+    ) -> None:
+        self.fonts_dir = fonts_dir
+        self.soffice = soffice
+        self.max_conversions = max_conversions
+        self.memory_ceiling_mb = memory_ceiling_mb
+        self.timeout = timeout
+        self.fell_back = False
+        self.message: str | None = None
+        #: how often LibreOffice was (re)started, and why the last restart happened
+        self.starts = 0
+        #: documents converted warm since this converter was made
+        self.conversions = 0
+        self.restart_reason: str | None = None
+        self._office: _Office | None = None
+        self._lock = threading.RLock()
+        self._server: _Server | None = None
+
+    def __enter__(self) -> WarmConverter:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start LibreOffice (and publish this converter for builds) unless it is running."""
+        with self._lock:
+            if self._office is not None and self._office.alive():
+                return
+            self._stop_office()
+            soffice = self._find_soffice()
+            python = find_uno_python()
+            if python is None:
+                raise ToolError(_("未找到带 uno 模块的 Python，请安装：{hint}").format(hint=UNO_HINT))
+            procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
+            procs.start_watchdog()  # from here on, our death (even SIGKILL) kills what we start
+            # a (re)start, fresh profile included, is slower than a conversion, and on a busy
+            # machine much slower: it gets its own, longer deadline
+            self._office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT))
+            self.starts += 1
+            name = warmclient.socket_name(soffice, self.fonts_dir)
+            if self._server is not None and self._server.path.name != name:  # the fonts changed
+                self._server.close()
+                self._server = None
+            if self._server is None:
+                self._server = _Server.open(self, soffice)
+
+    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+        """Convert to out_dir/<stem>.pdf, all or none, checked like convert_to_pdf's output.
+
+        If the warm LibreOffice fails (a hang past the timeout, a crash), it is killed, this call
+        converts cold once instead (fell_back, message), and the next call starts a fresh one.
+        """
+        with self._lock:
+            self.fell_back, self.message = False, None
+            pdfs, self.message = self._convert(docx_paths, out_dir)
+            self.fell_back = self.message is not None
+            return pdfs
+
+    def _convert(self, docx_paths: list[Path], out_dir: Path) -> tuple[list[Path], str | None]:
+        """convert() without touching fell_back/message (builds served on the socket use it too):
+        the PDFs, and the fallback's message if there was one."""
+        with self._lock:
+            if not docx_paths:
+                return [], None
+            check_inputs(docx_paths, self.fonts_dir)
+            try:
+                self._maybe_recycle()
+                try:
+                    self.start()
+                except ToolError as exc:  # e.g. python3-uno missing: the cold path still works
+                    raise _Failure(str(exc)) from exc
+                produced = self._convert_warm(docx_paths)
+                for pdf_path, src in zip(produced, docx_paths, strict=True):
+                    copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+                self.conversions += len(docx_paths)
+            except _Failure as exc:
+                self._stop_office()
+                self.restart_reason = str(exc)
+                message = _("常驻 LibreOffice 出错（{reason}），本次改用单独启动的 LibreOffice 转换；下次转换时重新启动").format(reason=exc)
+                # A cold start takes longer than a warm conversion: at least the cold path's own
+                # timeout. processes=1 also keeps convert_to_pdf from asking a warm converter (us).
+                cold_timeout = max(self.timeout, _COLD_TIMEOUT)
+                soffice = self._find_soffice()
+                return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=cold_timeout, soffice=soffice, processes=1), message
+            finally:
+                if self._office is not None:
+                    _clear(self._office.out_dir)
+            return [out_dir / f"{src.stem}.pdf" for src in docx_paths], None
+
+    def close(self) -> None:
+        """Stop serving builds and kill LibreOffice with every child; safe to call again."""
+        with self._lock:
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+            self._stop_office()
+
+    def rss_mb(self) -> float:
+        """Resident memory of the running LibreOffice's process tree in MB (0 if not running)."""
+        with self._lock:
+            return self._office.rss_mb() if self._office is not None else 0.0
+
+    @property
+    def pid(self) -> int | None:
+        """The running LibreOffice launcher's pid (for tests and diagnostics)."""
+        office = self._office
+        return office.soffice.pid if office is not None and office.soffice is not None else None
+
+    @property
+    def marker(self) -> str | None:
+        office = self._office
+        return office.marker if office is not None else None
+
+    def _find_soffice(self) -> Path:
+        if self.soffice is None:
+            procs.check_soffice_setting()
+            self.soffice = find_soffice()
+        if self.soffice is None:
+            raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
+        return self.soffice
+
+    def _maybe_recycle(self) -> None:
+        """Restart before converting once LibreOffice did enough work or holds too much memory."""
+        office = self._office
+        if office is None:
+            return
+        if office.fonts != warmclient.fonts_state(self.fonts_dir):
+            self.restart_reason = _("字体文件夹有变化")
+        elif office.conversions >= self.max_conversions:
+            self.restart_reason = _("已转换 {n} 个文档").format(n=office.conversions)
+        elif (rss := office.rss_mb()) > self.memory_ceiling_mb:
+            self.restart_reason = _("内存 {n} MB 超过上限 {limit} MB").format(n=int(rss), limit=self.memory_ceiling_mb)
+        else:
+            return
+        self._stop_office()
+
+    def _convert_warm(self, docx_paths: list[Path]) -> list[Path]:
+        office = self._office
+        assert office is not None
+        produced = []
+        for src in docx_paths:
+            target = office.out_dir / f"{src.stem}.pdf"
+            office.send({"src": str(src.resolve()), "out": str(target)})
+            reply = office.receive(self.timeout)
+            office.conversions += 1
+            if reply is None:
+                if office.alive():
+                    raise _Failure(_("转换超时（{n} 秒）：{file}").format(n=f"{self.timeout:g}", file=src.name))
+                raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
+            if not reply.get("ok"):
+                if reply.get("kind") == "load" and office.alive():
+                    # LibreOffice is fine, the file is not: the cold path gives the usual error
+                    raise ToolError(
+                        _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(file=src, log="\n" + str(reply.get("error") or ""))
+                    )
+                raise _Failure(str(reply.get("error") or _("未知错误")))
+            produced.append(verify_pdf(src, target, office.log_tail()))
+        return produced
+
+    def _stop_office(self) -> None:
+        if self._office is not None:
+            self._office.stop()
+            self._office = None
+
+
+def _clear(folder: Path) -> None:
+    for entry in folder.glob("*"):
+        with contextlib.suppress(OSError):
+            entry.unlink()
+
+
+class _Server:
+    """Serves `build`s (pdf/warmclient.py) on a Unix socket while the converter runs."""
+
+    def __init__(self, converter: WarmConverter, path: Path, sock: socket.socket) -> None:
+        self.converter = converter
+        self.path = path
+        self.sock = sock
+        self.inode = path.stat().st_ino
+        self.thread = threading.Thread(target=self._serve, name="chanjiao-warm-server", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def open(cls, converter: WarmConverter, soffice: Path) -> _Server | None:
+        path = warmclient.socket_path(soffice, converter.fonts_dir, create=True)
+        if path is None:
+            return None  # no safe folder, or turned off: builds convert cold
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            path.unlink(missing_ok=True)  # a dead converter's socket (a live one's is replaced)
+            sock.bind(str(path))
+            os.chmod(path, 0o600)
+            sock.listen(8)
+        except OSError:
+            sock.close()
+            return None
+        return cls(converter, path, sock)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return  # closed
+            with conn, contextlib.suppress(OSError):
+                conn.sendall(self._answer(conn))
+
+    def _answer(self, conn: socket.socket) -> bytes:
+        conn.settimeout(5)
+        data = b""
+        while not data.endswith(b"\n") and len(data) < 1 << 20:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        try:
+            request = json.loads(data)
+            docx = [Path(p) for p in request["docx"]]
+            out_dir = Path(request["out_dir"])
+            if not out_dir.is_dir():
+                raise ToolError(_("文件夹不存在：{path}").format(path=out_dir))
+            _pdfs, message = self.converter._convert(docx, out_dir)
+            # after a fallback the PDFs are there too (converted cold here): the client checks them
+            reply: dict[str, object] = {"ok": True, "fell_back": message is not None, "message": message}
+        except (ValueError, KeyError, TypeError, ToolError) as exc:
+            reply = {"ok": False, "error": str(exc)}
+        return json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n"
+
+    def close(self) -> None:
+        # shutdown wakes the accept() of the serving thread
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_ino == self.inode:  # not a newer converter's socket
+                self.path.unlink()
+        if threading.current_thread() is not self.thread:  # a build's request may restart us
+            self.thread.join(timeout=5)

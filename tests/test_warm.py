@@ -1,0 +1,308 @@
+"""The warm converter (pdf/warm.py): real LibreOffice kept running, killed, stopped and hung on purpose."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.core import procs
+from generator.errors import ToolError
+from generator.pdf import warmclient
+from generator.pdf.convert import convert_to_pdf
+from generator.pdf.reader import embedded_fonts, read_pdf
+from generator.pdf.warm import WarmConverter, _Office, find_uno_python
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.libreoffice
+
+
+def _has_uno() -> bool:
+    python = find_uno_python()
+    return python is not None and subprocess.run([str(python), "-c", "import uno"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(autouse=True)
+def _private_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libreoffice: Path) -> Path:
+    """Our own runtime folder: a test's converter is not found by other builds on this machine,
+    and theirs are not found by ours."""
+    if not _has_uno():
+        if os.environ.get("CI") == "true":
+            pytest.fail("python3-uno is required in CI: run ci/system-packages.sh")
+        pytest.skip("python3-uno not installed")
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def example_docx(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The example's two documents as .docx (rendered once, no PDF)."""
+    from generator.pipeline import build
+
+    out = tmp_path_factory.mktemp("docx")
+    build(REPO / "content", out, pdf=False)
+    docx = sorted(out.glob("*.docx"))
+    assert len(docx) == 2
+    return docx
+
+
+@pytest.fixture
+def small_docx(tmp_path: Path) -> Path:
+    from tests.test_convert import make_docx
+
+    return make_docx(tmp_path / "小文档.docx", "产教融合，校企合作。", page_breaks=1)
+
+
+@pytest.fixture
+def converter() -> Iterator[WarmConverter]:
+    conv = WarmConverter(timeout=60)
+    try:
+        yield conv
+    finally:
+        conv.close()
+
+
+def office_pids(marker: str) -> list[int]:
+    return [p for p in procs.marked_pids(marker) if _state(p) not in (None, "Z", "X")]
+
+
+def soffice_bin(marker: str) -> int:
+    """The pid of the soffice.bin that carries the marker (the process that converts)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for pid in office_pids(marker):
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].endswith(b"soffice.bin"):
+                    return pid
+            except OSError:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("no soffice.bin carries " + marker)
+
+
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def gone(pids: list[int], wait: float = 10.0) -> bool:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if all(_state(p) in (None, "Z", "X") for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def page_texts(pdf: Path) -> tuple[str, ...]:
+    return read_pdf(pdf).page_texts
+
+
+def test_the_example_converts_warm_with_the_text_of_a_cold_conversion(
+    converter: WarmConverter, example_docx: list[Path], tmp_path: Path
+) -> None:
+    warm = converter.convert(example_docx, tmp_path / "warm")
+    assert not converter.fell_back and converter.message is None
+    assert [p.name for p in warm] == [d.with_suffix(".pdf").name for d in example_docx]
+    again = converter.convert(example_docx, tmp_path / "again")  # the same LibreOffice, reused
+    assert converter.starts == 1 and converter.conversions == 4
+    cold = convert_to_pdf(example_docx, tmp_path / "cold", processes=1)
+    for w, a, c in zip(warm, again, cold, strict=True):
+        assert page_texts(w) == page_texts(c), w.name
+        assert page_texts(a) == page_texts(c), a.name
+        assert sorted(embedded_fonts(w)) == sorted(embedded_fonts(c)), w.name
+        assert len(page_texts(w)) > 5
+
+
+def test_soffice_killed_mid_conversion_falls_back_once_and_restarts(
+    converter: WarmConverter, small_docx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converter.start()
+    marker = converter.marker
+    assert marker is not None
+    victim = soffice_bin(marker)
+    real_send = _Office.send
+
+    def send_then_kill(office: _Office, message: dict[str, str]) -> None:
+        real_send(office, message)  # the request is on its way: LibreOffice is converting
+        os.kill(victim, signal.SIGKILL)
+
+    monkeypatch.setattr(_Office, "send", send_then_kill)
+    (pdf,) = converter.convert([small_docx], tmp_path / "out")
+    monkeypatch.setattr(_Office, "send", real_send)
+    assert converter.fell_back
+    assert converter.message is not None and "单独启动" in converter.message
+    assert "产教融合" in "".join(page_texts(pdf))  # the cold conversion made it
+    assert gone(procs.marked_pids(marker)), "the crashed office's processes are all gone"
+
+    (pdf2,) = converter.convert([small_docx], tmp_path / "next")
+    assert not converter.fell_back and converter.starts == 2
+    assert converter.marker != marker
+    assert "产教融合" in "".join(page_texts(pdf2))
+
+
+def test_a_hung_soffice_times_out_restarts_and_falls_back(
+    small_docx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with WarmConverter(timeout=5) as conv:
+        marker = conv.marker
+        assert marker is not None
+        victim = soffice_bin(marker)
+        real_send = _Office.send
+
+        def send_then_stop(office: _Office, message: dict[str, str]) -> None:
+            real_send(office, message)
+            os.kill(victim, signal.SIGSTOP)  # hung: alive, never answering
+
+        monkeypatch.setattr(_Office, "send", send_then_stop)
+        started = time.monotonic()
+        (pdf,) = conv.convert([small_docx], tmp_path / "out")
+        monkeypatch.setattr(_Office, "send", real_send)
+        assert time.monotonic() - started >= 5
+        assert conv.fell_back and conv.message is not None and "超时" in conv.message
+        assert "产教融合" in "".join(page_texts(pdf))
+        assert gone([victim]), "the stopped soffice.bin was killed"
+        conv.convert([small_docx], tmp_path / "next")
+        assert not conv.fell_back and conv.starts == 2
+
+
+def test_restart_after_max_conversions_and_above_the_memory_ceiling(small_docx: Path, tmp_path: Path) -> None:
+    with WarmConverter(max_conversions=2) as conv:
+        for n in range(3):
+            conv.convert([small_docx], tmp_path / f"out{n}")
+        assert conv.starts == 2 and "2" in (conv.restart_reason or "")
+        assert not conv.fell_back
+        conv.memory_ceiling_mb = 1  # any LibreOffice is above 1 MB
+        assert conv.rss_mb() > 50  # soffice.bin alone holds far more
+        conv.convert([small_docx], tmp_path / "out3")
+        assert conv.starts == 3 and "MB" in (conv.restart_reason or "")
+
+
+def test_close_leaves_no_process_folder_or_socket(converter: WarmConverter, small_docx: Path, tmp_path: Path) -> None:
+    converter.convert([small_docx], tmp_path / "out")
+    marker = converter.marker
+    assert marker is not None
+    pids = office_pids(marker)
+    assert len(pids) >= 2  # soffice.bin and the bridge at least
+    assert converter._office is not None
+    work_dir = converter._office.work_dir
+    assert (work_dir / "job0" / "profile").is_dir()
+    sockets = list(Path(os.environ["XDG_RUNTIME_DIR"], "chanjiao").glob("*.sock"))
+    assert len(sockets) == 1
+    converter.close()
+    assert gone(pids, wait=1.0)
+    assert procs.marked_pids(marker) == []
+    assert not any(s.exists() for s in sockets)
+    assert not work_dir.exists()
+    converter.close()  # idempotent
+
+
+def test_our_process_killed_leaves_no_libreoffice(tmp_path: Path) -> None:
+    """SIGKILL of the process that owns the converter: the watchdog kills its LibreOffice."""
+    script = (
+        "import json, sys, time\n"
+        "from generator.pdf.warm import WarmConverter\n"
+        "c = WarmConverter(); c.start()\n"
+        "print(json.dumps({'marker': c.marker}), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        marker = json.loads(child.stdout.readline())["marker"]  # type: ignore[union-attr]
+        pids = office_pids(marker)
+        assert len(pids) >= 2
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()  # type: ignore[union-attr]
+    assert gone(pids, wait=20), "the watchdog killed soffice and the bridge"
+    assert procs.marked_pids(marker) == []
+
+
+def test_build_uses_a_running_warm_converter(tmp_path: Path) -> None:
+    # the example names its fonts folder (字体目录: 字体): a converter for other fonts is not used
+    with WarmConverter() as other:
+        assert warmclient.socket_path(Path(str(other.soffice)), REPO / "content" / "字体") is None
+    converter = WarmConverter(fonts_dir=REPO / "content" / "字体")
+    converter.start()
+    try:
+        _build_through(converter, tmp_path)
+    finally:
+        converter.close()
+
+
+def _build_through(converter: WarmConverter, tmp_path: Path) -> None:
+    before = converter.conversions
+    out = tmp_path / "build"
+    done = subprocess.run(
+        [str(REPO / ".venv/bin/chanjiao"), "build", str(REPO / "content"), "-o", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert converter.conversions == before + 2  # both documents went through the warm one
+    pdfs = sorted(out.glob("*-建设方案.pdf")) + sorted(out.glob("*-推荐书.pdf"))
+    assert len(pdfs) == 2 and all(len(page_texts(p)) > 5 for p in pdfs)
+
+
+def test_build_ignores_a_stale_socket_and_converts_cold(small_docx: Path, tmp_path: Path, libreoffice: Path) -> None:
+    path = warmclient.socket_path(libreoffice, None, create=True)
+    assert path is not None
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(path))  # bound, never listening: what a killed converter leaves
+    stale.close()
+    assert not warmclient.request(path, [small_docx], tmp_path, timeout=5)
+    (pdf,) = convert_to_pdf([small_docx], tmp_path / "out", soffice=libreoffice)
+    assert "产教融合" in "".join(page_texts(pdf))
+
+
+def test_an_open_runtime_folder_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libreoffice: Path) -> None:
+    shared = tmp_path / "shared"
+    (shared / "chanjiao").mkdir(parents=True)
+    (shared / "chanjiao").chmod(0o777)  # others could plant a socket there
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    assert warmclient.socket_path(libreoffice, None, create=True) is None
+
+
+def test_a_font_added_restarts_the_converter_and_renames_its_socket(small_docx: Path, tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    with WarmConverter(fonts_dir=fonts) as conv:
+        assert conv.soffice is not None
+        before = warmclient.socket_path(conv.soffice, fonts)
+        assert before is not None and before.exists()
+        from tests.test_convert import FANDOL_FANG, FANDOL_FANG_TEXLIVE
+
+        src = FANDOL_FANG if FANDOL_FANG.exists() else FANDOL_FANG_TEXLIVE
+        (fonts / "licensed.otf").write_bytes(src.read_bytes())
+        assert warmclient.socket_path(conv.soffice, fonts) is None  # a build now converts cold
+        conv.convert([small_docx], tmp_path / "out")
+        assert conv.starts == 2 and "字体" in (conv.restart_reason or "")
+        assert not before.exists()
+        assert warmclient.socket_path(conv.soffice, fonts) is not None
+
+
+def test_a_bridge_python_without_uno_falls_back_cold_and_says_how_to_install(
+    small_docx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANJIAO_UNO_PYTHON", sys.executable)  # the venv's Python: no uno module
+    conv = WarmConverter()
+    try:
+        with pytest.raises(ToolError, match="python3-uno"):
+            conv.start()
+        (pdf,) = conv.convert([small_docx], tmp_path / "out")
+        assert conv.fell_back and conv.message is not None and "python3-uno" in conv.message
+        assert "产教融合" in "".join(page_texts(pdf))
+    finally:
+        conv.close()
