@@ -28,7 +28,6 @@ from generator.word.geometry import (
     set_paragraph_look,
     style_ids,
     text_block,
-    w,
 )
 from generator.word.lines import (
     CONDENSED,
@@ -40,6 +39,7 @@ from generator.word.lines import (
     take_lines,
     units,
 )
+from generator.word.ooxml import w
 
 #: Style names (not ids: the template may be saved by another program) the table is known by.
 HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"
