@@ -25,9 +25,6 @@ V_NS = "urn:schemas-microsoft-com:vml"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 #: Word 2010 additions (w14:paraId, w14:textId).
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
-#: Core properties (docProps/core.xml).
-CP_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-DCTERMS_NS = "http://purl.org/dc/terms/"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
@@ -66,12 +63,3 @@ def part_text(payload: bytes) -> str:
     """All character data of an XML part, markup left out (as a reader of the raw part sees it)."""
     return "".join(etree.fromstring(payload).itertext())
 
-
-def set_core_dates(payload: bytes, stamp: str) -> bytes:
-    """docProps/core.xml with created and modified set to `stamp` and no last-printed date."""
-    root = etree.fromstring(payload)
-    for el in root.iter(f"{{{DCTERMS_NS}}}created", f"{{{DCTERMS_NS}}}modified"):
-        el.text = stamp
-    for el in list(root.iter(f"{{{CP_NS}}}lastPrinted")):
-        el.getparent().remove(el)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
