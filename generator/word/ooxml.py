@@ -23,6 +23,9 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 V_NS = "urn:schemas-microsoft-com:vml"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+#: Inline drawings (wp:inline) and the pictures in them (pic:pic).
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
 #: Word 2010 additions (w14:paraId, w14:textId).
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
