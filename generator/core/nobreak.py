@@ -2,7 +2,7 @@
 U+2060 WORD JOINER."""
 
 # Why joiners, and why the glued Chinese characters also need a non-CJK language (see
-# docx_blocks): LibreOffice breaks a line with the break iterator of the language of the text it
+# word/blocks.py): LibreOffice breaks a line with the break iterator of the language of the text it
 # cuts. For Latin text that is ICU's, which honours U+2060 (UAX #14). For zh-CN text LibreOffice
 # 7.4 uses its own CJK iterator, which allows a break between any two characters except around
 # its forbidden (kinsoku) punctuation and ignores U+2060 (LibreOffice 24 learns to honour it).

@@ -16,33 +16,33 @@ from difflib import SequenceMatcher
 
 from lxml import etree
 
-from generator.diff.revisions import (
+from generator.diff.revisions import ChangeMarker, accept_all, paragraph_runs
+from generator.diff.textdiff import Segment, diff_segments, similarity
+from generator.word.ooxml import (
+    A_BLIP,
+    BR,
     DEL,
     DEL_TEXT,
     INS,
     PPR,
+    R_NS,
     RPR,
     SDT,
     SDT_CONTENT,
+    TAB,
     TBL,
     TC,
     TR,
+    V_IMAGEDATA,
     XML_SPACE,
-    ChangeMarker,
     P,
     R,
     T,
-    accept_all,
-    paragraph_runs,
     w,
 )
-from generator.diff.textdiff import Segment, diff_segments, similarity
-from generator.word.package import R_NS, Package
+from generator.word.package import Package
 from generator.word.render import deterministic_docx
 
-_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
-_V = "urn:schemas-microsoft-com:vml"
-TAB, BR = w("tab"), w("br")
 _BLOCKS = (P, TBL, SDT)
 #: Paragraphs less alike than this are a deletion and an insertion, not one edited paragraph.
 _PARAGRAPH_SIMILARITY = 0.5
@@ -112,8 +112,8 @@ class _Side:
         self._texts: dict[etree._Element, str] = {}
 
     def images(self, el: etree._Element) -> tuple[str, ...]:
-        rids = [b.get(f"{{{R_NS}}}embed") or b.get(f"{{{R_NS}}}link") for b in el.iter(f"{{{_A}}}blip")]
-        rids += [i.get(f"{{{R_NS}}}id") for i in el.iter(f"{{{_V}}}imagedata")]
+        rids = [b.get(f"{{{R_NS}}}embed") or b.get(f"{{{R_NS}}}link") for b in el.iter(A_BLIP)]
+        rids += [i.get(f"{{{R_NS}}}id") for i in el.iter(V_IMAGEDATA)]
         return tuple(self.pkg.target_hash(r) for r in rids if r)
 
     def key(self, el: etree._Element) -> tuple:

@@ -9,19 +9,29 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from generator.word.ooxml import (
+    DEL,
+    DEL_INSTR_TEXT,
+    DEL_TEXT,
+    INS,
+    INSTR_TEXT,
+    MOVE_FROM,
+    MOVE_TO,
+    PPR,
+    RPR,
+    SDT,
+    SDT_CONTENT,
+    TBL,
+    TBLPREX,
+    TR,
+    TRPR,
+    XML_SPACE,
+    P,
+    R,
+    T,
+    w,
+)
 
-
-def w(tag: str) -> str:
-    """The Clark name of a WordprocessingML element or attribute."""
-    return f"{{{W}}}{tag}"
-
-
-P, R, T, TBL, TR, TC, SDT, SDT_CONTENT = (w(n) for n in ("p", "r", "t", "tbl", "tr", "tc", "sdt", "sdtContent"))
-INS, DEL, MOVE_FROM, MOVE_TO = w("ins"), w("del"), w("moveFrom"), w("moveTo")
-PPR, RPR, TRPR, TBLPREX = w("pPr"), w("rPr"), w("trPr"), w("tblPrEx")
-DEL_TEXT, INSTR_TEXT, DEL_INSTR_TEXT = w("delText"), w("instrText"), w("delInstrText")
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 #: Elements inside a paragraph that hold runs (the runs of a drawing's text box are not the
 #: paragraph's: they belong to paragraphs of their own).
 RUN_CONTAINERS = frozenset(w(n) for n in ("hyperlink", "smartTag", "fldSimple", "sdt", "sdtContent", "customXml", "ins", "moveTo", "dir", "bdo"))

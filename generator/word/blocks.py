@@ -15,7 +15,6 @@ from typing import Any
 
 from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Emu, Twips
 from docx.table import _Cell
 from lxml import etree
@@ -38,6 +37,7 @@ from generator.model import (
     Table,
     strip_heading_number,
 )
+from generator.word.ooxml import XML_SPACE, w
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
 TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
@@ -52,9 +52,9 @@ _DIGITS = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _BULLETS = ("●", "○")
 _TEXT_CHILDREN = frozenset(
-    qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr", "w:noBreakHyphen", "w:softHyphen", "w:lastRenderedPageBreak")
+    w(t) for t in ("t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "lastRenderedPageBreak")
 )
-_LATIN_FONT_ATTRS = tuple(qn(a) for a in ("w:ascii", "w:hAnsi", "w:asciiTheme", "w:hAnsiTheme"))
+_LATIN_FONT_ATTRS = tuple(w(a) for a in ("ascii", "hAnsi", "asciiTheme", "hAnsiTheme"))
 
 
 # -- numbering -----------------------------------------------------------------------------------
@@ -169,12 +169,12 @@ def run_segments(text: str) -> list[tuple[str, bool, bool]]:
 #: or Korean gives LibreOffice's ICU line breaking, which honours the joiners; en-US is the
 #: documents' own Latin language. Glyphs do not change: the run's font is still the CJK font.
 GLUED_LANG = "en-US"
-_AFTER_LANG = frozenset(qn(t) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
+_AFTER_LANG = frozenset(w(t) for t in ("eastAsianLayout", "specVanish", "oMath"))
 
 
 def _tag_glued(r_pr: Any) -> None:
     """Give a run's East Asian text the language that keeps a glued token whole."""
-    lang = r_pr.find(qn("w:lang"))
+    lang = r_pr.find(w("lang"))
     if lang is None:
         lang = _w("lang")
         later = next((c for c in r_pr if c.tag in _AFTER_LANG), None)
@@ -182,7 +182,7 @@ def _tag_glued(r_pr: Any) -> None:
             r_pr.append(lang)
         else:
             later.addprevious(lang)
-    lang.set(qn("w:eastAsia"), GLUED_LANG)
+    lang.set(w("eastAsia"), GLUED_LANG)
 
 
 # -- styles and page geometry of the template ----------------------------------------------------
@@ -194,10 +194,10 @@ class _Styles:
     def __init__(self, document: Any, template_name: str):
         self.template_name = template_name
         self.ids: dict[str, str] = {}
-        for style in document.styles.element.findall(qn("w:style")):
-            name = style.find(qn("w:name"))
+        for style in document.styles.element.findall(w("style")):
+            name = style.find(w("name"))
             if name is not None:
-                self.ids[str(name.get(qn("w:val"))).lower()] = str(style.get(qn("w:styleId")))
+                self.ids[str(name.get(w("val"))).lower()] = str(style.get(w("styleId")))
 
     def __getitem__(self, name: str) -> str:
         try:
@@ -223,7 +223,7 @@ def _text_frame(document: Any) -> tuple[int, int]:
 def _w(tag: str, **attrs: str) -> Any:
     el = OxmlElement(f"w:{tag}")
     for k, v in attrs.items():
-        el.set(qn(f"w:{k}"), v)
+        el.set(w(k), v)
     return el
 
 
@@ -311,8 +311,8 @@ class _PartWriter:
             _w("tblLook", val="0420" if block.header else "0400", firstRow="1" if block.header else "0",
                lastRow="0", firstColumn="0", lastColumn="0", noHBand="1", noVBand="1")
         )
-        for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
-            col.set(qn("w:w"), str(width))
+        for col, width in zip(tbl.tblGrid.findall(w("gridCol")), widths, strict=True):
+            col.set(w("w"), str(width))
         for i, cells in enumerate(rows):
             tr = tbl.add_tr()
             tr_pr = tr.get_or_add_trPr()
@@ -423,23 +423,23 @@ def _column_widths(rows: list[tuple[tuple[Span, ...], ...]], ncols: int, total: 
             extra = [max(0.0, n - f) for n, f in zip(natural, floor, strict=True)]
             spare = room - sum(floor)
             wanted = [f + spare * e / max(1.0, sum(extra)) for f, e in zip(floor, extra, strict=True)]
-    widths = [int(total * w / sum(wanted)) for w in wanted]
+    widths = [int(total * want / sum(wanted)) for want in wanted]
     widths[-1] += total - sum(widths)
     return widths
 
 
 def _half_em(document: Any, style_id: str) -> int:
     """Half the font size (twips) of paragraph style `style_id`, following basedOn to the defaults."""
-    by_id = {str(s.get(qn("w:styleId"))): s for s in document.styles.element.findall(qn("w:style"))}
+    by_id = {str(s.get(w("styleId"))): s for s in document.styles.element.findall(w("style"))}
     style = by_id.get(style_id)
     while style is not None:
-        size = style.find(f"{qn('w:rPr')}/{qn('w:sz')}")
+        size = style.find(f"{w('rPr')}/{w('sz')}")
         if size is not None:
-            return int(size.get(qn("w:val"))) * 5
-        based = style.find(qn("w:basedOn"))
-        style = by_id.get(str(based.get(qn("w:val")))) if based is not None else None
-    size = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}")
-    return int(size.get(qn("w:val"))) * 5 if size is not None else 105  # Word's default: 10.5 pt
+            return int(size.get(w("val"))) * 5
+        based = style.find(w("basedOn"))
+        style = by_id.get(str(based.get(w("val")))) if based is not None else None
+    size = document.styles.element.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}/{w('sz')}")
+    return int(size.get(w("val"))) * 5 if size is not None else 105  # Word's default: 10.5 pt
 
 
 class _Deferred:
@@ -480,28 +480,28 @@ def split_runs_by_script(document: Any) -> None:
     latin_id = _Styles(document, "").get(LATIN)
     if latin_id is None:
         return
-    for run in list(document.element.body.iter(qn("w:r"))):
+    for run in list(document.element.body.iter(w("r"))):
         _split_run(run, latin_id)
     # Footnotes ("2024—2026年填写…") are a part python-docx keeps as bytes: split them too.
     for part in document.part.package.iter_parts():
         if str(part.partname) == "/word/footnotes.xml":
             root = etree.fromstring(part.blob)
-            for run in list(root.iter(qn("w:r"))):
+            for run in list(root.iter(w("r"))):
                 _split_run(run, latin_id)
             part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _split_run(run: Any, latin_id: str) -> None:
-    r_pr = run.find(qn("w:rPr"))
-    if r_pr is not None and r_pr.find(qn("w:rStyle")) is not None:
+    r_pr = run.find(w("rPr"))
+    if r_pr is not None and r_pr.find(w("rStyle")) is not None:
         return
-    content = [c for c in run if c.tag != qn("w:rPr")]
+    content = [c for c in run if c.tag != w("rPr")]
     if not content or any(c.tag not in _TEXT_CHILDREN for c in content):
         return
     # (text or element, (is_latin, glued)); None: an element that goes with its run
     pieces: list[tuple[Any, tuple[bool, bool] | None]] = []
     for c in content:
-        if c.tag == qn("w:t"):
+        if c.tag == w("t"):
             pieces.extend((text, (latin, glued)) for text, latin, glued in run_segments(c.text or ""))
         else:
             pieces.append((c, None))
@@ -517,7 +517,7 @@ def _split_run(run: Any, latin_id: str) -> None:
         new = _w("r")
         props = copy.deepcopy(r_pr) if r_pr is not None else _w("rPr")
         if latin:
-            fonts = props.find(qn("w:rFonts"))
+            fonts = props.find(w("rFonts"))
             if fonts is not None:
                 # A direct Latin font would override the character style.
                 for attr in _LATIN_FONT_ATTRS:
@@ -531,7 +531,7 @@ def _split_run(run: Any, latin_id: str) -> None:
             if isinstance(item, str):
                 t = _w("t")
                 t.text = item
-                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                t.set(XML_SPACE, "preserve")
                 new.append(t)
             else:
                 new.append(item)

@@ -23,9 +23,9 @@ from generator.word.geometry import (
     set_cell_text,
     style_ids,
     text_block,
-    w,
 )
 from generator.word.lines import em_width
+from generator.word.ooxml import w
 
 #: Style names the cover is known by; the seal style is the plan cover's own.
 VALUE_STYLE, SEAL_STYLE, TITLE_STYLE = "CJ封面", "CJ封面公章", "CJ封面标题"

@@ -9,6 +9,7 @@ from generator.errors import ToolError
 from generator.form.declaration import DocumentSpec, load_form
 from generator.i18n import _
 from generator.model import Application
+from generator.word.ooxml import font_families
 
 #: The templates shipped with the tool: the repo's `templates/` in a checkout, else the copy
 #: installed inside the package.
@@ -32,7 +33,6 @@ _UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
 
 def template_font_families() -> tuple[str, ...]:
     """Every font family the templates name (styles and direct formatting), sorted."""
-    import re
     import zipfile
 
     found: set[str] = set()
@@ -41,10 +41,7 @@ def template_font_families() -> tuple[str, ...]:
         if not path.is_file():
             continue
         with zipfile.ZipFile(path) as zf:
-            for part in zf.namelist():
-                if re.fullmatch(r"word/(styles|document|footer\d*|header\d*|footnotes)\.xml", part):
-                    for rfonts in re.findall(r"<w:rFonts\b[^>]*>", zf.read(part).decode("utf-8")):
-                        found.update(re.findall(r'w:(?:ascii|hAnsi|eastAsia|cs)="([^"]+)"', rfonts))
+            found |= font_families(zf)
     return tuple(sorted(found))
 
 

@@ -9,12 +9,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def w(tag: str) -> str:
-    """Clark name of a WordprocessingML tag."""
-    return f"{{{W_NS}}}{tag}"
+from generator.word.ooxml import XML_SPACE, w
+from generator.word.ooxml import W as W_NS  # noqa: F401  (the layout tests read it from here)
 
 
 def int_attr(el: etree._Element | None, attr: str, default: int) -> int:
@@ -143,7 +139,7 @@ def set_cell_text(tc: etree._Element, value: str | list[str], *, condense: int =
 def _add_text(run: etree._Element, text: str) -> None:
     t = etree.SubElement(run, w("t"))
     t.text = text
-    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    t.set(XML_SPACE, "preserve")
 
 
 def _sibling_run(run: etree._Element) -> etree._Element:

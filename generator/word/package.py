@@ -12,20 +12,16 @@ from lxml import etree
 
 from generator.errors import ToolError
 from generator.i18n import _
+from generator.word.ooxml import CT_NS, PKG_RELS, R_NS, W14_NS, R, w
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
-PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOCUMENT = f"{R_NS}/officeDocument"
 _CONTENT_TYPES = "[Content_Types].xml"
 #: Annotations that belong to the source document's own bookkeeping and would clash with ours.
 _DROPPED_IN_COPIES = frozenset(
-    f"{{{W}}}{n}"
+    w(n)
     for n in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd", "commentReference", "permStart", "permEnd", "proofErr")
 )
-_NOTE_REFERENCES = {f"{{{W}}}footnoteReference": "footnotes", f"{{{W}}}endnoteReference": "endnotes"}
+_NOTE_REFERENCES = {w("footnoteReference"): "footnotes", w("endnoteReference"): "endnotes"}
 
 
 def _xml(root: etree._Element) -> bytes:
@@ -55,7 +51,7 @@ class Package:
 
     def _ids(self, part: str, tag: str, attr: str) -> set[str]:
         payload = self.parts.get(f"word/{part}.xml")
-        return {el.get(f"{{{W}}}{attr}", "") for el in etree.fromstring(payload).iter(f"{{{W}}}{tag}")} if payload else set()
+        return {el.get(w(attr), "") for el in etree.fromstring(payload).iter(w(tag))} if payload else set()
 
     # -- relationships ---------------------------------------------------------------------
 
@@ -137,7 +133,7 @@ class Package:
         for node in [n for n in el.iter() if isinstance(n.tag, str) and self._foreign(n)]:
             node.getparent().remove(node)
         for node in [n for n in el.iter() if isinstance(n.tag, str)]:
-            for attr in [a for a in node.attrib if a.startswith(f"{{{_W14}}}")]:
+            for attr in [a for a in node.attrib if a.startswith(f"{{{W14_NS}}}")]:
                 del node.attrib[attr]  # paragraph ids must stay unique here
             for attr, rid in [(a, v) for a, v in node.attrib.items() if a.startswith(f"{{{R_NS}}}")]:
                 new = self.adopt(other, rid)
@@ -146,7 +142,7 @@ class Package:
                     continue
                 # A part that cannot travel (a chart, an embedded object): its run goes, with no
                 # text in it, rather than a link into nothing.
-                gone = next(node.iterancestors(f"{{{W}}}r"), node)
+                gone = next(node.iterancestors(R), node)
                 if gone is not el and gone.getparent() is not None:
                     gone.getparent().remove(gone)
                 break
@@ -158,13 +154,13 @@ class Package:
         parent = node.getparent()
         if parent is None or node.tag in _DROPPED_IN_COPIES:
             return parent is not None
-        if node.tag == f"{{{W}}}sectPr":
-            return parent.tag == f"{{{W}}}pPr"  # a section break: links to its headers, its page layout
+        if node.tag == w("sectPr"):
+            return parent.tag == w("pPr")  # a section break: links to its headers, its page layout
         if node.tag in _NOTE_REFERENCES:
-            return node.get(f"{{{W}}}id") not in self._notes[_NOTE_REFERENCES[node.tag]]
-        if node.tag == f"{{{W}}}numPr":
-            num = node.find(f"{{{W}}}numId")
-            val = num.get(f"{{{W}}}val") if num is not None else None
+            return node.get(w("id")) not in self._notes[_NOTE_REFERENCES[node.tag]]
+        if node.tag == w("numPr"):
+            num = node.find(w("numId"))
+            val = num.get(w("val")) if num is not None else None
             return val is not None and val != "0" and val not in self._numbering
         return False
 

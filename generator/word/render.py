@@ -25,6 +25,7 @@ from generator.errors import ToolError
 from generator.i18n import _
 from generator.model import Prose
 from generator.word.cover_layout import layout_cover
+from generator.word.ooxml import part_text
 from generator.word.summary_layout import layout_summary_tables
 
 #: Turns one prose part into a subdocument: (template, prose) → docxtpl Subdoc.
@@ -52,6 +53,8 @@ def _convert_prose(value: Any, tpl: DocxTemplate, write_prose: ProseWriter) -> A
 
 
 def _set_core_dates(xml: bytes, when: dt.datetime) -> bytes:
+    # Bytes, not lxml: re-serialising would write python-docx's empty <dc:subject></dc:subject> as
+    # <dc:subject/> and change every .docx's bytes from one version to the next for nothing.
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     for tag in (b"dcterms:created", b"dcterms:modified"):
         xml = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)", rb"\g<1>" + stamp + rb"\g<2>", xml)
@@ -135,7 +138,7 @@ def leftover_tags(docx_bytes: bytes) -> list[str]:
         for name in zf.namelist():
             if name.endswith(".xml"):
                 # Word joiners glue names in the summary table; they hide nothing from the check.
-                text = re.sub(rb"<[^>]+>", b"", zf.read(name)).decode("utf-8", "replace").replace(WORD_JOINER, "")
+                text = part_text(zf.read(name)).replace(WORD_JOINER, "")
                 found.extend(f"{name}: {m.group()}" for m in _TEMPLATE_TAG.finditer(text))
     return found
 

@@ -28,7 +28,6 @@ from generator.word.geometry import (
     set_paragraph_look,
     style_ids,
     text_block,
-    w,
 )
 from generator.word.lines import (
     CONDENSED,
@@ -40,6 +39,7 @@ from generator.word.lines import (
     take_lines,
     units,
 )
+from generator.word.ooxml import w
 
 #: Style names (not ids: the template may be saved by another program) the table is known by.
 HEAD_STYLE, DATA_STYLE, TITLE_STYLE = "CJ汇总表头", "CJ汇总表", "CJ表题"
@@ -469,31 +469,50 @@ def _paginate(table: SummaryTable, title: etree._Element | None, title_look: Tex
             room = capacity
             queue.insert(0, tr)
             continue
-        fit_lines = max(fit_lines, 1)
-        head_texts, tail_texts = [], []
-        for col, text in enumerate(texts):
-            pieces = units(text)
-            n = take_lines(pieces, per_line[col], fit_lines)
-            head, tail = pieces[:n], pieces[n:]
-            if tail and em_width(tail[0].rstrip(LIST_SEPARATOR)) > per_line[col]:
-                # A name wider than its column wraps anyway: let it fill this page's last lines.
-                left = fit_lines - (count_lines(head, per_line[col]) if head else 0)
-                cut = cut_piece(tail[0], left * per_line[col])
-                if cut:
-                    head, tail = [*head, cut], [tail[0][len(cut) :].lstrip(WORD_JOINER), *tail[1:]]
-            head_texts.append("".join(head).rstrip(LIST_SEPARATOR))
-            tail_texts.append("".join(tail))
-        first, rest = copy.deepcopy(tr), copy.deepcopy(tr)
-        for (col, span, tc), (_c, _s, tc_rest) in zip(table.cells(first), table.cells(rest), strict=True):
-            if span != 1:
-                continue
-            set_cell_text(tc, head_texts[col])
-            # The continuation repeats the row's first column (序号) so the reader can follow it.
-            set_cell_text(tc_rest, texts[col] if col == 0 else tail_texts[col])
+        first, rest = _split_row(table, tr, texts, _cut_texts(texts, per_line, max(fit_lines, 1)))
         pages[-1].append(first)
         pages.append([])
         room = capacity
         queue.insert(0, rest)
+    _place_pages(table, pages, title)
+    return len([p for p in pages if p])
+
+
+def _cut_texts(texts: list[str], per_line: list[float], fit_lines: int) -> tuple[list[str], list[str]]:
+    """Each column's text cut after `fit_lines` lines, between names: (this page's, the rest)."""
+    head_texts, tail_texts = [], []
+    for col, text in enumerate(texts):
+        pieces = units(text)
+        n = take_lines(pieces, per_line[col], fit_lines)
+        head, tail = pieces[:n], pieces[n:]
+        if tail and em_width(tail[0].rstrip(LIST_SEPARATOR)) > per_line[col]:
+            # A name wider than its column wraps anyway: let it fill this page's last lines.
+            left = fit_lines - (count_lines(head, per_line[col]) if head else 0)
+            cut = cut_piece(tail[0], left * per_line[col])
+            if cut:
+                head, tail = [*head, cut], [tail[0][len(cut) :].lstrip(WORD_JOINER), *tail[1:]]
+        head_texts.append("".join(head).rstrip(LIST_SEPARATOR))
+        tail_texts.append("".join(tail))
+    return head_texts, tail_texts
+
+
+def _split_row(
+    table: SummaryTable, tr: etree._Element, texts: list[str], cut: tuple[list[str], list[str]]
+) -> tuple[etree._Element, etree._Element]:
+    """Row `tr` as two rows: its first part on this page, the rest for the next."""
+    head_texts, tail_texts = cut
+    first, rest = copy.deepcopy(tr), copy.deepcopy(tr)
+    for (col, span, tc), (_c, _s, tc_rest) in zip(table.cells(first), table.cells(rest), strict=True):
+        if span != 1:
+            continue
+        set_cell_text(tc, head_texts[col])
+        # The continuation repeats the row's first column (序号) so the reader can follow it.
+        set_cell_text(tc_rest, texts[col] if col == 0 else tail_texts[col])
+    return first, rest
+
+
+def _place_pages(table: SummaryTable, pages: list[list[etree._Element]], title: etree._Element | None) -> None:
+    """The first page's rows back in the table; each later page a copy of it (title, header)."""
     for tr in pages[0]:
         table.tbl.append(tr)
     anchor = table.tbl
@@ -512,4 +531,3 @@ def _paginate(table: SummaryTable, title: etree._Element | None, title_look: Tex
             new_tbl.append(tr)
         anchor.addnext(new_tbl)
         anchor = new_tbl
-    return len([p for p in pages if p])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,37 +11,54 @@ from lxml import etree
 from generator.core.nobreak import strip_joiners
 from generator.errors import ToolError
 from generator.i18n import _
-
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_P, _TBL, _TR, _TC, _T, _TAB, _BR = (f"{{{W}}}{n}" for n in ("p", "tbl", "tr", "tc", "t", "tab", "br"))
-_DEL = f"{{{W}}}del"
-_R = f"{{{W}}}r"
-_NB_HYPHEN = f"{{{W}}}noBreakHyphen"
+from generator.word.ooxml import (
+    BR,
+    CR,
+    DEL,
+    DRAWING,
+    INSTR_TEXT,
+    MARGIN_PART,
+    MC_FALLBACK,
+    NO_BREAK_HYPHEN,
+    PPR,
+    RPR,
+    SDT,
+    SDT_CONTENT,
+    TAB,
+    TBL,
+    TC,
+    TR,
+    V_IMAGEDATA,
+    P,
+    R,
+    T,
+    w,
+)
 
 
 def paragraph_text(p: etree._Element) -> str:
     """A paragraph's visible text (deleted tracked text left out)."""
     out = []
-    for el in p.iter(_T, _TAB, _BR, _NB_HYPHEN):
+    for el in p.iter(T, TAB, BR, NO_BREAK_HYPHEN):
         ancestors = [a.tag for a in el.iterancestors()]
         # w:tab also names a tab stop in the paragraph's properties: only run content prints.
-        if _R not in ancestors or _DEL in ancestors:
+        if R not in ancestors or DEL in ancestors:
             continue
-        out.append(el.text or "" if el.tag == _T else {_TAB: "\t", _BR: "\n", _NB_HYPHEN: "-"}[el.tag])
+        out.append(el.text or "" if el.tag == T else {TAB: "\t", BR: "\n", NO_BREAK_HYPHEN: "-"}[el.tag])
     return "".join(out)
 
 
 def _block_lines(parent: etree._Element) -> list[str]:
     lines: list[str] = []
     for child in parent:
-        if child.tag == _P:
+        if child.tag == P:
             lines.append(paragraph_text(child))
-        elif child.tag == _TBL:
-            for row in child.iter(_TR):
-                cells = [" / ".join(t for t in _block_lines(tc) if t) for tc in row if tc.tag == _TC]
+        elif child.tag == TBL:
+            for row in child.iter(TR):
+                cells = [" / ".join(t for t in _block_lines(tc) if t) for tc in row if tc.tag == TC]
                 lines.append(" | ".join(cells))
-        elif child.tag == f"{{{W}}}sdt":
-            content = child.find(f"{{{W}}}sdtContent")
+        elif child.tag == SDT:
+            content = child.find(SDT_CONTENT)
             if content is not None:
                 lines.extend(_block_lines(content))
     return lines
@@ -58,21 +74,15 @@ def docx_text(path: Path) -> str:
             root = etree.fromstring(zf.read("word/document.xml"))
     except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
-    body = root.find(f"{{{W}}}body")
+    body = root.find(w("body"))
     return strip_joiners("\n".join(_block_lines(body))) if body is not None else ""
 
 
 # -- the structured reading, for comparing a document with its PDF ------------------------------
 
-_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _TWIPS_PER_PT = 20
 #: Word's default left and right cell margin (0.19 cm) when a table does not set its own.
 _DEFAULT_CELL_MARGIN_PT = 5.4
-
-
-def _w(name: str) -> str:
-    return f"{{{W}}}{name}"
 
 
 @dataclass(frozen=True)
@@ -148,32 +158,32 @@ class _TextWalk:
     def walk(self, el: etree._Element, in_run: bool) -> None:
         for child in el:
             tag = child.tag
-            if not isinstance(tag, str) or tag in (_DEL, _MC_FALLBACK):
+            if not isinstance(tag, str) or tag in (DEL, MC_FALLBACK):
                 continue  # deleted revisions and the fallback copy of alternate content do not print
-            if tag == _T:
+            if tag == T:
                 if in_run:
                     self.emit(child.text or "")
-            elif tag == _R:
+            elif tag == R:
                 self.walk(child, True)
-            elif tag == _w("fldChar"):
-                self.field_char(child.get(_w("fldCharType")))
-            elif tag == _w("fldSimple"):
+            elif tag == w("fldChar"):
+                self.field_char(child.get(w("fldCharType")))
+            elif tag == w("fldSimple"):
                 start = self.length
-                self.emit("".join(t.text or "" for t in child.iter(_T)))
+                self.emit("".join(t.text or "" for t in child.iter(T)))
                 self.generated.append((start, self.length))
-            elif tag == _TAB:
+            elif tag == TAB:
                 if in_run:  # w:tab also names a tab stop in the paragraph's properties
                     self.emit("\t")
-            elif tag in (_BR, _w("cr")):
+            elif tag in (BR, CR):
                 self.emit("\n")
-            elif tag == _w("noBreakHyphen"):
+            elif tag == NO_BREAK_HYPHEN:
                 self.emit("-")
-            elif tag == _w("footnoteReference"):
+            elif tag == w("footnoteReference"):
                 self.refs.append(self.length)
-                self.note_ids.append(child.get(_w("id"), ""))
-            elif tag == _w("footnoteRef"):  # the number at the start of the footnote itself
+                self.note_ids.append(child.get(w("id"), ""))
+            elif tag == w("footnoteRef"):  # the number at the start of the footnote itself
                 self.refs.append(self.length)
-            elif tag not in (_w("pPr"), _w("rPr"), _w("instrText")):
+            elif tag not in (PPR, RPR, INSTR_TEXT):
                 self.walk(child, in_run)
 
     def field_char(self, kind: str | None) -> None:
@@ -202,16 +212,16 @@ def _heading_styles(styles_xml: bytes | None) -> set[str]:
     root = etree.fromstring(styles_xml)
     based: dict[str, str] = {}
     direct: set[str] = set()
-    for style in root.iter(_w("style")):
-        sid = style.get(_w("styleId"), "")
-        name = style.find(_w("name"))
-        if style.find(f"{_w('pPr')}/{_w('outlineLvl')}") is not None or (
-            name is not None and (name.get(_w("val")) or "").lower().startswith("heading")
+    for style in root.iter(w("style")):
+        sid = style.get(w("styleId"), "")
+        name = style.find(w("name"))
+        if style.find(f"{w('pPr')}/{w('outlineLvl')}") is not None or (
+            name is not None and (name.get(w("val")) or "").lower().startswith("heading")
         ):
             direct.add(sid)
-        parent = style.find(_w("basedOn"))
+        parent = style.find(w("basedOn"))
         if parent is not None:
-            based[sid] = parent.get(_w("val"), "")
+            based[sid] = parent.get(w("val"), "")
     out = set()
     for sid in {*based, *direct}:
         seen, cur = set(), sid
@@ -226,8 +236,8 @@ def _heading_styles(styles_xml: bytes | None) -> set[str]:
 
 def _section(sect: etree._Element) -> Section:
     def twips(el_name: str, attr: str, default: float) -> float:
-        el = sect.find(_w(el_name))
-        value = el.get(_w(attr)) if el is not None else None
+        el = sect.find(w(el_name))
+        value = el.get(w(attr)) if el is not None else None
         try:
             return abs(float(value)) / _TWIPS_PER_PT if value else default
         except ValueError:
@@ -244,7 +254,7 @@ _Where = tuple[int, int, int, float, bool, bool, bool]
 
 def _on(toggle: etree._Element | None) -> bool:
     """An OOXML on/off property: present and not switched off by its w:val."""
-    return toggle is not None and toggle.get(_w("val"), "true") not in ("0", "false", "off")
+    return toggle is not None and toggle.get(w("val"), "true") not in ("0", "false", "off")
 
 
 class _BodyWalker:
@@ -259,28 +269,28 @@ class _BodyWalker:
 
     def walk(self, parent: etree._Element, where: _Where = (-1, -1, -1, 0.0, False, False, False)) -> None:
         for child in parent:
-            if child.tag == _P:
+            if child.tag == P:
                 self.paragraph(child, where)
-            elif child.tag == _TBL:
+            elif child.tag == TBL:
                 self.table(child)
-            elif child.tag == _w("sdt"):
-                content = child.find(_w("sdtContent"))
+            elif child.tag == SDT:
+                content = child.find(SDT_CONTENT)
                 if content is not None:
                     self.walk(content, where)
-            elif child.tag == _w("sectPr"):
+            elif child.tag == w("sectPr"):
                 self.sections.append(_section(child))
 
     def paragraph(self, p: etree._Element, where: _Where) -> None:
         text, generated, refs, notes = _printed_text(p)
         self.note_order.extend(notes)
-        style_el = p.find(f"{_w('pPr')}/{_w('pStyle')}")
-        style = style_el.get(_w("val"), "") if style_el is not None else ""
-        heading = style in self.headings or p.find(f"{_w('pPr')}/{_w('outlineLvl')}") is not None
+        style_el = p.find(f"{w('pPr')}/{w('pStyle')}")
+        style = style_el.get(w("val"), "") if style_el is not None else ""
+        heading = style in self.headings or p.find(f"{w('pPr')}/{w('outlineLvl')}") is not None
         table, row, cell, width, repeated, vertical, whole = where
         self.paragraphs.append(
             Paragraph("body", text, style, heading, len(self.sections), table, row, cell, width, generated, refs, repeated, vertical, whole)
         )
-        sect = p.find(f"{_w('pPr')}/{_w('sectPr')}")
+        sect = p.find(f"{w('pPr')}/{w('sectPr')}")
         if sect is not None:  # this paragraph ends a section
             self.sections.append(_section(sect))
 
@@ -288,27 +298,27 @@ class _BodyWalker:
         table = self.tables
         self.tables += 1
         margin = _DEFAULT_CELL_MARGIN_PT * 2
-        mar = tbl.find(f"{_w('tblPr')}/{_w('tblCellMar')}")
+        mar = tbl.find(f"{w('tblPr')}/{w('tblCellMar')}")
         if mar is not None:
-            sides = [mar.find(_w(s)) for s in ("left", "right", "start", "end")]
-            widths = [float(s.get(_w("w"), "0")) / _TWIPS_PER_PT for s in sides if s is not None]
+            sides = [mar.find(w(s)) for s in ("left", "right", "start", "end")]
+            widths = [float(s.get(w("w"), "0")) / _TWIPS_PER_PT for s in sides if s is not None]
             margin = sum(widths[:2]) if widths else margin
-        for tr in tbl.iter(_TR):
-            if next(tr.iterancestors(_TBL)) is not tbl:
+        for tr in tbl.iter(TR):
+            if next(tr.iterancestors(TBL)) is not tbl:
                 continue  # a nested table's rows are walked with their own table
             row = self.rows
             self.rows += 1
-            repeated = _on(tr.find(f"{_w('trPr')}/{_w('tblHeader')}"))
-            whole = _on(tr.find(f"{_w('trPr')}/{_w('cantSplit')}"))
-            for tc in tr.findall(_TC):
+            repeated = _on(tr.find(f"{w('trPr')}/{w('tblHeader')}"))
+            whole = _on(tr.find(f"{w('trPr')}/{w('cantSplit')}"))
+            for tc in tr.findall(TC):
                 cell = self.cells
                 self.cells += 1
-                tcw = tc.find(f"{_w('tcPr')}/{_w('tcW')}")
+                tcw = tc.find(f"{w('tcPr')}/{w('tcW')}")
                 width = 0.0
-                if tcw is not None and tcw.get(_w("type"), "dxa") == "dxa":
-                    width = max(0.0, float(tcw.get(_w("w"), "0")) / _TWIPS_PER_PT - margin)
-                direction = tc.find(f"{_w('tcPr')}/{_w('textDirection')}")
-                vertical = direction is not None and direction.get(_w("val"), "lrTb") not in ("lrTb", "lrTbV")
+                if tcw is not None and tcw.get(w("type"), "dxa") == "dxa":
+                    width = max(0.0, float(tcw.get(w("w"), "0")) / _TWIPS_PER_PT - margin)
+                direction = tc.find(f"{w('tcPr')}/{w('textDirection')}")
+                vertical = direction is not None and direction.get(w("val"), "lrTb") not in ("lrTb", "lrTbV")
                 self.walk(tc, (table, row, cell, width, repeated, vertical, whole))
 
 
@@ -316,7 +326,7 @@ def _story(root: etree._Element | None, story: str) -> list[Paragraph]:
     if root is None:
         return []
     out = []
-    for p in root.iter(_P):
+    for p in root.iter(P):
         text, generated, refs, _notes = _printed_text(p)
         out.append(Paragraph(story, text, generated=generated, note_refs=refs))
     return out
@@ -330,20 +340,20 @@ def read_docx_structure(path: Path) -> DocxStructure:
             document = etree.fromstring(zf.read("word/document.xml"))
             styles = zf.read("word/styles.xml") if "word/styles.xml" in names else None
             notes_xml = zf.read("word/footnotes.xml") if "word/footnotes.xml" in names else None
-            margin_parts = [etree.fromstring(zf.read(n)) for n in sorted(names) if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]
+            margin_parts = [etree.fromstring(zf.read(n)) for n in sorted(names) if MARGIN_PART.fullmatch(n)]
     except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise ToolError(_("无法读取 Word 文档 {path}：{reason}").format(path=path, reason=exc)) from exc
     walker = _BodyWalker(_heading_styles(styles))
-    body = document.find(_w("body"))
+    body = document.find(w("body"))
     if body is not None:
         walker.walk(body)
     footnotes: list[Paragraph] = []
     if notes_xml:
-        by_id = {n.get(_w("id")): n for n in etree.fromstring(notes_xml).iter(_w("footnote"))}
+        by_id = {n.get(w("id")): n for n in etree.fromstring(notes_xml).iter(w("footnote"))}
         for note_id in walker.note_order:  # printed in the order they are referenced
             if note_id in by_id:
                 footnotes.extend(_story(by_id[note_id], "footnote"))
-    margins = [p for part in margin_parts for p in _story(part, "header" if part.tag == _w("hdr") else "footer")]
-    images = sum(1 for _el in document.iter(_w("drawing"), "{urn:schemas-microsoft-com:vml}imagedata"))
+    margins = [p for part in margin_parts for p in _story(part, "header" if part.tag == w("hdr") else "footer")]
+    images = sum(1 for _el in document.iter(DRAWING, V_IMAGEDATA))
     sections = tuple(walker.sections) or (Section(595.3, 841.9, 72, 72),)
     return DocxStructure(tuple(walker.paragraphs), tuple(footnotes), tuple(margins), sections, images)
