@@ -1,0 +1,67 @@
+"""The converter preview uses: the warm one (generator.pdf.warm) when the tool has it, else cold.
+
+`generator.pdf.warm.WarmConverter` keeps one LibreOffice running between conversions. It is looked
+up by name, not imported: this package works (with a cold LibreOffice per conversion) in a tree
+that does not have it yet, and picks it up where it does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Protocol
+
+from generator.pdf.convert import convert_to_pdf
+
+
+class Converter(Protocol):
+    """What preview needs of a converter: the interface of generator.pdf.warm.WarmConverter."""
+
+    fell_back: bool
+
+    def start(self) -> None: ...
+
+    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]: ...
+
+    def close(self) -> None: ...
+
+
+class ColdConverter:
+    """A fresh LibreOffice for every conversion (convert_to_pdf): slower, nothing to keep alive."""
+
+    warm = False
+    fell_back = False
+
+    def __init__(self, *, fonts_dir: Path | None = None, soffice: Path | None = None, timeout: float = 60) -> None:
+        self.fonts_dir, self.soffice, self.timeout = fonts_dir, soffice, timeout
+
+    def start(self) -> None:
+        pass
+
+    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+        # One process: a preview rebuild converts one or two documents, and a second start-up
+        # would compete with the render of the next save for the same cores.
+        return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=self.timeout, soffice=self.soffice, processes=1)
+
+    def close(self) -> None:
+        pass
+
+
+def open_converter(*, fonts_dir: Path | None, soffice: Path | None, timeout: float, warm: bool = True) -> Converter:
+    """A started converter: warm when asked for and available, else cold."""
+    converter: Converter
+    try:
+        module = importlib.import_module("generator.pdf.warm") if warm else None
+    except ImportError:
+        module = None
+    if module is not None:
+        converter = module.WarmConverter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
+    else:
+        converter = ColdConverter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
+    converter.start()
+    return converter
+
+
+def is_warm(converter: Converter) -> bool:
+    """True for a converter that keeps LibreOffice running (and has not fallen back to cold)."""
+    return getattr(converter, "warm", True) and not converter.fell_back
