@@ -68,9 +68,11 @@ def _report_line(state: PreviewState, changed: set[str] | None) -> str:
     what = _("全部文件") if changed is None else "、".join(sorted(changed)[:3]) + ("…" if len(changed) > 3 else "")
     stamp = time.strftime("%H:%M:%S")
     if status.get("phase") == "failed":
-        return f"[{stamp}] {what}：{status.get('message', '')}：{status.get('reason', '')}"
-    updated = [_("{title} {n} 页").format(title=d["title"], n=sum(p["changed"] for p in d["pages"])) for d in state.get("documents") or [] if d["updated"]]
-    pages = _("，已更新 {pages}").format(pages="、".join(updated)) if updated else _("，文档无变化")
+        errors = "".join(f"\n    {e['where']}: {e['message']}" for e in status.get("errors", []))
+        return f"[{stamp}] {what}：{status.get('message', '')}：{status.get('reason', '')}{errors}"
+    counts = [(d["title"], sum(p["changed"] for p in d["pages"])) for d in state.get("documents") or [] if d["updated"]]
+    updated = [_("{title} {n} 页").format(title=title, n=n) for title, n in counts if n]
+    pages = _("，已更新 {pages}").format(pages="、".join(updated)) if updated else ""
     return f"[{stamp}] {what}：{status.get('message', '')}{pages}"
 
 

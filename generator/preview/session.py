@@ -125,7 +125,7 @@ class Session:
     def rebuild(self, changed: set[str] | None) -> None:
         """Rebuild after `changed` (paths relative to the root; None: everything). Failures are
         published, the last good pages stay; Superseded is raised when a newer save is waiting."""
-        start = time.perf_counter()
+        start, started = time.perf_counter(), time.time()
         self.timings = {}
         try:
             app = self._check()
@@ -140,7 +140,7 @@ class Session:
             self._inspect(app)
             self._publish_documents(app)
             self.timings["total"] = _ms(start)
-            self.state.status("done", _("已完成，用时 {ms} 毫秒").format(ms=self.timings["pages"]), ms=self.timings["pages"], timings=self.timings)
+            self.state.status("done", _("已完成，用时 {ms} 毫秒").format(ms=self.timings["pages"]), ms=self.timings["pages"], timings=self.timings, started=started)
         except Superseded:
             raise
         except ChanjiaoError as exc:

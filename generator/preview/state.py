@@ -21,7 +21,7 @@ class PreviewState:
         self.token = token
         self._cond = threading.Condition()
         self._version = 0
-        self._data: dict[str, Any] = {"status": {"phase": "starting"}, "documents": [], "limits": [], "diagnostics": []}
+        self._data: dict[str, Any] = {"version": 0, "status": {"phase": "starting"}, "documents": []}
         self._pictures: dict[str, tuple[int, bytes]] = {}
         self._outputs: dict[str, Path] = {}
         self._closed = False

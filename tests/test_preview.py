@@ -1,0 +1,417 @@
+"""`chanjiao preview`: the watcher, the server's security, rebuilds on save, and how it ends."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.core import procs
+from generator.preview.converter import ColdConverter
+from generator.preview.server import TOKEN_HEADER, PreviewServer
+from generator.preview.session import Session
+from generator.preview.state import PreviewState
+from generator.preview.watcher import ContentWatcher
+
+CHANJIAO = Path(sys.executable).with_name("chanjiao")
+PLAN_MD = "建设方案/4-建设计划.md"
+REC_MD = "推荐书/4-建设规划.md"
+
+
+# -- the watcher ---------------------------------------------------------------------------------
+
+
+def test_watcher_sees_saves_new_and_removed_files_but_not_editor_litter_or_outputs(tmp_path: Path):
+    root = tmp_path / "app"
+    (root / "推荐书").mkdir(parents=True)
+    (root / "推荐书" / "3-特色与创新.md").write_text("一", encoding="utf-8")
+    (root / "项目.yaml").write_text("a: 1\n", encoding="utf-8")
+    out = root / "预览输出"
+    out.mkdir()
+    watcher = ContentWatcher(root, ignore=(out,))
+    assert watcher.changes() == set()
+
+    (root / "推荐书" / "3-特色与创新.md").write_text("一二", encoding="utf-8")
+    (root / "推荐书" / ".3-特色与创新.md.swp").write_text("x", encoding="utf-8")
+    (root / "推荐书" / "3-特色与创新.md~").write_text("x", encoding="utf-8")
+    (out / "x.pdf").write_text("x", encoding="utf-8")
+    (root / "build").mkdir()
+    (root / "build" / "y.pdf").write_text("x", encoding="utf-8")
+    assert watcher.changes() == {"推荐书/3-特色与创新.md"}
+
+    # an editor that saves by renaming a new file over the old one, same size, same second
+    stat = (root / "项目.yaml").stat()
+    (root / "项目.tmp").write_text("a: 2\n", encoding="utf-8")
+    os.replace(root / "项目.tmp", root / "项目.yaml")
+    os.utime(root / "项目.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (root / "新.md").write_text("新", encoding="utf-8")
+    (root / "推荐书" / "3-特色与创新.md").unlink()
+    assert watcher.changes() == {"项目.yaml", "新.md", "推荐书/3-特色与创新.md"}
+    assert watcher.changes() == set()
+
+
+# -- the server ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[PreviewServer, Path, list[int]]]:
+    """A preview server with one built file and one page picture, and a secret beside the output
+    folder; the list counts rebuild requests."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")
+    (out / "联合体-建设方案.pdf").write_bytes(b"%PDF-1.7 built")
+    state = PreviewState("the-token")
+    state.add_picture("plan/1-abc123.png", b"\x89PNG picture")
+    state.set_outputs({"联合体-建设方案.pdf": out / "联合体-建设方案.pdf", "联合体-推荐书.pdf": out / "联合体-推荐书.pdf"})
+    calls: list[int] = []
+    srv = PreviewServer(state, port=0, on_rebuild=lambda: calls.append(1))
+    srv.start()
+    try:
+        yield srv, out, calls
+    finally:
+        srv.stop()
+
+
+def _request(srv: PreviewServer, method: str, raw_path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, http.client.HTTPResponse]:
+    """Send the path exactly as written (http.client neither normalises nor re-encodes it)."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    try:
+        conn.putrequest(method, raw_path, skip_host=True, skip_accept_encoding=True)
+        all_headers = {"Host": f"127.0.0.1:{srv.port}", **(headers or {})}
+        for name, value in all_headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read(), resp
+    finally:
+        conn.close()
+
+
+def test_server_listens_on_loopback_only_and_serves_the_page_with_its_token(server):
+    srv, _out, _calls = server
+    assert srv.server_address[0] == "127.0.0.1"
+    status, body, resp = _request(srv, "GET", "/")
+    assert status == 200
+    assert b'<meta name="chanjiao-token" content="the-token">' in body
+    csp = resp.getheader("Content-Security-Policy")
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert resp.getheader("X-Content-Type-Options") == "nosniff"
+    for asset in ("/assets/preview.js", "/assets/preview.css"):
+        assert _request(srv, "GET", asset)[0] == 200
+    assert _request(srv, "GET", "/pages/plan/1-abc123.png")[1] == b"\x89PNG picture"
+    status, body, resp = _request(srv, "GET", "/files/%E8%81%94%E5%90%88%E4%BD%93-%E5%BB%BA%E8%AE%BE%E6%96%B9%E6%A1%88.pdf")
+    assert (status, body) == (200, b"%PDF-1.7 built")
+    assert resp.getheader("Content-Type") == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "/../secret.txt",
+        "/files/../secret.txt",
+        "/files/../../secret.txt",
+        "/files/..%2fsecret.txt",
+        "/files/%2e%2e/secret.txt",
+        "/files/%2e%2e%2fsecret.txt",
+        "/files/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/assets/../../pyproject.toml",
+        "/assets/%2e%2e/%2e%2e/pyproject.toml",
+        "/assets/..%2f..%2fserver.py",
+        "/pages/plan/../../secret.txt",
+        "/pages/%2e%2e/plan/1-abc123.png",
+        "/etc/passwd",
+        "//etc/passwd",
+        "/files//etc/passwd",
+        "/files/%2Fetc%2Fpasswd",
+        "/files/%00",
+        "/files/%ff%fe",
+        "http://127.0.0.1/etc/passwd",
+        "/static/index.html",
+        "/generator/preview/server.py",
+    ],
+)
+def test_server_refuses_paths_out_of_what_it_serves(server, raw_path: str):
+    srv, _out, _calls = server
+    status, body, _resp = _request(srv, "GET", raw_path)
+    assert status in (400, 404), (raw_path, status)
+    assert b"SECRET" not in body and b"root:" not in body and b"import" not in body
+
+
+def test_server_does_not_follow_a_symlink_put_in_place_of_a_built_file(server, tmp_path: Path):
+    srv, out, _calls = server
+    (out / "联合体-推荐书.pdf").symlink_to(tmp_path / "secret.txt")
+    status, body, _resp = _request(srv, "GET", "/files/%E8%81%94%E5%90%88%E4%BD%93-%E6%8E%A8%E8%8D%90%E4%B9%A6.pdf")
+    assert status == 404 and b"SECRET" not in body
+    # nor one pointing out of the folder under a name that is not a built file's
+    (out / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert _request(srv, "GET", "/files/link.txt")[0] == 404
+
+
+def test_server_refuses_another_host_name(server):
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 cannot read."""
+    srv, _out, _calls = server
+    for host in (f"evil.example:{srv.port}", "127.0.0.1", f"127.0.0.1:{srv.port + 1}", ""):
+        status, body, _resp = _request(srv, "GET", "/api/state", {"Host": host})
+        assert status == 403, host
+        assert b"documents" not in body
+    assert _request(srv, "GET", "/api/state", {"Host": f"localhost:{srv.port}"})[0] == 200
+
+
+def test_rebuild_request_needs_the_token_of_this_run(server):
+    srv, _out, calls = server
+    assert _request(srv, "POST", "/api/rebuild")[0] == 403
+    assert _request(srv, "POST", "/api/rebuild", {TOKEN_HEADER: "wrong"})[0] == 403
+    assert _request(srv, "POST", "/api/rebuild", {TOKEN_HEADER: "the-token", "Origin": "http://evil.example"})[0] == 403
+    assert _request(srv, "GET", "/api/rebuild", {TOKEN_HEADER: "the-token"})[0] == 404  # a GET changes nothing
+    assert calls == []
+    assert _request(srv, "POST", "/api/rebuild", {TOKEN_HEADER: "the-token", "Origin": f"http://127.0.0.1:{srv.port}"})[0] == 200
+    assert calls == [1]
+    assert _request(srv, "PUT", "/api/rebuild", {TOKEN_HEADER: "the-token"})[0] == 501
+
+
+def test_event_stream_sends_the_state_now_and_at_every_change(server):
+    srv, _out, _calls = server
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    conn.request("GET", "/api/events")
+    resp = conn.getresponse()
+    assert resp.getheader("Content-Type").startswith("text/event-stream")
+
+    def next_event() -> dict:
+        data = None
+        while True:
+            line = resp.fp.readline().decode("utf-8")
+            if line.startswith("data: "):
+                data = json.loads(line[6:])
+            elif line == "\n" and data is not None:
+                return data
+
+    first = next_event()
+    srv.state.status("checking", "读取并校验申报材料…")
+    second = next_event()
+    assert second["version"] > first["version"]
+    assert second["status"]["phase"] == "checking"
+    conn.close()
+
+
+def test_a_port_in_use_is_a_clear_error(server):
+    from generator.errors import ToolError
+
+    srv, _out, _calls = server
+    with pytest.raises(ToolError, match=f"127.0.0.1:{srv.port}.*端口已被占用"):
+        PreviewServer(PreviewState("t"), port=srv.port)
+
+
+# -- rebuilds (real LibreOffice) -----------------------------------------------------------------
+
+
+def _append(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+
+def _doc(state: PreviewState, doc_id: str) -> dict:
+    return next(d for d in state.get("documents") if d["id"] == doc_id)
+
+
+def _text(state: PreviewState, doc_id: str) -> str:
+    return "".join(p["text"] for p in _doc(state, doc_id)["pages"]).replace("\r", "").replace("\n", "")
+
+
+@pytest.fixture
+def session(content_copy: Callable[..., Path], tmp_path: Path, libreoffice: Path) -> Iterator[tuple[Session, Path]]:
+    root = content_copy()
+    state = PreviewState("t")
+    s = Session(root, tmp_path / "out", state, lambda fonts: ColdConverter(fonts_dir=fonts, soffice=libreoffice))
+    (tmp_path / "out").mkdir()
+    try:
+        s.rebuild(None)
+        yield s, root
+    finally:
+        s.close()
+
+
+@pytest.mark.libreoffice
+def test_a_save_rebuilds_only_the_document_it_feeds_and_marks_the_changed_pages(session):
+    s, root = session
+    state = s.state
+    assert state.get("status")["phase"] == "done"
+    plan_before, rec_before = _doc(state, "plan"), _doc(state, "recommendation")
+    assert plan_before["page_count"] > 20 and rec_before["page_count"] > 10
+    assert not any(p["changed"] for p in plan_before["pages"])  # first build: nothing "changed"
+    limit_before = next(r for r in state.get("report")["limits"] if r["field"] == "4.建设规划")
+
+    _append(root, REC_MD, "预览测试新增的句子：玄武湖畔的第七次试验。")
+    s.rebuild({REC_MD})
+    assert state.get("status")["phase"] == "done", state.get("status")
+    rec = _doc(state, "recommendation")
+    assert "玄武湖畔的第七次试验" in _text(state, "recommendation")
+    changed = [p["n"] for p in rec["pages"] if p["changed"]]
+    assert changed and len(changed) < rec["page_count"] / 2, changed
+    page = next(p for p in rec["pages"] if p["n"] == changed[0])
+    assert "玄武湖畔" in page["text"].replace("\r\n", "")
+    # the plan was not rebuilt (its pictures and marks are as they were), its .docx not replaced
+    assert _doc(state, "plan")["pages"] == plan_before["pages"] and not _doc(state, "plan")["updated"]
+    assert "convert" in s.timings and "render" in s.timings
+    limit = next(r for r in state.get("report")["limits"] if r["field"] == "4.建设规划")
+    assert limit["words"] == limit_before["words"] + len("预览测试新增的句子：玄武湖畔的第七次试验。")
+    # the new picture is served, the built PDF is the new one
+    assert state.picture(page["src"].removeprefix("/pages/")).startswith(b"\x89PNG")
+    assert {f for f in rec["files"]} == {p.name for p in s.out_dir.glob("*推荐书.*")}
+
+    # a comment only: the .docx is byte for byte the same, nothing is converted
+    _append(root, REC_MD, "<!-- 只是注释 -->")
+    s.rebuild({REC_MD})
+    assert "convert" not in s.timings and "render" in s.timings
+    assert not any(p["changed"] for d in state.get("documents") for p in d["pages"])
+
+
+@pytest.mark.libreoffice
+def test_a_yaml_syntax_error_is_shown_with_its_line_and_the_last_pages_stay(session):
+    s, root = session
+    state = s.state
+    pages = _doc(state, "plan")["pages"]
+    files = sorted(p.name for p in s.out_dir.iterdir() if p.is_file())
+    with (root / "基本信息.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("联合体名称: [没有闭合\n")
+    s.rebuild({"基本信息.yaml"})
+    status = state.get("status")
+    assert status["phase"] == "failed"
+    assert "上次成功生成的版本" in status["message"]
+    line = len((root / "基本信息.yaml").read_text(encoding="utf-8").splitlines())
+    assert [e["where"].split(":")[0] for e in status["errors"]] == ["基本信息.yaml"]
+    assert int(status["errors"][0]["where"].split(":")[1]) in (line, line + 1)
+    assert "YAML" in status["errors"][0]["message"]
+    assert _doc(state, "plan")["pages"] == pages
+    assert sorted(p.name for p in s.out_dir.iterdir() if p.is_file()) == files
+    assert all(state.picture(p["src"].removeprefix("/pages/")) for p in pages)
+
+
+@pytest.mark.libreoffice
+def test_an_over_limit_field_and_a_renamed_consortium_are_shown(session):
+    s, root = session
+    state = s.state
+    _append(root, REC_MD, "超" * 200)
+    new_name = "重庆<script>alert(1)</script>联合体"
+    (root / "基本信息.yaml").write_text(
+        re.sub(r"(?m)^联合体名称:.*$", f"联合体名称: {new_name}", (root / "基本信息.yaml").read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
+    s.rebuild({REC_MD, "基本信息.yaml"})
+    assert state.get("status")["phase"] == "done", state.get("status")
+    row = next(r for r in state.get("report")["limits"] if r["field"] == "4.建设规划")
+    assert row["over"] > 0 and row["words"] > row["limit"]
+    assert any(d["code"] == "over-limit" and d["where"].startswith(REC_MD) for d in state.get("report")["diagnostics"])
+    assert state.get("title") == new_name  # as written: the page shows it as text (browser test)
+    # the files carry the new name (with < > made safe); the old ones are gone
+    names = sorted(p.name for p in s.out_dir.iterdir() if p.is_file())
+    assert names and all(n.startswith("重庆_script_alert(1)__script_联合体-") for n in names), names
+
+
+# -- the command: start, coalesced saves, ending -------------------------------------------------
+
+
+class _Preview:
+    """`chanjiao preview` running in a process of its own, and what it printed."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.proc = subprocess.Popen(
+            [str(CHANJIAO), "preview", str(root), "-o", str(out), "--no-browser", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().decode("utf-8")
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
+        assert match, first + self.proc.stderr.read().decode() if self.proc.stderr else first
+        self.port = int(match.group(1))
+        self.run = procs.run_id(self.proc.pid)
+
+    def state(self) -> dict:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", "/api/state")
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def wait(self, ok: Callable[[dict], bool], timeout: float = 180) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.state()
+            if ok(state):
+                return state
+            time.sleep(0.05)
+        raise AssertionError(f"timed out; last state: {state.get('status')}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str]:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        out, err = self.proc.communicate(timeout=60)
+        return self.proc.returncode, out.decode("utf-8"), err.decode("utf-8")
+
+
+def _done(state: dict) -> bool:
+    return state["status"].get("phase") == "done"
+
+
+@pytest.mark.libreoffice
+def test_saves_during_a_rebuild_are_coalesced_and_the_latest_content_wins(content_copy, tmp_path: Path, libreoffice: Path):
+    root = content_copy()
+    preview = _Preview(root, tmp_path / "out")
+    try:
+        first = preview.wait(_done)
+        _append(root, REC_MD, "第一次保存的文字。")
+        preview.wait(lambda s: s["status"].get("phase") in ("rendering", "converting"))
+        text = (root / REC_MD).read_text(encoding="utf-8")
+        for n in ("第二次", "第三次"):
+            (root / REC_MD).write_text(text + f"\n{n}保存的文字。\n", encoding="utf-8")
+            time.sleep(0.15)
+        final = preview.wait(lambda s: _done(s) and "第三次保存的文字" in json.dumps(s, ensure_ascii=False))
+        pages = "".join(p["text"] for d in final["documents"] for p in d["pages"]).replace("\r\n", "")
+        assert "第一次保存的文字" not in pages  # overwritten by the later saves
+        assert "第二次保存的文字" not in pages
+        assert final["version"] > first["version"]
+    finally:
+        code, out, err = preview.stop(signal.SIGINT)
+    assert code == 0, err
+    assert "预览已结束" in err
+    # one line for the first build and one for the coalesced saves: the superseded rebuild printed nothing
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(lines) == 2, out
+    assert REC_MD in lines[1] and "推荐书" in lines[1]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_ending_preview_mid_conversion_leaves_no_libreoffice(content_copy, tmp_path: Path, libreoffice: Path, sig: int):
+    root = content_copy()
+    preview = _Preview(root, tmp_path / "out")
+    try:
+        preview.wait(lambda s: s["status"].get("phase") == "converting", timeout=60)
+        deadline = time.monotonic() + 30
+        while not procs.marked_pids(preview.run, prefix=True) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert procs.marked_pids(preview.run, prefix=True), "LibreOffice did not start"
+    finally:
+        code, _out, err = preview.stop(sig)
+    expected = {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGINT: 0, signal.SIGKILL: -signal.SIGKILL}[sig]
+    assert code == expected, err
+    # SIGKILL: the watchdog notices the closed pipe and kills what carries the run's marker
+    deadline = time.monotonic() + 20
+    while procs.marked_pids(preview.run, prefix=True) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert procs.marked_pids(preview.run, prefix=True) == []
+    leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob(f"chanjiao-*-{preview.run}-*")]
+    if sig != signal.SIGKILL:
+        assert leftovers == []
