@@ -18,6 +18,7 @@ PACKAGES=(
     fonts-arphic-ukai        # AR PL UKai: 楷体 stand-in, and 仿宋's characters FandolFang lacks (镕 堃 ㎡)
     fonts-dejavu-core        # DejaVu Sans: ☑ and □ (Segoe UI Symbol in the templates) from one font
     poppler-utils            # pdffonts, pdftoppm, pdftotext: inspect PDFs by hand
+    chromium chromium-driver # headless browser for the preview's browser test (tests/test_preview_browser.py)
 )
 FANDOL_FROM=${FANDOL_FROM:-extract}
 FANDOL_DIR=${FANDOL_DIR:-/usr/local/share/fonts/fandol}

@@ -7,8 +7,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,8 +19,8 @@ from generator.preview.server import TOKEN_HEADER, PreviewServer
 from generator.preview.session import Session
 from generator.preview.state import PreviewState
 from generator.preview.watcher import ContentWatcher
+from tests.preview_process import PreviewProcess, append_line, done
 
-CHANJIAO = Path(sys.executable).with_name("chanjiao")
 PLAN_MD = "建设方案/4-建设计划.md"
 REC_MD = "推荐书/4-建设规划.md"
 
@@ -214,11 +212,6 @@ def test_a_port_in_use_is_a_clear_error(server):
 # -- rebuilds (real LibreOffice) -----------------------------------------------------------------
 
 
-def _append(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
-
-
 def _doc(state: PreviewState, doc_id: str) -> dict:
     return next(d for d in state.get("documents") if d["id"] == doc_id)
 
@@ -250,7 +243,7 @@ def test_a_save_rebuilds_only_the_document_it_feeds_and_marks_the_changed_pages(
     assert not any(p["changed"] for p in plan_before["pages"])  # first build: nothing "changed"
     limit_before = next(r for r in state.get("report")["limits"] if r["field"] == "4.建设规划")
 
-    _append(root, REC_MD, "预览测试新增的句子：玄武湖畔的第七次试验。")
+    append_line(root, REC_MD, "预览测试新增的句子：玄武湖畔的第七次试验。")
     s.rebuild({REC_MD})
     assert state.get("status")["phase"] == "done", state.get("status")
     rec = _doc(state, "recommendation")
@@ -269,7 +262,7 @@ def test_a_save_rebuilds_only_the_document_it_feeds_and_marks_the_changed_pages(
     assert {f for f in rec["files"]} == {p.name for p in s.out_dir.glob("*推荐书.*")}
 
     # a comment only: the .docx is byte for byte the same, nothing is converted
-    _append(root, REC_MD, "<!-- 只是注释 -->")
+    append_line(root, REC_MD, "<!-- 只是注释 -->")
     s.rebuild({REC_MD})
     assert "convert" not in s.timings and "render" in s.timings
     assert not any(p["changed"] for d in state.get("documents") for p in d["pages"])
@@ -300,7 +293,7 @@ def test_a_yaml_syntax_error_is_shown_with_its_line_and_the_last_pages_stay(sess
 def test_an_over_limit_field_and_a_renamed_consortium_are_shown(session):
     s, root = session
     state = s.state
-    _append(root, REC_MD, "超" * 200)
+    append_line(root, REC_MD, "超" * 200)
     new_name = "重庆<script>alert(1)</script>联合体"
     (root / "基本信息.yaml").write_text(
         re.sub(r"(?m)^联合体名称:.*$", f"联合体名称: {new_name}", (root / "基本信息.yaml").read_text(encoding="utf-8")),
@@ -320,64 +313,19 @@ def test_an_over_limit_field_and_a_renamed_consortium_are_shown(session):
 # -- the command: start, coalesced saves, ending -------------------------------------------------
 
 
-class _Preview:
-    """`chanjiao preview` running in a process of its own, and what it printed."""
-
-    def __init__(self, root: Path, out: Path) -> None:
-        self.proc = subprocess.Popen(
-            [str(CHANJIAO), "preview", str(root), "-o", str(out), "--no-browser", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.proc.stdout is not None
-        first = self.proc.stdout.readline().decode("utf-8")
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
-        assert match, first + self.proc.stderr.read().decode() if self.proc.stderr else first
-        self.port = int(match.group(1))
-        self.run = procs.run_id(self.proc.pid)
-
-    def state(self) -> dict:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request("GET", "/api/state")
-            return json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
-
-    def wait(self, ok: Callable[[dict], bool], timeout: float = 180) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.state()
-            if ok(state):
-                return state
-            time.sleep(0.05)
-        raise AssertionError(f"timed out; last state: {state.get('status')}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str]:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=60)
-        return self.proc.returncode, out.decode("utf-8"), err.decode("utf-8")
-
-
-def _done(state: dict) -> bool:
-    return state["status"].get("phase") == "done"
-
-
 @pytest.mark.libreoffice
 def test_saves_during_a_rebuild_are_coalesced_and_the_latest_content_wins(content_copy, tmp_path: Path, libreoffice: Path):
     root = content_copy()
-    preview = _Preview(root, tmp_path / "out")
+    preview = PreviewProcess(root, tmp_path / "out")
     try:
-        first = preview.wait(_done)
-        _append(root, REC_MD, "第一次保存的文字。")
-        preview.wait(lambda s: s["status"].get("phase") in ("rendering", "converting"))
+        first = preview.wait(done)
         text = (root / REC_MD).read_text(encoding="utf-8")
-        for n in ("第二次", "第三次"):
+        append_line(root, REC_MD, "第一次保存的文字。")
+        preview.wait(lambda s: s["status"].get("phase") in ("rendering", "converting"))
+        for n in ("第二次", "第三次"):  # each save replaces the one before
             (root / REC_MD).write_text(text + f"\n{n}保存的文字。\n", encoding="utf-8")
             time.sleep(0.15)
-        final = preview.wait(lambda s: _done(s) and "第三次保存的文字" in json.dumps(s, ensure_ascii=False))
+        final = preview.wait(lambda s: done(s) and "第三次保存的文字" in json.dumps(s, ensure_ascii=False))
         pages = "".join(p["text"] for d in final["documents"] for p in d["pages"]).replace("\r\n", "")
         assert "第一次保存的文字" not in pages  # overwritten by the later saves
         assert "第二次保存的文字" not in pages
@@ -396,7 +344,7 @@ def test_saves_during_a_rebuild_are_coalesced_and_the_latest_content_wins(conten
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_ending_preview_mid_conversion_leaves_no_libreoffice(content_copy, tmp_path: Path, libreoffice: Path, sig: int):
     root = content_copy()
-    preview = _Preview(root, tmp_path / "out")
+    preview = PreviewProcess(root, tmp_path / "out")
     try:
         preview.wait(lambda s: s["status"].get("phase") == "converting", timeout=60)
         deadline = time.monotonic() + 30
