@@ -11,6 +11,7 @@ import importlib
 from pathlib import Path
 from typing import Protocol
 
+from generator.errors import ChanjiaoError
 from generator.pdf.convert import convert_to_pdf
 
 
@@ -31,35 +32,43 @@ class ColdConverter:
 
     warm = False
     fell_back = False
+    #: why the warm converter could not be used, when it was asked for
+    why_cold: str | None = None
 
     def __init__(self, *, fonts_dir: Path | None = None, soffice: Path | None = None, timeout: float = 60) -> None:
         self.fonts_dir, self.soffice, self.timeout = fonts_dir, soffice, timeout
 
     def start(self) -> None:
-        pass
+        """Nothing to start: each conversion starts its own LibreOffice."""
 
     def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+        """The documents as out_dir/<stem>.pdf, in order."""
         # One process: a preview rebuild converts one or two documents, and a second start-up
         # would compete with the render of the next save for the same cores.
         return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=self.timeout, soffice=self.soffice, processes=1)
 
     def close(self) -> None:
-        pass
+        """Nothing to stop: no LibreOffice outlives a conversion."""
 
 
 def open_converter(*, fonts_dir: Path | None, soffice: Path | None, timeout: float, warm: bool = True) -> Converter:
-    """A started converter: warm when asked for and available, else cold."""
-    converter: Converter
+    """A started converter: warm when asked for and it starts, else cold (`why_cold` says why)."""
+    why_cold = None
     try:
         module = importlib.import_module("generator.pdf.warm") if warm else None
     except ImportError:
         module = None
     if module is not None:
         converter = module.WarmConverter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
-    else:
-        converter = ColdConverter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
-    converter.start()
-    return converter
+        try:
+            converter.start()
+            return converter
+        except ChanjiaoError as exc:  # e.g. no Python with LibreOffice's uno module: cold still works
+            converter.close()
+            why_cold = str(exc)
+    cold = ColdConverter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
+    cold.why_cold = why_cold
+    return cold
 
 
 def is_warm(converter: Converter) -> bool:

@@ -68,10 +68,12 @@ class PreviewServer(ThreadingHTTPServer):
 
     @property
     def port(self) -> int:
+        """The port it listens on (the free one chosen when asked for port 0)."""
         return int(self.server_address[1])
 
     @property
     def url(self) -> str:
+        """The page's address."""
         return f"http://{LOOPBACK}:{self.port}/"
 
     def start(self) -> None:

@@ -227,8 +227,11 @@ class Session:
         for (doc, docx), pdf in zip(todo, pdfs, strict=True):
             self._show(doc, docx, pdf)
         self.timings["rasterise"] = _ms(t)
-        fell_back = _("热转换器不可用，本次改用冷启动 LibreOffice 转换（较慢）")
-        self.state.update(notice=fell_back if converter.fell_back else None)
+        why = getattr(converter, "message", None) or getattr(converter, "why_cold", None)
+        notice = None
+        if converter.fell_back or why:
+            notice = _("热转换器不可用，改用冷启动 LibreOffice 转换（较慢）：{why}").format(why=why or "")
+        self.state.update(notice=notice, converter="warm" if is_warm(converter) else "cold")
 
     def _show(self, doc: Document, docx: Path, pdf: Path) -> None:
         """Move the new files into place, picture the pages and remember which ones changed."""

@@ -40,6 +40,7 @@ class PreviewState:
         self.update(status={"phase": phase, "message": message, "at": time.time(), **extra})
 
     def get(self, key: str) -> Any:
+        """One top-level field of the page's data."""
         with self._cond:
             return self._data.get(key)
 
@@ -65,6 +66,7 @@ class PreviewState:
 
     @property
     def closed(self) -> bool:
+        """True once the preview is ending."""
         return self._closed
 
     # -- pictures and files ------------------------------------------------------------------------
@@ -83,6 +85,7 @@ class PreviewState:
                 self._pictures[name] = (self._version, self._pictures[name][1])
 
     def picture(self, name: str) -> bytes | None:
+        """The PNG of a page picture by its served name, None when there is no such picture."""
         with self._cond:
             found = self._pictures.get(name)
             return found[1] if found else None
@@ -93,5 +96,6 @@ class PreviewState:
             self._outputs = dict(outputs)
 
     def output(self, name: str) -> Path | None:
+        """Where the built file of that exact name is, None when no rebuild wrote one."""
         with self._cond:
             return self._outputs.get(name)
