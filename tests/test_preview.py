@@ -57,6 +57,34 @@ def test_watcher_sees_saves_new_and_removed_files_but_not_editor_litter_or_outpu
     assert watcher.changes() == set()
 
 
+# -- what a save rebuilds ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ({"推荐书/3-特色与创新.md"}, ["recommendation"]),
+        ({"推荐书/1-联合体概况.yaml"}, ["plan", "recommendation"]),  # the plan's cover and summary table read it
+        ({"建设方案/2-创建思路.md"}, ["plan"]),
+        ({"建设方案/图片/组织架构图.png"}, ["plan"]),
+        ({"项目.yaml"}, ["plan", "recommendation"]),
+        ({"基本信息.yaml"}, ["plan", "recommendation"]),
+        ({"附件/清单.yaml"}, []),  # the package only: preview shows the two documents
+        ({"说明.txt"}, []),
+        ({"图片/外面的图.jpg"}, ["plan", "recommendation"]),  # a picture may be printed from anywhere
+        (None, ["plan", "recommendation"]),
+    ],
+)
+def test_a_save_rebuilds_the_documents_that_read_the_file(example_root: Path, tmp_path: Path, changed, expected):
+    from generator.check.validate import check_content
+
+    _report, app = check_content(example_root)
+    s = Session(example_root, tmp_path, PreviewState("t"), lambda fonts: ColdConverter(fonts_dir=fonts))
+    s._affected(app, None)  # the first look settles the fonts folder
+    s._stale.clear()  # as after a first build
+    assert [d.id for d in s._affected(app, changed)] == expected
+
+
 # -- the server ----------------------------------------------------------------------------------
 
 

@@ -180,7 +180,8 @@ class Session:
         if changed is None:
             return list(DOCUMENTS)
         fonts_rel = os.path.relpath(fonts_dir, self.root) + "/" if fonts_dir else None
-        images = any(p.lower().endswith(_IMAGE_SUFFIXES) for p in changed)
+        # a picture outside every document's folders may still be printed by one (a path in Markdown)
+        images = any(p.lower().endswith(_IMAGE_SUFFIXES) and not any(p.startswith(d.reads) for d in DOCUMENTS) for p in changed)
         out = []
         for doc in DOCUMENTS:
             feeds = any(p.startswith(doc.reads) or (fonts_rel and p.startswith(fonts_rel)) for p in changed)
