@@ -318,7 +318,7 @@ def test_a_yaml_syntax_error_is_shown_with_its_line_and_the_last_pages_stay(sess
 
 
 @pytest.mark.libreoffice
-def test_an_over_limit_field_and_a_renamed_consortium_are_shown(session):
+def test_over_limit_fields_and_pages_and_a_renamed_consortium_are_shown(session):
     s, root = session
     state = s.state
     append_line(root, REC_MD, "超" * 200)
@@ -327,8 +327,17 @@ def test_an_over_limit_field_and_a_renamed_consortium_are_shown(session):
         re.sub(r"(?m)^联合体名称:.*$", f"联合体名称: {new_name}", (root / "基本信息.yaml").read_text(encoding="utf-8")),
         encoding="utf-8",
     )
-    s.rebuild({REC_MD, "基本信息.yaml"})
+    project = (root / "项目.yaml").read_text(encoding="utf-8")
+    project = project.replace("  推荐书:\n", "  推荐书: 10\n").replace("  各部分:\n", "  各部分:\n    3.特色与创新: 1\n")
+    (root / "项目.yaml").write_text(project, encoding="utf-8")
+    s.rebuild({REC_MD, "基本信息.yaml", "项目.yaml"})
     assert state.get("status")["phase"] == "done", state.get("status")
+    rec = _doc(state, "recommendation")
+    assert rec["page_limit"] == 10 and rec["page_count"] > 10
+    assert {"title": "3.特色与创新", "pages": 2, "limit": 1} in rec["parts"]
+    page_errors = [d["message"] for d in state.get("page_diagnostics")]
+    assert any("推荐书" in m and "超出页数上限 10 页" in m for m in page_errors), page_errors
+    assert any("3.特色与创新" in m and "超出页数上限 1 页" in m for m in page_errors), page_errors
     row = next(r for r in state.get("report")["limits"] if r["field"] == "4.建设规划")
     assert row["over"] > 0 and row["words"] > row["limit"]
     assert any(d["code"] == "over-limit" and d["where"].startswith(REC_MD) for d in state.get("report")["diagnostics"])

@@ -9,6 +9,7 @@ is, and unwind through the converter's clean-up; SIGKILL is the watchdog's (core
 from __future__ import annotations
 
 import secrets
+import shutil
 import threading
 import time
 import webbrowser
@@ -97,6 +98,8 @@ def run_preview(
             return open_converter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    for left in out_dir.glob(".preview-*"):  # the work folders of a preview that was killed
+        shutil.rmtree(left, ignore_errors=True)
     state = PreviewState(secrets.token_urlsafe(24))
     changes = _Changes(ContentWatcher(root, ignore=(out_dir,)))
     server = PreviewServer(state, port=port, on_rebuild=changes.everything.set)
