@@ -145,8 +145,10 @@ def test_an_edit_shows_the_new_text_and_the_new_word_count(driver, preview):
     assert driver.find_elements("css selector", "figure.changed .badge")[0].is_displayed()
     _wait(driver, lambda d: d.find_element("tag name", "body").get_attribute("data-phase") == "done")
     if os.environ.get("CHANJIAO_SCREENSHOT"):
-        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", changed[0])
-        driver.execute_script("document.querySelector('#limits').scrollIntoView({block: 'start'});")
+        # tall enough for the changed page, its mark and the report's top (page counts, 字数 bars)
+        driver.set_window_size(1600, 1450)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", changed[-1])
+        driver.execute_script("document.getElementById('report').scrollTop = 0;")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(suffix=".png", dir=SCREENSHOT.parent, delete=False) as tmp:
             pass
