@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.core import procs
+from generator.errors import ToolError
 from generator.preview.converter import ColdConverter
 from generator.preview.server import TOKEN_HEADER, PreviewServer
 from generator.preview.session import Session
@@ -315,6 +316,46 @@ def test_a_yaml_syntax_error_is_shown_with_its_line_and_the_last_pages_stay(sess
     assert _doc(state, "plan")["pages"] == pages
     assert sorted(p.name for p in s.out_dir.iterdir() if p.is_file()) == files
     assert all(state.picture(p["src"].removeprefix("/pages/")) for p in pages)
+
+
+class _BrokenConverter(ColdConverter):
+    """LibreOffice failing (simulated): every conversion times out."""
+
+    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+        raise ToolError("LibreOffice 转换超时（60 秒）：" + "、".join(p.name for p in docx_paths))
+
+
+@pytest.mark.libreoffice
+def test_a_failing_conversion_is_shown_the_last_pages_stay_and_the_next_save_retries(session):
+    s, root = session
+    state = s.state
+    rec_pages = _doc(state, "recommendation")["pages"]
+    working = s._make_converter
+    s.close()
+    s._make_converter = lambda fonts: _BrokenConverter(fonts_dir=fonts)
+    append_line(root, REC_MD, "转换失败时保存的句子。")
+    s.rebuild({REC_MD})
+    status = state.get("status")
+    assert status["phase"] == "failed" and "LibreOffice 转换超时（60 秒）" in status["reason"]
+    assert _doc(state, "recommendation")["pages"] == rec_pages
+    # LibreOffice works again: a save of another document's file still rebuilds the one that failed
+    s.close()
+    s._make_converter = working
+    append_line(root, PLAN_MD, "之后保存的另一句。")
+    s.rebuild({PLAN_MD})
+    assert state.get("status")["phase"] == "done", state.get("status")
+    assert "转换失败时保存的句子" in _text(state, "recommendation")
+    assert "之后保存的另一句" in _text(state, "plan")
+
+
+def test_preview_with_a_wrong_libreoffice_setting_is_a_clear_error(tmp_path: Path, example_root: Path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, ["preview", str(example_root), "-o", str(tmp_path / "o"), "--no-browser"], env={"CHANJIAO_SOFFICE": str(tmp_path / "soffice")})
+    assert result.exit_code == 3
+    assert "CHANJIAO_SOFFICE" in result.output and "不存在或不可执行" in result.output
 
 
 @pytest.mark.libreoffice

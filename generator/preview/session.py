@@ -211,6 +211,11 @@ class Session:
             todo = [(d, p) for d, p in zip(docs, docx_paths, strict=True) if d.id in self._stale or _digest(p) != self._shown[d.id].docx_digest]
             if todo:
                 self._convert(todo, work)
+        except Superseded:
+            raise  # the next rebuild includes these documents anyway
+        except BaseException:
+            self._stale.update(d.id for d in docs)  # the next save retries them, whatever it feeds
+            raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
