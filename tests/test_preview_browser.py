@@ -156,24 +156,28 @@ def test_an_edit_shows_the_new_text_and_the_new_word_count(driver, preview):
         os.replace(tmp.name, SCREENSHOT)
 
 
+def _picture_sources(driver, doc_id: str) -> list[str]:
+    return driver.execute_script("return [...document.querySelectorAll('#doc-' + arguments[0] + ' img')].map((i) => i.getAttribute('src'));", doc_id)
+
+
 def test_a_yaml_syntax_error_is_shown_and_the_last_pages_stay(driver, preview):
     process, root = preview
     _open(driver, process)
-    pictures = _loaded_pictures(driver, "plan")
-    page_count = len(driver.find_elements("css selector", "#doc-plan figure"))
+    sources, loaded = _picture_sources(driver, "plan"), _loaded_pictures(driver, "plan")
     path = root / "基本信息.yaml"
     good = path.read_text(encoding="utf-8")
     path.write_text(good + "牵头部门: [没有闭合\n", encoding="utf-8")
-    failure = _wait(driver, lambda d: d.find_element("id", "failure").is_displayed() and d.find_element("id", "failure"))
-    text = failure.text  # type: ignore[attr-defined]
-    assert "上次成功生成的版本" in text
-    assert re.search(r"基本信息\.yaml:\d+:\d+ 错误 YAML 语法错误", text), text
-    assert driver.find_element("tag name", "body").get_attribute("data-phase") == "failed"
-    # the last good pages are still there, pictures and all
-    assert len(driver.find_elements("css selector", "#doc-plan figure")) == page_count
-    assert _loaded_pictures(driver, "plan") == pictures
-
-    path.write_text(good, encoding="utf-8")
+    try:
+        failure = _wait(driver, lambda d: d.find_element("id", "failure").is_displayed() and d.find_element("id", "failure"))
+        text = failure.text  # type: ignore[attr-defined]
+        assert "上次成功生成的版本" in text
+        assert re.search(r"基本信息\.yaml:\d+:\d+ 错误 YAML 语法错误", text), text
+        assert driver.find_element("tag name", "body").get_attribute("data-phase") == "failed"
+        # the last good pages are still there, and the pictures shown before are still shown
+        assert _picture_sources(driver, "plan") == sources
+        assert set(loaded) <= set(_loaded_pictures(driver, "plan"))
+    finally:
+        path.write_text(good, encoding="utf-8")
     _wait(driver, lambda d: d.find_element("tag name", "body").get_attribute("data-phase") == "done")
     assert not driver.find_element("id", "failure").is_displayed()
 
