@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from tests.preview_process import PreviewProcess, done  # noqa: E402
 from tests.test_preview_browser import CHROMIUM_FLAGS  # noqa: E402
 
-_OBSERVE = """
+_OBSERVE = r"""
 window.__want = arguments[0]; window.__seen = null;
 if (!window.__observer) {
   const pages = document.getElementById('pages');
