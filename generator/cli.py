@@ -341,6 +341,22 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", default="build/preview", type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="端口（默认：任一空闲端口）/ port (default: a free one)")
+@click.option("--browser/--no-browser", "browser", default=True, help="打开浏览器 / open the browser")
+@_lang_option
+def preview(directory: Path, out_dir: Path, port: int, browser: bool) -> None:
+    """在浏览器中实时预览：保存文件后自动重新生成。Live preview in the browser, rebuilt on save."""
+    from generator.preview.command import run_preview
+
+    try:
+        run_preview(directory, out_dir, port=port, open_browser=browser, echo=click.echo)
+    except KeyboardInterrupt:
+        click.echo(_("预览已结束。"), err=True)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
 @_format_option
 @_lang_option
 def doctor(directory: Path) -> Outcome:

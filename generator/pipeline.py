@@ -434,3 +434,10 @@ def _build_staged(
     _save_state(stage.dir, new_state)
     stage.commit(files, _previous_outputs(state), last=STATE_FILE)
     return result
+
+
+# -- the steps `chanjiao preview` runs one document at a time (generator/preview/session.py) -----
+NON_BLOCKING = _NON_BLOCKING
+measure_pdf = _measure
+page_limit_diagnostics = _page_limit_diagnostics
+content_fonts_dir = _fonts_dir

@@ -1,0 +1,114 @@
+"""Save of one Markdown file → its new text in the preview page's DOM, in a real headless Chromium.
+
+End to end: from just before the file is written to the moment a MutationObserver in the page sees
+the new text (the browser's clock and ours are the same machine's). Median over N saves, with the
+breakdown the preview measures itself: detect (the watcher's poll and settle), check, render,
+convert, rasterise (pictures of the changed pages, page counts) and push (published → in the DOM).
+
+Run: .venv/bin/python benchmarks/bench_preview.py [--saves 20] [--file 推荐书/4-建设规划.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.preview_process import PreviewProcess, done  # noqa: E402
+from tests.test_preview_browser import CHROMIUM_FLAGS  # noqa: E402
+
+_OBSERVE = r"""
+window.__want = arguments[0]; window.__seen = null;
+if (!window.__observer) {
+  const pages = document.getElementById('pages');
+  window.__observer = new MutationObserver(() => {
+    // the text of a page breaks its lines where the PDF does
+    if (window.__seen === null && window.__want && pages.textContent.replace(/\s+/g, '').includes(window.__want)) window.__seen = Date.now();
+  });
+  window.__observer.observe(pages, { subtree: true, childList: true, characterData: true });
+}
+"""
+
+
+def _browser(profile: Path):  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "chromium"
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver") or "chromedriver"))
+
+
+def _one_save(driver, preview: PreviewProcess, path: Path, original: str, n: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    marker = f"基准测试第{n}次保存的新句子。"
+    driver.execute_script(_OBSERVE, marker)
+    written = time.time()
+    path.write_text(original + f"\n{marker}\n", encoding="utf-8")
+    deadline = time.monotonic() + 120
+    while (seen := driver.execute_script("return window.__seen;")) is None:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"save {n}: the new text did not reach the page")
+        time.sleep(0.02)
+    state = preview.wait(lambda s: done(s) and s["status"].get("started", 0) > written - 0.05)
+    status = state["status"]
+    timings = status["timings"]
+    published = status["started"] + timings["pages"] / 1000
+    return {
+        "end to end": seen - written * 1000,
+        "detect": (status["started"] - written) * 1000,
+        "check": timings.get("check", 0),
+        "render": timings.get("render", 0),
+        "convert": timings.get("convert", 0),
+        "rasterise": timings.get("rasterise", 0),
+        "push": seen - published * 1000,
+        "read-back (after)": timings.get("inspect", 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--file", default="推荐书/4-建设规划.md", help="the Markdown file saved, relative to the content")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-preview-") as tmp:
+        root = Path(tmp) / "content"
+        shutil.copytree(REPO / "content", root)
+        preview = PreviewProcess(root, Path(tmp) / "out")
+        driver = _browser(Path(tmp) / "profile")
+        try:
+            first = preview.wait(done)
+            print(f"first build: {first['status']['ms']} ms ({first['status']['message']})")
+            driver.get(preview.url)
+            while driver.find_element("tag name", "body").get_attribute("data-phase") != "done":
+                time.sleep(0.05)
+            path = root / args.file
+            original = path.read_text(encoding="utf-8")
+            runs = []
+            for n in range(1, args.saves + 1):
+                runs.append(_one_save(driver, preview, path, original, n))
+                print(f"save {n:2}: " + "  ".join(f"{k} {v:.0f}" for k, v in runs[-1].items()), flush=True)
+                time.sleep(0.3)
+            last = preview.state()
+        finally:
+            driver.quit()
+            preview.stop()
+    print(f"\n{args.file}, {args.saves} saves, load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"converter: {last.get('converter')}; notice: {last.get('notice') or 'none'}")
+    for key in runs[0]:
+        values = [r[key] for r in runs]
+        print(f"  {key:18} median {statistics.median(values):7.0f} ms   min {min(values):7.0f}   max {max(values):7.0f}")
+
+
+if __name__ == "__main__":
+    main()

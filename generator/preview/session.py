@@ -1,0 +1,328 @@
+"""One rebuild of the preview: check, render what a change feeds, convert, picture, inspect, publish.
+
+The steps are the pipeline's own (check_content, render_documents, measure_pdf, inspect_pdf,
+page_limit_diagnostics); what differs from `build` is the order, chosen for the page: the report
+first (字数 bars in ~0.2 s), then the pages of the documents that changed, then the read-back and
+layout warnings, each published as soon as it is known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.check.results import DocumentResult
+from generator.check.validate import Report, check_content
+from generator.errors import ChanjiaoError, Diagnostic
+from generator.i18n import _
+from generator.model import Application, Value
+from generator.pipeline import (
+    NON_BLOCKING,
+    content_fonts_dir,
+    measure_pdf,
+    page_limit_diagnostics,
+    render_documents,
+)
+from generator.preview.converter import Converter, is_warm
+from generator.preview.pages import rasterise
+from generator.preview.state import PreviewState
+from generator.word.documents import DOCUMENTS, Document, document_stem
+
+#: Changed files with these suffixes may be pictures a document prints from anywhere in the repo.
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+ConverterFactory = Callable[[Path | None], Converter]
+
+
+class Superseded(Exception):
+    """A newer save arrived while rebuilding: this rebuild's result would already be stale."""
+
+
+@dataclass
+class _Shown:
+    """What the page shows of one document: the last good build of it."""
+
+    doc: Document
+    docx: Path | None = None
+    pdf: Path | None = None
+    docx_digest: str = ""
+    fingerprints: dict[int, str] = field(default_factory=dict)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    part_pages: list[tuple[str, int]] = field(default_factory=list)
+    layout: list[Diagnostic] = field(default_factory=list)
+    inspected: bool = False
+    changed_now: bool = False
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as the page shows it: where (file:line:col), how bad, the message."""
+    return {
+        "where": str(d.location),
+        "file": d.location.path,
+        "line": d.location.line,
+        "severity": d.severity.value,
+        "code": d.code,
+        "field": d.field,
+        "message": d.message,
+    }
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "verdict": report.verdict(),
+        "limits": [
+            {"field": r.full_label, "where": str(r.location), "words": r.words, "chars": r.chars_no_spaces, "limit": r.limit, "over": r.over}
+            for r in report.limits
+        ],
+        "diagnostics": [diagnostic_json(d) for d in report.diagnostics],
+    }
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _ms(start: float) -> int:
+    return round((time.perf_counter() - start) * 1000)
+
+
+class Session:
+    """The preview of one content repo: rebuilds on request and publishes into a PreviewState."""
+
+    def __init__(
+        self,
+        root: Path,
+        out_dir: Path,
+        state: PreviewState,
+        converter_factory: ConverterFactory,
+        superseded: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.root, self.out_dir, self.state = root, out_dir, state
+        self._make_converter, self._superseded = converter_factory, superseded
+        self.converter: Converter | None = None
+        self._fonts_dir: Path | None = None
+        self._shown = {doc.id: _Shown(doc) for doc in DOCUMENTS}
+        self._stale = {doc.id for doc in DOCUMENTS}  # never built, or the last attempt failed
+        self._app: Application | None = None
+        self.timings: dict[str, int] = {}
+
+    def close(self) -> None:
+        """Stop the converter (and the LibreOffice it keeps)."""
+        if self.converter is not None:
+            converter, self.converter = self.converter, None
+            converter.close()
+
+    # -- the rebuild -------------------------------------------------------------------------------
+
+    def rebuild(self, changed: set[str] | None) -> None:
+        """Rebuild after `changed` (paths relative to the root; None: everything). Failures are
+        published, the last good pages stay; Superseded is raised when a newer save is waiting."""
+        start, started = time.perf_counter(), time.time()
+        self.timings = {}
+        try:
+            app = self._check()
+            if app is None:
+                return
+            for shown in self._shown.values():
+                shown.changed_now = False
+            docs = self._affected(app, changed)
+            if docs:
+                self._build(app, docs)
+            self.timings["pages"] = _ms(start)
+            self._inspect(app)
+            self._publish_documents(app)
+            self.timings["total"] = _ms(start)
+            self.state.status("done", _("已完成，用时 {ms} 毫秒").format(ms=self.timings["pages"]), ms=self.timings["pages"], timings=self.timings, started=started)
+        except Superseded:
+            raise
+        except ChanjiaoError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # a bug must not end the preview: say so, keep serving
+            self._fail(_("内部错误（{kind}：{message}）。这是 chanjiao 的问题，不是申报材料的问题。").format(kind=type(exc).__name__, message=exc))
+
+    def _fail(self, why: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        self.state.status(
+            "failed",
+            _("重新生成失败，页面上仍是上次成功生成的版本"),
+            reason=why,
+            errors=[diagnostic_json(d) for d in diagnostics or []],
+            timings=self.timings,
+        )
+
+    def _check(self) -> Application | None:
+        self.state.status("checking", _("读取并校验申报材料…"))
+        start = time.perf_counter()
+        report, app = check_content(self.root)
+        self.timings["check"] = _ms(start)
+        self.state.update(report=_report_json(report), title=str(app.get("basics.name") or ""))
+        blocking = [d for d in report.errors if d.code not in NON_BLOCKING]
+        if blocking:
+            self._fail(_("内容有 {n} 处错误，文档无法生成：").format(n=len(blocking)), blocking)
+            return None
+        self._app = app
+        return app
+
+    def _affected(self, app: Application, changed: set[str] | None) -> list[Document]:
+        """The documents that `changed` feeds (their `reads`), and those not yet built."""
+        fonts_dir = content_fonts_dir(app)
+        if fonts_dir != self._fonts_dir:  # the fonts LibreOffice sees changed: a new converter
+            self._fonts_dir = fonts_dir
+            self.close()
+            self._stale.update(d.id for d in DOCUMENTS)
+        if changed is None:
+            return list(DOCUMENTS)
+        fonts_rel = os.path.relpath(fonts_dir, self.root) + "/" if fonts_dir else None
+        # a picture outside every document's folders may still be printed by one (a path in Markdown)
+        images = any(p.lower().endswith(_IMAGE_SUFFIXES) and not any(p.startswith(d.reads) for d in DOCUMENTS) for p in changed)
+        out = []
+        for doc in DOCUMENTS:
+            feeds = any(p.startswith(doc.reads) or (fonts_rel and p.startswith(fonts_rel)) for p in changed)
+            if feeds or images or doc.id in self._stale:
+                out.append(doc)
+        if fonts_rel and any(p.startswith(fonts_rel) for p in changed):
+            self.close()
+            self._stale.update(d.id for d in DOCUMENTS)
+        return out
+
+    def _converter(self) -> Converter:
+        if self.converter is None:
+            self.converter = self._make_converter(self._fonts_dir)
+        return self.converter
+
+    def _build(self, app: Application, docs: list[Document]) -> None:
+        """Render, convert and picture `docs` (those whose .docx did not change are left as they are)."""
+        work = Path(tempfile.mkdtemp(prefix=".preview-", dir=self.out_dir))
+        try:
+            names = "、".join(d.title for d in docs)
+            self.state.status("rendering", _("生成 {names}…").format(names=names), documents=[d.title for d in docs])
+            t = time.perf_counter()
+            docx_paths = render_documents(app, work, tuple(docs))
+            self.timings["render"] = _ms(t)
+            if self._superseded():
+                raise Superseded
+            todo = [(d, p) for d, p in zip(docs, docx_paths, strict=True) if d.id in self._stale or _digest(p) != self._shown[d.id].docx_digest]
+            if todo:
+                self._convert(todo, work)
+        except Superseded:
+            raise  # the next rebuild includes these documents anyway
+        except BaseException:
+            self._stale.update(d.id for d in docs)  # the next save retries them, whatever it feeds
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _convert(self, todo: list[tuple[Document, Path]], work: Path) -> None:
+        converter = self._converter()
+        how = _("热转换") if is_warm(converter) else _("冷启动 LibreOffice")
+        self.state.status("converting", _("转换为 PDF（{how}）：{names}…").format(how=how, names="、".join(d.title for d, _p in todo)))
+        t = time.perf_counter()
+        pdfs = converter.convert([p for _d, p in todo], work)
+        self.timings["convert"] = _ms(t)
+        if self._superseded():
+            raise Superseded
+        self.state.status("rasterising", _("生成页面图片…"))
+        t = time.perf_counter()
+        for (doc, docx), pdf in zip(todo, pdfs, strict=True):
+            self._show(doc, docx, pdf)
+        self.timings["rasterise"] = _ms(t)
+        why = getattr(converter, "message", None) or getattr(converter, "why_cold", None)
+        notice = None
+        if converter.fell_back or why:
+            notice = _("热转换器不可用，改用冷启动 LibreOffice 转换（较慢）：{why}").format(why=why or "")
+        self.state.update(notice=notice, converter="warm" if is_warm(converter) else "cold")
+
+    def _show(self, doc: Document, docx: Path, pdf: Path) -> None:
+        """Move the new files into place, picture the pages and remember which ones changed."""
+        shown = self._shown[doc.id]
+        for old in (shown.docx, shown.pdf):
+            if old is not None and old.parent == self.out_dir and old.name not in (docx.name, pdf.name):
+                old.unlink(missing_ok=True)  # the consortium's name, and so the file name, changed
+        shown.docx_digest = _digest(docx)
+        shown.docx, shown.pdf = self.out_dir / docx.name, self.out_dir / pdf.name
+        os.replace(docx, shown.docx)
+        os.replace(pdf, shown.pdf)
+        first = not shown.fingerprints  # the first build: nothing "changed", everything is new
+        pictures = rasterise(shown.pdf, shown.fingerprints)
+        shown.fingerprints = {p.index: p.fingerprint for p in pictures}
+        shown.pages = []
+        for p in pictures:
+            name = f"{doc.id}/{p.index + 1}-{p.fingerprint}.png"
+            if p.png is not None:
+                self.state.add_picture(name, p.png)
+            page = {"n": p.index + 1, "src": f"/pages/{name}", "text": p.text, "width": p.width, "height": p.height}
+            shown.pages.append(page | {"changed": p.png is not None and not first})
+        result = DocumentResult(doc, shown.docx, shown.pdf)
+        measure_pdf(result)
+        shown.part_pages = result.part_pages
+        shown.inspected, shown.changed_now = False, True
+        self._stale.discard(doc.id)
+
+    def _inspect(self, app: Application) -> None:
+        """Read back and analyse the layout of documents not yet inspected (after their pages are
+        on the page: it takes longer than picturing them)."""
+        from generator.pdf.layout import inspect_pdf
+
+        todo = [s for s in self._shown.values() if s.pdf is not None and s.docx is not None and not s.inspected]
+        if not todo:
+            return
+        self._publish_documents(app)
+        ms = self.timings["pages"]
+        self.state.status("inspecting", _("页面已更新（{ms} 毫秒）；读回核对并检查版式…").format(ms=ms), ms=ms)
+        t = time.perf_counter()
+        for shown in todo:
+            if self._superseded():
+                return  # the next rebuild inspects it
+            assert shown.docx is not None and shown.pdf is not None
+            shown.layout = inspect_pdf(shown.doc.title, shown.docx, shown.pdf).diagnostics
+            shown.inspected = True
+        self.timings["inspect"] = _ms(t)
+
+    # -- what the page shows -----------------------------------------------------------------------
+
+    def _publish_documents(self, app: Application) -> None:
+        results = []
+        for shown in self._shown.values():
+            r = DocumentResult(shown.doc, shown.docx or Path(), shown.pdf, len(shown.pages) if shown.pdf else None, shown.part_pages)
+            results.append(r)
+        page_diags = page_limit_diagnostics(app, [r for r in results if r.pdf is not None])
+        documents = [self._document_json(app, s) for s in self._shown.values()]
+        names = {p["src"].removeprefix("/pages/") for d in documents for p in d["pages"]}
+        self.state.keep_pictures(names)
+        outputs = {p.name: p for s in self._shown.values() for p in (s.docx, s.pdf) if p is not None}
+        self.state.set_outputs(outputs)
+        self.state.update(documents=documents, page_diagnostics=[diagnostic_json(d) for d in page_diags])
+
+    def _document_json(self, app: Application, shown: _Shown) -> dict[str, Any]:
+        limit = app.get(f"project.page_limits.{shown.doc.id}")
+        parts = _part_limits(app)
+        return {
+            "id": shown.doc.id,
+            "title": shown.doc.title,
+            "name": document_stem(app, shown.doc),
+            "pages": [p | {"changed": p["changed"] and shown.changed_now} for p in shown.pages],
+            "page_count": len(shown.pages),
+            "page_limit": int(limit) if limit else None,
+            "parts": [{"title": t, "pages": n, "limit": parts.get("".join(t.split()))} for t, n in shown.part_pages],
+            "files": [p.name for p in (shown.docx, shown.pdf) if p is not None],
+            "layout": [diagnostic_json(d) for d in shown.layout],
+            "inspected": shown.inspected,
+            "updated": shown.changed_now,
+        }
+
+
+def _part_limits(app: Application) -> dict[str, int]:
+    """Page limits per part (project.page_limits.parts.<title without spaces>)."""
+    prefix = "project.page_limits.parts."
+    return {
+        p[len(prefix):]: int(v.value)  # type: ignore[arg-type]
+        for p, v in app.values.items()
+        if p.startswith(prefix) and isinstance(v, Value) and v.present
+    }
