@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.errors import EXIT_CONTENT, EXIT_TOOL, ChanjiaoError, ContentError
-from generator.i18n import _, detect_language, language, set_language
+from generator.errors import EXIT_TOOL, ChanjiaoError, ContentError
+from generator.i18n import _, detect_language, set_language
 
 # Commands import what they need when they run: `chanjiao build` with nothing changed, `--help`
 # and `textconv` should not pay for YAML, Markdown, docxtpl and pypdf.
@@ -177,38 +177,19 @@ def check(directory: Path, fmt: str, strict: bool) -> None:
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, fmt: str, strict: bool, timeout: float) -> None:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
-    from generator.core.buildcache import cached_result, inputs_fingerprint
-    from generator.core.procs import check_soffice_setting
-    from generator.word.documents import TEMPLATES_DIR
-
-    if pdf is not False:
-        check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
+    from generator.pipeline import Reused, run
 
     def progress(message: str) -> None:
         click.echo(message, err=True)
 
-    options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
-    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options)
-    cached = cached_result(out_dir, fingerprint) if fingerprint else None
-    if cached is not None:
-        progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
-        click.echo(cached["json"] if fmt == "json" else cached["text"])
-        sys.exit(int(cached["exit_code"]))
+    # One orchestrator: the pipeline also decides when nothing changed (then it replays the report).
+    result = run(directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout)
+    if isinstance(result, Reused):
+        click.echo(result.json if fmt == "json" else result.text)
+    else:
+        from generator.check.report import render_build_json, render_build_text
 
-    from generator.check.report import render_build_json, render_build_text, render_report_text
-    from generator.core.procs import run_temp_dir
-    from generator.pipeline import build as build_application
-
-    # All temporary files of the build in one folder named after this run (procs.py).
-    with run_temp_dir():
-        result = build_application(
-            directory, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint
-        )
-    if not result.rendered:
-        click.echo(render_report_text(result.report))
-        click.echo(_("内容有错误，未生成文档；上次生成的文件保持不变。"), err=True)
-        sys.exit(EXIT_CONTENT)
-    click.echo(render_build_json(result) if fmt == "json" else render_build_text(result))
+        click.echo(render_build_json(result) if fmt == "json" else render_build_text(result))
     sys.exit(result.exit_code)
 
 
