@@ -157,7 +157,7 @@ def render_build_text(result: BuildResult) -> str:
                 lines.extend("    " + line for line in _inspection_lines(r.inspection))
     if result.package is not None:
         lines.append(f"{result.package}")
-    for reason in (result.pdf_skipped_reason, result.package_skipped_reason):
+    for reason in (*result.unrendered.values(), result.pdf_skipped_reason, result.package_skipped_reason):
         if reason:
             lines.append(reason)
     if result.substitutions:
@@ -193,4 +193,6 @@ def render_build_json(result: BuildResult) -> str:
     data["font_substitutions"] = result.substitutions
     data["pdf_skipped"] = result.pdf_skipped_reason or None
     data["package_skipped"] = result.package_skipped_reason or None
+    data["unrendered"] = result.unrendered
+    data["gaps"] = [{"document": doc, "text": text} for doc, text in result.gaps]
     return json.dumps(data, ensure_ascii=False, indent=2)
