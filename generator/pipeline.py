@@ -355,9 +355,12 @@ def _render(run: _Run) -> None:
     for doc in DOCUMENTS:
         unreadable = sorted(p for p in app.unreadable if p.startswith(doc.reads))
         if unreadable:
-            result.unrendered[doc.title] = _("{doc}未生成：{files} 无法读取（见下方错误）").format(
-                doc=doc.title, files="、".join(unreadable)
-            )
+            reason = _("{doc}未生成：{files} 无法读取（见下方错误）").format(doc=doc.title, files="、".join(unreadable))
+            previous = run.old_doc(doc).get("docx")
+            if isinstance(previous, str) and (run.out_dir / previous).is_file():
+                # It leaves with the swap (not in the new set): it no longer matches the content.
+                reason += _("；上次生成的{doc}已移除：它与现在的内容不一致").format(doc=doc.title)
+            result.unrendered[doc.title] = reason
             continue
         docx_path = run.out_dir / f"{document_stem(app, doc)}.docx"
         docx_fp = _docx_fingerprint(app, doc)

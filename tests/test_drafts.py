@@ -166,15 +166,21 @@ def test_a_file_that_cannot_be_read_stops_only_the_documents_that_print_it(conte
     assert re.search(r"^推荐书/2-服务能力\.yaml:\d+:\d+: 错误: ", done.stdout, re.M), done.stdout
 
 
-def test_a_file_not_utf8_stops_the_documents_that_print_it(content_copy: ContentCopy, tmp_path: Path) -> None:
+def test_a_file_not_utf8_stops_the_documents_that_print_it_and_their_old_files_leave(content_copy: ContentCopy, tmp_path: Path) -> None:
     root = content_copy()
+    out = tmp_path / "out"
+    assert chanjiao("build", str(root), "-o", str(out), "--no-pdf").returncode == 0
+    old_plan = _outputs(out, "docx")[PLAN]
     path = root / "建设方案/2-创建思路.md"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
-    out = tmp_path / "out"
     done = chanjiao("build", str(root), "-o", str(out), "--no-pdf")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert set(_outputs(out, "docx")) == {RECOMMENDATION}
-    assert "建设方案未生成：建设方案/2-创建思路.md 无法读取（见下方错误）" in done.stdout
+    assert set(_outputs(out, "docx")) == {RECOMMENDATION} and not old_plan.exists()
+    assert (
+        "建设方案未生成：建设方案/2-创建思路.md 无法读取（见下方错误）；上次生成的建设方案已移除：它与现在的内容不一致"
+        in done.stdout.splitlines()
+    )
+    assert re.search(r"^建设方案/2-创建思路\.md:\d+:\d+: 错误: 文件不是 UTF-8 编码", done.stdout, re.M), done.stdout
 
 
 def test_a_no_op_build_lists_its_files_as_unchanged(tmp_path: Path, example_root: Path) -> None:
