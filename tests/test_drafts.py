@@ -230,3 +230,15 @@ def test_an_optional_value_left_blank_prints_nothing_but_a_refused_one_prints_a_
     app.refused.add(contact.loc)  # what the reader marks when it refuses a written value
     printed = build_context(app)["overview"]["members"]["recommender"][0]["contact"]
     assert printed == "【待填写：联合体成员情况 › 推荐单位 › 第1项 › 联系人】"
+
+
+def test_the_one_orchestrator_stays_light_for_the_no_op_build() -> None:
+    """`chanjiao build` imports the pipeline before it knows whether anything changed: the
+    pipeline module imports no reader, renderer or PDF library until a step runs."""
+    probe = (
+        "import sys, generator.pipeline, generator.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('docxtpl', 'docx', 'pypdf', 'markdown_it', 'jinja2', 'lxml') "
+        "or m in ('generator.content.loader', 'generator.check.validate', 'generator.word.render')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

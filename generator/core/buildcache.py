@@ -1,4 +1,9 @@
-"""The no-op build: when no input changed since the last build, reuse its outputs and report.
+"""Fingerprints and the build state, in one place: what the last build read and made.
+
+The state file (STATE_FILE, in the output folder) records each document's fingerprints, pages
+and read-back, the package's fingerprint, the outputs, and the outcome to replay. The pipeline
+compares against it step by step; the no-op build compares one fingerprint of all inputs: when no
+input changed since the last build, its outputs stand and its report is replayed.
 
 Deliberately light (no YAML, Markdown, docxtpl or pypdf imports): the whole point is that a
 second `build` with nothing changed costs little more than starting Python. The fingerprint
