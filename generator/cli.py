@@ -23,7 +23,7 @@ from generator.errors import (
     ChanjiaoError,
     ContentError,
 )
-from generator.i18n import _, detect_language, language, set_language
+from generator.i18n import _, detect_language, set_language
 from generator.outcome import (
     COMMANDS,
     Format,
@@ -244,30 +244,15 @@ def _progress(message: str) -> None:
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, strict: bool, timeout: float) -> Outcome:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
-    from generator.core.buildcache import cached_result, inputs_fingerprint
-    from generator.core.procs import check_soffice_setting
-    from generator.outcome import built, reused
-    from generator.word.documents import TEMPLATES_DIR
-
-    if pdf is not False:
-        check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
-
-    options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
-    fingerprint = inputs_fingerprint(directory, out_dir, TEMPLATES_DIR, options)
-    cached = cached_result(out_dir, fingerprint) if fingerprint else None
-    if cached is not None:
-        _progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
-        return reused(cached)
-
     from generator.core.procs import run_temp_dir
-    from generator.pipeline import build as build_application
+    from generator.outcome import built, reused
+    from generator.pipeline import Reused, run
 
+    # One orchestrator: the pipeline also decides when nothing changed (then it replays the report).
     # All temporary files of the build in one folder named after this run (procs.py).
     with run_temp_dir():
-        result = build_application(
-            directory, out_dir, pdf=pdf, strict=strict, progress=_progress, timeout=timeout, fingerprint=fingerprint
-        )
-    return built(result)
+        result = run(directory, out_dir, pdf=pdf, strict=strict, progress=_progress, timeout=timeout)
+    return reused(result) if isinstance(result, Reused) else built(result)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

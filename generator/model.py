@@ -190,6 +190,10 @@ class Application:
     prose: dict[str, Prose] = field(default_factory=dict)
     #: files read, relative to the root, with their content hashes (for incremental builds)
     sources: dict[str, str] = field(default_factory=dict)
+    #: files that could not be read at all (not UTF-8, YAML syntax): no document printing them renders
+    unreadable: set[str] = field(default_factory=set)
+    #: where the reader refused a written value (not a number, not a date…): printed as a gap, like a blank
+    refused: set[Location] = field(default_factory=set)
 
     def get(self, path: str) -> Any:
         """The plain value at `path` (a list for lists), None when empty or absent."""

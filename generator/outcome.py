@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from generator.check.validate import Report
     from generator.diff.command import DiffResult
     from generator.pdf.doctor import DoctorReport
+    from generator.pipeline import Reused
     from generator.summary import SummaryResult
 
 Format = Literal["text", "json"]
@@ -117,30 +118,23 @@ def checked(report: Report) -> Outcome:
 
 
 def built(result: BuildResult) -> Outcome:
-    """`build`: the files and pages, then the check; with nothing rendered, the check alone."""
+    """`build`: the files and pages (and why a document or the package is missing), then the check."""
     records = [diagnostic_record(d) for d in result.report.diagnostics]
-    if not result.rendered:
-        return Outcome(
-            "build",
-            max(result.exit_code, EXIT_CONTENT),  # nothing written is never a pass
-            text=render_report_text(result.report),
-            diagnostics=records,
-            payload=build_payload(result),
-            notes=[_("内容有错误，未生成文档；上次生成的文件保持不变。")],
-        )
-    return Outcome("build", result.exit_code, text=render_build_text(result), diagnostics=records, payload=build_payload(result))
+    # Nothing rendered (every document reads an unreadable file) is never a pass.
+    code = result.exit_code if result.rendered else max(result.exit_code, EXIT_CONTENT)
+    return Outcome("build", code, text=render_build_text(result), diagnostics=records, payload=build_payload(result))
 
 
-def reused(cached: dict) -> Outcome:
+def reused(cached: Reused) -> Outcome:
     """The no-op build: nothing changed since the last build, whose report is printed again."""
-    data = json.loads(cached["json"])
+    data = json.loads(cached.json)
     return Outcome(
         "build",
-        int(cached["exit_code"]),
-        text=cached["text"],
+        cached.exit_code,
+        text=cached.text,
         diagnostics=data.get("diagnostics", []),
         payload=data.get("payload"),
-        json_text=cached["json"],
+        json_text=cached.json,
     )
 
 

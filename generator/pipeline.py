@@ -1,30 +1,44 @@
-"""The orchestrator: load → check → render → convert → measure → assemble, read top to bottom.
+"""The orchestrator: the one build, read top to bottom as its steps.
 
-Each step is skipped when what it reads has not changed since the last build (a state file in the
-output folder records the inputs' fingerprints), so a second build with nothing changed does no
-work, and a change to one Markdown file rebuilds only the document that prints it.
+load → check → render → convert → read back → package → report. Everything that can be rendered
+is rendered: a missing or refused value prints as a highlighted gap (【待填写：…】) and is an error
+in the report; only a file that cannot be read at all keeps the documents that print it from
+rendering. The package, the thing that is submitted, is made only when there are no errors.
+
+Each step is skipped when what it reads has not changed since the last build (buildcache.py keeps
+the fingerprints), so a second build with nothing changed does no work (it replays the last
+report), and a change to one Markdown file rebuilds only the document that prints it. Every new
+file is staged and the set swapped in at the end (staging.py): a failure or a kill at any step
+leaves the output folder as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.check.results import BuildResult, DocumentResult
-from generator.check.validate import check_content
-from generator.content.assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from generator.check.results import BuildResult, DocumentResult, Reused
 from generator.core.atomic import write_atomic
-from generator.core.buildcache import CACHE_KEY, tool_fingerprint
+from generator.core.buildcache import (
+    CACHE_KEY,
+    STATE_FILE,
+    cached_result,
+    digest,
+    file_digest,
+    fonts_fingerprint,
+    inputs_fingerprint,
+    load_state,
+    previous_outputs,
+    save_state,
+    tool_fingerprint,
+)
 from generator.core.staging import Stage
 from generator.errors import Diagnostic, Location, Severity, ToolError
-from generator.i18n import _
-from generator.model import Application, Image, Item, ListValue, Value
-from generator.pdf.fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
-from generator.word.context import build_context, document_date
+from generator.i18n import _, language
 from generator.word.documents import (
     DOCUMENTS,
     PACKAGE_DEFAULT_NAME,
@@ -35,16 +49,16 @@ from generator.word.documents import (
     templates_dir,
 )
 
+# Only light modules at the top: `chanjiao build` with nothing changed imports this one and ends
+# before any YAML, Markdown, docxtpl or pypdf is loaded. The steps import what they use.
 if TYPE_CHECKING:
+    from generator.model import Application
     from generator.pdf.layout import Inspection
     from generator.pdf.reader import PackagePart
 
-STATE_FILE = ".chanjiao-build.json"
+__all__ = ["STATE_FILE", "BuildResult", "Reused", "build", "render_documents", "run"]
+
 REPORT_STEM = "检查报告"
-#: Loader diagnostics that leave the model incomplete: nothing is rendered from it.
-_NON_BLOCKING = frozenset(
-    {"over-limit", "funding-sum", "staff-sum", "type-lead", "part-whole", "plan-heading", "page-limit", "attachment"}
-)
 
 Progress = Callable[[str], None]
 
@@ -53,22 +67,13 @@ def _quiet(_message: str) -> None:
     pass
 
 
-# -- fingerprints --------------------------------------------------------------------------------
-
-
-def _digest(*parts: str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+# -- fingerprints of what each document reads -----------------------------------------------------
 
 
 def _image_digests(app: Application, doc: Document) -> list[str]:
+    from generator.content.assets import IMAGE_KINDS, AssetProblem, resolve_asset
+    from generator.model import Image
+
     out = []
     for prose in app.prose.values():
         if not prose.loc.path.startswith(doc.reads):
@@ -76,58 +81,24 @@ def _image_digests(app: Application, doc: Document) -> list[str]:
         for block in prose.blocks:
             if isinstance(block, Image):
                 try:
-                    out.append(_file_digest(resolve_asset(Path(app.root), block.loc.path, block.src, IMAGE_KINDS)))
+                    out.append(file_digest(resolve_asset(Path(app.root), block.loc.path, block.src, IMAGE_KINDS)))
                 except AssetProblem:
                     out.append("bad")
     return out
 
 
 def _docx_fingerprint(app: Application, doc: Document) -> str:
+    from generator.word.context import document_date
+
     sources = sorted((p, h) for p, h in app.sources.items() if p.startswith(doc.reads))
-    return _digest(
+    return digest(
         tool_fingerprint(),
         app.form.version,
-        _file_digest(templates_dir() / doc.template),
+        file_digest(templates_dir() / doc.template),
         *(f"{p}={h}" for p, h in sources),
         *_image_digests(app, doc),
         str(document_date(app)),
     )
-
-
-def _fonts_fingerprint(fonts_dir: Path | None) -> str:
-    # Names, kinds, sizes and times, never the bytes; no symlink is followed, the walk holds no
-    # stack and stops after MAX_FONT_FILES entries (check refuses a 字体目录 outside the repo,
-    # so `/` is never walked).
-    import os
-
-    from generator.core.buildcache import walk_tree
-    from generator.core.limits import MAX_FONT_FILES
-
-    if fonts_dir is None or not fonts_dir.is_dir():
-        return "none"
-    entries: list[str] = []
-    for path, _depth in walk_tree(fonts_dir):
-        try:
-            st = os.lstat(path)
-        except OSError:
-            continue
-        # hex of the bytes: a name that is not UTF-8 must not stop the build
-        entries.append(f"{os.fsencode(path.relative_to(fonts_dir)).hex()}:{st.st_mode:o}:{st.st_size}:{st.st_mtime_ns}")
-        if len(entries) > MAX_FONT_FILES:
-            break
-    return _digest(*entries)
-
-
-def _load_state(out_dir: Path) -> dict:
-    try:
-        data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_state(out_dir: Path, state: dict) -> None:
-    write_atomic(out_dir / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
 
 
 # -- steps ---------------------------------------------------------------------------------------
@@ -137,6 +108,7 @@ def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...]
     """Render each document of `docs` into `out_dir` as .docx; returns the paths written."""
     # Imported here: a build with nothing to render never loads docxtpl.
     from generator.word.blocks import prose_writer, split_runs_by_script
+    from generator.word.context import build_context, document_date
     from generator.word.render import render_document
 
     context = build_context(app)
@@ -201,6 +173,8 @@ def _inspection_from_state(data: dict | None) -> Inspection | None:
 
 
 def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> list[Diagnostic]:
+    from generator.model import Value
+
     out = []
     prefix = "project.page_limits.parts."
     part_limits = {p[len(prefix):]: v for p, v in app.values.items() if p.startswith(prefix) and isinstance(v, Value) and v.present}
@@ -232,6 +206,8 @@ def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> 
 
 
 def _attachment_parts(app: Application) -> list[PackagePart]:
+    from generator.content.assets import IMAGE_KINDS, resolve_asset
+    from generator.model import Item, ListValue
     from generator.pdf.reader import PackagePart
 
     listed = app.values.get("attachments.items")
@@ -246,20 +222,22 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
     return parts
 
 
-def _assemble(app: Application, result: BuildResult, out_dir: Path, state: dict, new_state: dict, progress: Progress, stage: Stage) -> Path:
+def _assemble(run: _Run) -> Path:
     """The package: the previous one in out_dir when its parts did not change, else a new one staged."""
     from generator.pdf.reader import PackagePart, assemble_package
 
-    package_path = out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
+    app, result = run.app, run.result
+    package_path = run.out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
     parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in result.documents if r.pdf is not None]
     parts += _attachment_parts(app)
     title = str(app.get("basics.name") or "")
-    package_fp = _digest(title, *(f"{p.title}={_file_digest(p.path)}" for p in parts))
-    if state.get("package_fingerprint") != package_fp or state.get("package") != package_path.name or not package_path.is_file():
-        progress(_("合成申报材料 PDF…"))
-        package_path = stage.path(package_path.name)
+    package_fp = digest(title, *(f"{p.title}={file_digest(p.path)}" for p in parts))
+    old = run.old
+    if old.get("package_fingerprint") != package_fp or old.get("package") != package_path.name or not package_path.is_file():
+        run.progress(_("合成申报材料 PDF…"))
+        package_path = run.stage.path(package_path.name)
         assemble_package(parts, package_path, title=title)
-    new_state["package"], new_state["package_fingerprint"] = package_path.name, package_fp
+    run.new["package"], run.new["package_fingerprint"] = package_path.name, package_fp
     return package_path
 
 
@@ -284,16 +262,53 @@ def _final_paths(result: BuildResult, out_dir: Path) -> None:
         result.package = out_dir / result.package.name
 
 
-def _previous_outputs(state: dict) -> list[str]:
-    """The files the previous build made: the set that the new one replaces."""
-    names = state.get("outputs")
-    if not isinstance(names, list):  # a state file from before staged builds
-        cached = state.get("cached")
-        names = cached.get("files", []) if isinstance(cached, dict) else []
-    return [n for n in names if isinstance(n, str)]
-
-
 # -- the build -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """One build under way: what it read, what it has made so far, and where it stages files."""
+
+    app: Application
+    result: BuildResult
+    out_dir: Path
+    stage: Stage
+    progress: Progress
+    old: dict  # the last build's state
+    new: dict = field(default_factory=lambda: {"version": __version__, "documents": {}})
+
+    def old_doc(self, doc: Document) -> dict:
+        entry = self.old.get("documents", {}).get(doc.id, {})
+        return entry if isinstance(entry, dict) else {}
+
+
+def run(
+    root: Path,
+    out_dir: Path,
+    *,
+    pdf: bool | None = None,
+    strict: bool = False,
+    progress: Progress = _quiet,
+    timeout: float = 180,
+) -> BuildResult | Reused:
+    """`chanjiao build`: when nothing changed since the last build into `out_dir`, its outcome
+    (Reused: nothing is done, nothing heavy is imported); else a build."""
+    from generator.core.procs import check_soffice_setting
+
+    if pdf is not False:
+        check_soffice_setting()  # before the no-op path: a broken setting is never "nothing changed"
+    options = {"pdf": pdf, "strict": strict, "lang": language(), "epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    fingerprint = inputs_fingerprint(root, out_dir, templates_dir(), options)
+    cached = cached_result(out_dir, fingerprint) if fingerprint else None
+    if cached is not None:
+        try:
+            reused = Reused(str(cached["text"]), str(cached["json"]), int(cached["exit_code"]), list(cached["files"]))
+        except (KeyError, TypeError, ValueError):
+            reused = None  # a state file from another version, or edited: build
+        if reused is not None:
+            progress(_("内容和模板都没有变化，沿用上次生成的文件。"))
+            return reused
+    return build(root, out_dir, pdf=pdf, strict=strict, progress=progress, timeout=timeout, fingerprint=fingerprint)
 
 
 def build(
@@ -306,138 +321,190 @@ def build(
     timeout: float = 180,
     fingerprint: str = "",
 ) -> BuildResult:
-    """Build the application at `root` into `out_dir`.
+    """Build the application at `root` into `out_dir`: load → check → render → convert → read
+    back → package → report.
 
     `pdf`: True requires LibreOffice, False skips PDFs, None makes them when LibreOffice is there.
     `fingerprint`: buildcache.inputs_fingerprint taken before reading anything; stored with the
-    outcome so that the next build from the same inputs can skip all work.
+    outcome so that the next `run` from the same inputs can skip all work.
     """
-    progress(_("读取并校验申报材料…"))
-    report, app = check_content(root, strict=strict)
-    result = BuildResult(report)
-    blocking = [d for d in report.errors if d.code not in _NON_BLOCKING]
-    if blocking:
-        return result
-
-    # Every new file is staged and the set swapped in at the end: a failure or a kill at any step
-    # leaves out_dir as it was (staging.py).
-    with Stage(out_dir) as stage:
-        return _build_staged(app, result, out_dir, stage, pdf=pdf, progress=progress, timeout=timeout, fingerprint=fingerprint)
-
-
-def _build_staged(
-    app: Application,
-    result: BuildResult,
-    out_dir: Path,
-    stage: Stage,
-    *,
-    pdf: bool | None,
-    progress: Progress,
-    timeout: float,
-    fingerprint: str,
-) -> BuildResult:
-    report = result.report
-    state = _load_state(out_dir)
-    new_state: dict = {"version": __version__, "documents": {}}
-
-    # 1. Word documents
-    for doc in DOCUMENTS:
-        docx_path = out_dir / f"{document_stem(app, doc)}.docx"
-        docx_fp = _docx_fingerprint(app, doc)
-        old = state.get("documents", {}).get(doc.id, {})
-        r = DocumentResult(doc, docx_path)
-        if old.get("docx_fingerprint") != docx_fp or old.get("docx") != docx_path.name or not docx_path.is_file():
-            progress(_("生成 {name}…").format(name=docx_path.name))
-            r.rebuilt = True
-            r.docx = stage.path(docx_path.name)
-        new_state["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
-        result.documents.append(r)
-    # One call for all stale documents: the template context is built once, not per document.
-    stale_docs = tuple(r.doc for r in result.documents if r.rebuilt)
-    if stale_docs:
-        render_documents(app, stage.dir, stale_docs)
-    result.rendered = True
-
-    # 2. PDFs
-    from generator.core.procs import check_soffice_setting
-    from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
+    from generator.check.validate import check_content
+    from generator.core.procs import check_soffice_setting, run_temp_dir
 
     if pdf is not False:
         check_soffice_setting()
+    progress(_("读取并校验申报材料…"))
+    report, app = check_content(root, strict=strict)  # load → check
+    result = BuildResult(report)
+    # All temporary files of the build in one folder named after this run (procs.py).
+    with run_temp_dir(), Stage(out_dir) as stage:
+        steps = _Run(app, result, out_dir, stage, progress, load_state(out_dir))
+        _render(steps)
+        if _convert(steps, pdf, timeout):
+            _read_back(steps)
+            _package(steps)
+            _check_fonts(steps)
+        _finish(steps, fingerprint)
+    return result
+
+
+def _render(run: _Run) -> None:
+    """Step 3: each document whose files all read, as .docx; unchanged ones are kept."""
+    app, result = run.app, run.result
+    todo = []
+    for doc in DOCUMENTS:
+        unreadable = sorted(p for p in app.unreadable if p.startswith(doc.reads))
+        if unreadable:
+            reason = _("{doc}未生成：{files} 无法读取（见下方错误）").format(doc=doc.title, files="、".join(unreadable))
+            previous = run.old_doc(doc).get("docx")
+            if isinstance(previous, str) and (run.out_dir / previous).is_file():
+                # It leaves with the swap (not in the new set): it no longer matches the content.
+                reason += _("；上次生成的{doc}已移除：它与现在的内容不一致").format(doc=doc.title)
+            result.unrendered[doc.title] = reason
+            continue
+        docx_path = run.out_dir / f"{document_stem(app, doc)}.docx"
+        docx_fp = _docx_fingerprint(app, doc)
+        old = run.old_doc(doc)
+        r = DocumentResult(doc, docx_path)
+        if old.get("docx_fingerprint") != docx_fp or old.get("docx") != docx_path.name or not docx_path.is_file():
+            run.progress(_("生成 {name}…").format(name=docx_path.name))
+            r.rebuilt = True
+            r.docx = run.stage.path(docx_path.name)
+            todo.append(doc)
+        run.new["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
+        result.documents.append(r)
+    if todo:  # one call: the template context is built once, not per document
+        render_documents(app, run.stage.dir, tuple(todo))
+    from generator.word.render import printed_gaps
+
+    for r in result.documents:
+        r.gaps = printed_gaps(r.docx)
+    result.rendered = bool(result.documents)
+
+
+def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
+    """Step 4: PDFs of the documents whose .docx changed. False when no PDF is made (and why)."""
+    from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
+
+    result = run.result
     soffice = find_soffice() if pdf is not False else None
-    fonts_dir = _fonts_dir(app)
     if pdf is True and soffice is None:
         raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
     if pdf is False:
         result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
-    elif soffice is None:
+        return False
+    if soffice is None:
         result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
-    else:
-        fonts_fp = _fonts_fingerprint(fonts_dir)
-        stale = []
-        for r in result.documents:
-            r.pdf = out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
-            old = state.get("documents", {}).get(r.doc.id, {})
-            pdf_fp = _digest(_file_digest(r.docx), fonts_fp, str(soffice), tool_fingerprint())
-            entry = new_state["documents"][r.doc.id]
-            entry["pdf_fingerprint"] = pdf_fp
-            if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
-                r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)
-                r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
-                r.inspection = _inspection_from_state(old.get("inspection"))
-            else:
-                r.pdf = stage.path(r.pdf.name)
-                stale.append(r)
-        if stale:
-            progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
-            convert_to_pdf([r.docx for r in stale], stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
-            for r in stale:
-                _measure(r)
-                r.rebuilt = True
-        for r in result.documents:
-            new_state["documents"][r.doc.id].update(
-                {"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages, "numbered_from": r.numbered_from}
-            )
-            inspection = r.inspection or _inspect(r)  # converted now, or before read-back existed
-            new_state["documents"][r.doc.id]["inspection"] = inspection.to_state()
-            report.diagnostics.extend(inspection.diagnostics)
-        report.diagnostics.extend(_page_limit_diagnostics(app, result.documents))
-
-        # 3. The package: not while an attachment is missing (reported above), the rest stands.
-        if any(d.code == "attachment" for d in report.errors):
-            result.package_skipped_reason = _("附件有错误，未合成申报材料 PDF；建设方案和推荐书已生成。")
+        return False
+    fonts_dir = _fonts_dir(run.app)
+    fonts_fp = fonts_fingerprint(fonts_dir)
+    stale = []
+    for r in result.documents:
+        r.pdf = run.out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
+        old = run.old_doc(r.doc)
+        pdf_fp = digest(file_digest(r.docx), fonts_fp, str(soffice), tool_fingerprint())
+        run.new["documents"][r.doc.id]["pdf_fingerprint"] = pdf_fp
+        if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
+            r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)
+            r.part_pages = [tuple(x) for x in old.get("part_pages", [])]
+            r.inspection = _inspection_from_state(old.get("inspection"))
         else:
-            result.package = _assemble(app, result, out_dir, state, new_state, progress, stage)
+            r.pdf = run.stage.path(r.pdf.name)
+            stale.append(r)
+    if stale:
+        run.progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
+        convert_to_pdf([r.docx for r in stale], run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
+        for r in stale:
+            _measure(r)
+            r.rebuilt = True
+    return True
 
-        if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
-            matches = font_matches(template_font_families(), fonts_dir)
-            result.substitutions = substitutions(matches, {f for r in result.documents for f in r.fonts})
-            glyphs = missing_glyphs(app, matches[BODY_FONT], fonts_dir) if BODY_FONT in matches else []
-            missing: list[list[str | int]] = [[d.message, d.location.path, d.location.line, d.location.column] for d in glyphs]
-        else:
-            result.substitutions = dict(state["substitutions"])
-            missing = state.get("missing_glyphs", [])
-        new_state["substitutions"], new_state["missing_glyphs"] = result.substitutions, missing
-        report.diagnostics.extend(
-            Diagnostic(Location(str(path), int(line), int(col)), Severity.WARNING, "missing-glyph", str(message), BODY_FONT)
-            for message, path, line, col in missing
+
+def _read_back(run: _Run) -> None:
+    """Step 5: each PDF read back against its .docx, its layout and its page limits."""
+    report = run.result.report
+    for r in run.result.documents:
+        run.new["documents"][r.doc.id].update(
+            {"pages": r.pages, "fonts": r.fonts, "part_pages": r.part_pages, "numbered_from": r.numbered_from}
         )
+        inspection = r.inspection or _inspect(r)  # converted now, or before read-back existed
+        run.new["documents"][r.doc.id]["inspection"] = inspection.to_state()
+        report.diagnostics.extend(inspection.diagnostics)
+    report.diagnostics.extend(_page_limit_diagnostics(run.app, run.result.documents))
 
-    _final_paths(result, out_dir)
-    text, js = _write_reports(result, out_dir, stage)
+
+def _package(run: _Run) -> None:
+    """Step 6: the package, only from documents without errors: it is what is submitted.
+
+    When the build has errors, a previous package leaves the output folder with the swap (it no
+    longer matches the documents beside it), and the report says so.
+    """
+    result = run.result
+    errors = len(result.report.errors)
+    if not errors and not result.unrendered:
+        result.package = _assemble(run)
+        return
+    old = run.old.get("package")
+    removed = isinstance(old, str) and (run.out_dir / old).is_file()
+    reason = _("内容有 {n} 个错误，未合成申报材料 PDF。").format(n=errors)
+    if removed:
+        reason += _("上次生成的申报材料 PDF 已移除：它与本次生成的文档不一致。")
+    result.package_skipped_reason = reason
+
+
+def _check_fonts(run: _Run) -> None:
+    """The fonts the PDFs embed against the templates' fonts, and characters the body font lacks."""
+    from generator.pdf.fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
+
+    result, state = run.result, run.old
+    if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
+        fonts_dir = _fonts_dir(run.app)
+        matches = font_matches(template_font_families(), fonts_dir)
+        result.substitutions = substitutions(matches, {f for r in result.documents for f in r.fonts})
+        glyphs = missing_glyphs(run.app, matches[BODY_FONT], fonts_dir) if BODY_FONT in matches else []
+        missing: list[list[str | int]] = [[d.message, d.location.path, d.location.line, d.location.column] for d in glyphs]
+    else:
+        result.substitutions = dict(state["substitutions"])
+        missing = state.get("missing_glyphs", [])
+    run.new["substitutions"], run.new["missing_glyphs"] = result.substitutions, missing
+    result.report.diagnostics.extend(
+        Diagnostic(Location(str(path), int(line), int(col)), Severity.WARNING, "missing-glyph", str(message), BODY_FONT)
+        for message, path, line, col in missing
+    )
+
+
+def _finish(run: _Run, fingerprint: str) -> None:
+    """Step 7: the reports and the state file, then the new set swapped in as one."""
+    result = run.result
+    _final_paths(result, run.out_dir)
+    _write_reports(result, run.out_dir, run.stage)
     files = [p.name for p in (*(r.docx for r in result.documents), *(r.pdf for r in result.documents if r.pdf), result.package) if p]
     files += [p.name for p in result.report_files]
-    new_state["outputs"] = files
+    run.new["outputs"] = files
     if fingerprint:
-        new_state[CACHE_KEY] = fingerprint
-        new_state["cached"] = {"text": text, "json": js, "exit_code": result.exit_code, "files": files}
-    _save_state(stage.dir, new_state)
-    stage.commit(files, _previous_outputs(state), last=STATE_FILE)
-    return result
+        # What a build with nothing changed replays: the same outcome, every document 无变化.
+        replay = _unchanged(result)
+        from generator.check.report import render_build_json, render_build_text
+
+        run.new[CACHE_KEY] = fingerprint
+        run.new["cached"] = {
+            "text": render_build_text(replay),
+            "json": render_build_json(replay),
+            "exit_code": result.exit_code,
+            "files": files,
+        }
+    save_state(run.stage.dir, run.new)
+    run.stage.commit(files, previous_outputs(run.old), last=STATE_FILE)
+
+
+def _unchanged(result: BuildResult) -> BuildResult:
+    """`result` as the next build with the same inputs reports it: nothing rebuilt."""
+    from dataclasses import replace
+
+    return replace(result, documents=[replace(r, rebuilt=False) for r in result.documents])
 
 
 # -- the steps `chanjiao preview` runs one document at a time (generator/preview/session.py) -----
-NON_BLOCKING = _NON_BLOCKING
 measure_pdf = _measure
 page_limit_diagnostics = _page_limit_diagnostics
 content_fonts_dir = _fonts_dir

@@ -163,15 +163,16 @@ def test_failed_conversion_leaves_previous_outputs_intact(content_copy: ContentC
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.suffix in (".tmp", ".part")]
 
 
-def test_content_errors_stop_before_rendering_and_keep_outputs(content_copy: ContentCopy, tmp_path: Path) -> None:
+def test_content_errors_still_render_the_drafts_and_leave_other_files_alone(content_copy: ContentCopy, tmp_path: Path) -> None:
     root = content_copy({"基本信息.yaml": lambda t: t.replace("推荐区县:", "推荐区:")})
     out = tmp_path / "out"
     out.mkdir()
-    (out / "old.docx").write_bytes(b"previous")
+    (out / "old.docx").write_bytes(b"previous")  # not an output of chanjiao: never touched
     done = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out), "--no-pdf"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    assert "未知的键“推荐区”" in done.stdout and "未生成文档" in done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["old.docx"]
+    assert "未知的键“推荐区”" in done.stdout and "推荐区县：必填项未填写" in done.stdout
+    assert sorted(p.suffix for p in out.glob(f"{NAME}-*")) == [".docx", ".docx"]
+    assert (out / "old.docx").read_bytes() == b"previous"
 
 
 def test_check_report_files_are_written(example_build: tuple[Path, BuildResult]) -> None:
@@ -232,7 +233,9 @@ def test_cli_second_build_reuses_everything_and_any_change_rebuilds(content_copy
     second = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out)], capture_output=True, text=True, timeout=300)
     assert second.returncode == 0
     assert "沿用上次生成的文件" in second.stderr
-    assert second.stdout == first.stdout  # the same report, pages and fonts included
+    # The same report, pages and fonts included; the documents are listed as unchanged.
+    assert "(已更新)" in first.stdout and "(已更新)" not in second.stdout
+    assert second.stdout == first.stdout.replace("(已更新)", "(无变化)")
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
     (root / "推荐书/4-建设规划.md").write_text((root / "推荐书/4-建设规划.md").read_text(encoding="utf-8") + "\n补充。\n", encoding="utf-8")
     third = subprocess.run([str(CHANJIAO), "build", str(root), "-o", str(out), "--format", "json"], capture_output=True, text=True, timeout=300)
@@ -292,4 +295,4 @@ def test_a_missing_attachment_stops_only_the_package(content_copy: ContentCopy, 
     assert result.exit_code == 1 and result.package is None
     assert any(d.code == "attachment" and d.location.path == "附件/清单.yaml" for d in result.report.errors)
     assert sorted(p.suffix for p in (tmp_path / "out").glob(f"{NAME}-*")) == [".docx", ".docx", ".pdf", ".pdf"]
-    assert "附件有错误，未合成申报材料 PDF" in result.package_skipped_reason
+    assert result.package_skipped_reason == "内容有 1 个错误，未合成申报材料 PDF。"

@@ -111,7 +111,7 @@ def leftovers(out: Path, tmp: Path, temp_names: set[Path]) -> list[str]:
 
 def wait_for_watchdog(rid: str) -> bool:
     """The watchdog of run `rid` exits once it has cleaned up after that run."""
-    return wait_until(lambda: not processes_with(f"generator.core.procs {rid}"))
+    return wait_until(lambda: not processes_with(f"generator.core.watchdog {rid}"))
 
 
 _ORIGINAL: dict[Path, str] = {}

@@ -759,14 +759,15 @@ def test_text_over_its_limit_still_renders_and_is_reported(content_copy: Content
     assert rows[at + 1] == ["2023年", long]
 
 
-def test_missing_required_figure_stops_the_build_before_rendering(content_copy: ContentCopy, tmp_path: Path) -> None:
+def test_missing_required_figure_is_an_error_and_prints_as_a_gap(content_copy: ContentCopy, tmp_path: Path) -> None:
     root = content_copy({"推荐书/2-服务能力.yaml": sub_once(r"^  共建课程: [^\n]*\n", "")})
     report, _app = check_content(root)
     assert any("共建课程" in (d.field + d.message) for d in report.errors), report.errors
     out = tmp_path / "out"
     result = build(root, out, pdf=False)
-    assert result.exit_code == 1 and not result.rendered
-    assert not out.exists() or not list(out.glob("*.docx"))
+    assert result.exit_code == 1 and result.rendered and result.package is None
+    [recommendation] = [r for r in result.documents if r.doc.title == "推荐书"]
+    assert recommendation.gaps == [f"【待填写：资源共建共享 › 共建课程 › {year}年】" for year in (2023, 2024)]
 
 
 def test_undefined_variable_names_template_and_variable(tmp_path: Path, example: tuple[Any, dict[str, Any]]) -> None:

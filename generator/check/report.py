@@ -216,7 +216,7 @@ def render_build_text(result: BuildResult) -> str:
                 lines.extend("    " + line for line in _inspection_lines(r.inspection))
     if result.package is not None:
         lines.append(f"{result.package}")
-    for reason in (result.pdf_skipped_reason, result.package_skipped_reason):
+    for reason in (*result.unrendered.values(), result.pdf_skipped_reason, result.package_skipped_reason):
         if reason:
             lines.append(reason)
     if result.substitutions:
@@ -253,6 +253,8 @@ def build_payload(result: BuildResult) -> dict[str, object]:
     data["font_substitutions"] = result.substitutions
     data["pdf_skipped"] = result.pdf_skipped_reason or None
     data["package_skipped"] = result.package_skipped_reason or None
+    data["unrendered"] = result.unrendered
+    data["gaps"] = [{"document": doc, "text": text} for doc, text in result.gaps]
     return data
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.check.validate import Report
+if TYPE_CHECKING:
+    from generator.check.validate import Report
 
 if TYPE_CHECKING:
     from generator.pdf.layout import Inspection
@@ -26,6 +27,19 @@ class DocumentResult:
     rebuilt: bool = False
     numbered_from: int = 0  # the PDF page printed "— 1 —"
     inspection: Inspection | None = None  # the PDF read back against the .docx, and its layout
+    #: the gaps the .docx prints (`【待填写：…】`, highlighted), read back from it, in page order
+    gaps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A build with nothing changed: the previous build's outputs stand, and its report is replayed
+    (written then as this build would write it: every document 无变化)."""
+
+    text: str
+    json: str
+    exit_code: int
+    files: list[str]
 
 
 @dataclass
@@ -40,8 +54,15 @@ class BuildResult:
     package_skipped_reason: str = ""
     substitutions: dict[str, str] = field(default_factory=dict)
     rendered: bool = False
+    #: documents not rendered, by title, with the reason (a file they print cannot be read)
+    unrendered: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
         """0 when the package is within every limit and rule, 1 otherwise."""
         return self.report.exit_code
+
+    @property
+    def gaps(self) -> list[tuple[str, str]]:
+        """Every gap printed, as (document title, placeholder text)."""
+        return [(r.doc.title, g) for r in self.documents for g in r.gaps]

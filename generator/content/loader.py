@@ -58,6 +58,7 @@ class _Loader:
 
     def error(self, loc: Location, code: str, message: str, field: str = "", **extra: object) -> None:
         self.diagnostics.append(Diagnostic(loc, Severity.ERROR, code, message, field, dict(extra)))
+        self.app.refused.add(loc)
 
     # -- files -----------------------------------------------------------------------------
 
@@ -102,6 +103,8 @@ class _Loader:
     def load_file(self, spec: FieldSpec) -> None:
         rel_path = spec.key
         text = self.read_text(rel_path)
+        if text is None and rel_path in self.app.sources:  # there, but not readable as text
+            self.app.unreadable.add(rel_path)
         if text is None:
             if spec.required and rel_path not in self.app.sources:
                 self.error(
@@ -126,6 +129,8 @@ class _Loader:
             return
         root, diagnostics = parse_yaml(text, rel_path)
         self.diagnostics.extend(diagnostics)
+        if root is None and diagnostics:  # a YAML syntax error: nothing of the file can be trusted
+            self.app.unreadable.add(rel_path)
         if root is None:
             if not diagnostics and spec.required:
                 self.error(Location(rel_path, 1, 1), "file-empty", _("文件是空的：{label}").format(label=spec.label))

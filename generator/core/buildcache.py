@@ -1,4 +1,9 @@
-"""The no-op build: when no input changed since the last build, reuse its outputs and report.
+"""Fingerprints and the build state, in one place: what the last build read and made.
+
+The state file (STATE_FILE, in the output folder) records each document's fingerprints, pages
+and read-back, the package's fingerprint, the outputs, and the outcome to replay. The pipeline
+compares against it step by step; the no-op build compares one fingerprint of all inputs: when no
+input changed since the last build, its outputs stand and its report is replayed.
 
 Deliberately light (no YAML, Markdown, docxtpl or pypdf imports): the whole point is that a
 second `build` with nothing changed costs little more than starting Python. The fingerprint
@@ -21,6 +26,8 @@ from pathlib import Path
 from generator import __version__
 from generator.core.limits import MAX_FINGERPRINT_FILE_BYTES, MAX_FINGERPRINT_FILES
 
+#: The state file in the output folder: the last build's fingerprints, outputs and outcome.
+STATE_FILE = ".chanjiao-build.json"
 CACHE_KEY = "inputs_fingerprint"
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"})
 
@@ -162,11 +169,8 @@ def inputs_fingerprint(root: Path, out_dir: Path, templates: Path, options: Mapp
 
 def cached_result(out_dir: Path, fingerprint: str) -> dict | None:
     """The last build's outcome if it was made from exactly these inputs and its files are there."""
-    try:
-        state = json.loads((out_dir / ".chanjiao-build.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    cached = state.get("cached") if isinstance(state, dict) else None
+    state = load_state(out_dir)
+    cached = state.get("cached")
     if not isinstance(cached, dict) or state.get(CACHE_KEY) != fingerprint:
         return None
     if not all((out_dir / name).is_file() for name in cached.get("files", [])):
@@ -176,3 +180,68 @@ def cached_result(out_dir: Path, fingerprint: str) -> dict | None:
     if swap_pending(out_dir):  # a killed build's swap to finish first: the full build does that
         return None
     return cached
+
+
+# -- the state of the last build, and the digests it compares --------------------------------------
+
+
+def load_state(out_dir: Path) -> dict:
+    """The last build's state in `out_dir`; empty when there is none or it cannot be read."""
+    try:
+        data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_state(folder: Path, state: dict) -> None:
+    """Write `state` as the state file in `folder` (the staging folder: it moves in last)."""
+    from generator.core.atomic import write_atomic
+
+    write_atomic(folder / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def digest(*parts: str) -> str:
+    """One digest of several strings (each ended by a NUL, so ("ab", "c") ≠ ("a", "bc"))."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """The digest of a file's bytes, "missing" when it is not a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def fonts_fingerprint(fonts_dir: Path | None) -> str:
+    """The fonts folder as names, kinds, sizes and times, never the bytes.
+
+    No symlink is followed, the walk holds no stack and stops after MAX_FONT_FILES entries (check
+    refuses a 字体目录 outside the repo, so `/` is never walked).
+    """
+    from generator.core.limits import MAX_FONT_FILES
+
+    if fonts_dir is None or not fonts_dir.is_dir():
+        return "none"
+    entries: list[str] = []
+    for path, _depth in walk_tree(fonts_dir):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        # hex of the bytes: a name that is not UTF-8 must not stop the build
+        entries.append(f"{os.fsencode(path.relative_to(fonts_dir)).hex()}:{st.st_mode:o}:{st.st_size}:{st.st_mtime_ns}")
+        if len(entries) > MAX_FONT_FILES:
+            break
+    return digest(*entries)
+
+
+def previous_outputs(state: dict) -> list[str]:
+    """The files the build that wrote `state` made: the set that the next one replaces."""
+    names = state.get("outputs")
+    if not isinstance(names, list):  # a state file from before staged builds
+        cached = state.get("cached")
+        names = cached.get("files", []) if isinstance(cached, dict) else []
+    return [n for n in names if isinstance(n, str)]

@@ -7,7 +7,7 @@ files and an `OSL_PIPE_*` socket in /tmp. So:
 - every process a conversion starts carries an environment marker (`CHANJIAO_RUN`), inherited by
   all its descendants, even those that call setsid and leave the process group; killing "all
   processes with this marker" (read from /proc) kills the whole tree;
-- a watchdog process (`python -m generator.core.procs`) waits on a pipe from chanjiao; when the pipe
+- a watchdog process (`python -m generator.core.watchdog`) waits on a pipe from chanjiao; when the pipe
   closes, however chanjiao ended (SIGKILL included), it kills what carries chanjiao's marker,
   removes its temporary folders and pipes, and finishes or undoes a staged output swap;
 - temporary folders are named after the run (pid and start time), so the next chanjiao removes
@@ -230,7 +230,7 @@ class _Watchdog:
         read_end, self._pipe = os.pipe()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "generator.core.procs", run_id()],
+                [sys.executable, "-m", "generator.core.watchdog", run_id()],
                 stdin=read_end,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -275,33 +275,3 @@ def watch_output(out_dir: Path, on: bool = True) -> None:
     start_watchdog()
     if _watchdog is not None:
         _watchdog.send(("+" if on else "-") + str(out_dir.resolve()))
-
-
-def _watch(owner: str) -> None:
-    """The watchdog's life: remember output folders until the pipe closes, then clean up."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    dirs: set[str] = set()
-    for raw in sys.stdin.buffer:
-        line = raw.decode("utf-8", "replace").rstrip("\n")
-        if line[:1] == "+":
-            dirs.add(line[1:])
-        elif line[:1] == "-":
-            dirs.discard(line[1:])
-    # chanjiao has ended. After a normal end there is nothing to do; after a kill, its converters
-    # may still run, its temporary folders remain, a staged build may be half swapped.
-    kill_marked(owner, prefix=True)
-    sweep_leftovers(owner)
-    from generator.core.staging import lock_dir, recover, unlock_dir
-
-    for folder in dirs:
-        with contextlib.suppress(OSError, ToolError):
-            fd = lock_dir(Path(folder), wait=60)
-            try:
-                recover(Path(folder))
-            finally:
-                unlock_dir(fd)
-
-
-if __name__ == "__main__":  # pragma: no cover - runs as the watchdog process
-    _watch(sys.argv[1])

@@ -24,7 +24,6 @@ from generator.errors import ChanjiaoError, Diagnostic
 from generator.i18n import _
 from generator.model import Application, Value
 from generator.pipeline import (
-    NON_BLOCKING,
     content_fonts_dir,
     measure_pdf,
     page_limit_diagnostics,
@@ -163,7 +162,9 @@ class Session:
         report, app = check_content(self.root)
         self.timings["check"] = _ms(start)
         self.state.update(report=_report_json(report), title=str(app.get("basics.name") or ""))
-        blocking = [d for d in report.errors if d.code not in NON_BLOCKING]
+        # As in `build`: only a file that cannot be read at all stops rendering; a missing or
+        # refused value prints as a gap. Preview keeps the last good pages until the file reads.
+        blocking = [d for d in report.errors if d.location.path in app.unreadable]
         if blocking:
             self._fail(_("内容有 {n} 处错误，文档无法生成：").format(n=len(blocking)), blocking)
             return None

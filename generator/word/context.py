@@ -14,9 +14,20 @@ from dataclasses import replace
 from typing import Any
 
 from generator.core.nobreak import WORD_JOINER
+from generator.errors import Location
 from generator.form.declaration import FieldSpec, format_label
 from generator.i18n import format_date
-from generator.model import Application, Item, ListValue, Value
+from generator.model import (
+    Application,
+    Item,
+    ListBlock,
+    ListValue,
+    Paragraph,
+    Prose,
+    Span,
+    Table,
+    Value,
+)
 
 CHECKED, UNCHECKED = "☑", "□"
 LIST_SEPARATOR = "、"
@@ -43,33 +54,78 @@ def format_value(value: object) -> str:
     return format_figure(value)
 
 
-def _leaf(app: Application, spec: FieldSpec) -> str:
+# A gap: a value the form needs that is not there (blank, absent, or written but refused by the
+# reader). The documents still render; the gap prints as this text, highlighted (render.py), and
+# the report lists it as an error. Document text, so never translated.
+GAP_OPEN, GAP_CLOSE = "【待填写：", "】"
+_TRAIL = " › "
+
+
+def gap(trail: tuple[str, ...]) -> str:
+    """The placeholder printed where the value at `trail` (the form's labels) is missing."""
+    return f"{GAP_OPEN}{_TRAIL.join(trail)}{GAP_CLOSE}"
+
+
+def _missing(app: Application, spec: FieldSpec, v: Value | None) -> bool:
+    """True when `v` (None: the key is absent) is a gap: required and blank, or refused."""
+    if v is None:
+        return spec.required and spec.default is None
+    return not v.present and (spec.required or v.loc in app.refused)
+
+
+def _leaf(app: Application, spec: FieldSpec, trail: tuple[str, ...]) -> str:
     v = app.values.get(spec.path)
-    if not isinstance(v, Value):
+    value = v if isinstance(v, Value) else None
+    if _missing(app, spec, value):
+        return gap(trail)
+    if value is None:
         return spec.default or ""  # absent: the form's default; written empty: nothing
-    return format_value(v.value)
+    return format_value(value.value)
 
 
-def _item(item: Item, specs: tuple[FieldSpec, ...]) -> dict[str, str]:
-    return {s.id: format_value(item.get(s.id)) for s in specs}
+def _item(app: Application, item: Item, specs: tuple[FieldSpec, ...], trail: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for s in specs:
+        v = item.fields.get(s.id)
+        out[s.id] = gap((*trail, s.label)) if _missing(app, s, v) else format_value(item.get(s.id))
+    return out
 
 
-def _node(app: Application, spec: FieldSpec) -> Any:
+def _items(app: Application, spec: FieldSpec, trail: tuple[str, ...]) -> list[dict[str, str]]:
+    v = app.values.get(spec.path)
+    specs = app.form.item_fields[spec.type]
+    items = [i for i in v.items if isinstance(i, Item)] if isinstance(v, ListValue) else []
+    if not items and spec.required:  # one row that says what is missing, where the list prints
+        return [{s.id: gap(trail) if n == 0 else "" for n, s in enumerate(specs)}]
+    return [_item(app, i, specs, (*trail, f"第{n}项")) for n, i in enumerate(items, start=1)]
+
+
+def _prose(app: Application, spec: FieldSpec, trail: tuple[str, ...]) -> Prose:
+    prose = app.prose.get(spec.path) or Prose(spec, (), Location(spec.key))
+    if spec.required and not any(isinstance(b, Paragraph | ListBlock | Table) for b in prose.blocks):
+        filler = Paragraph((Span(gap(trail)),), prose.loc)
+        prose = Prose(prose.spec, (*prose.blocks, filler), prose.loc)
+    return prose
+
+
+def _node(app: Application, spec: FieldSpec, trail: tuple[str, ...]) -> Any:
     t = spec.type
     if t == "group":
-        return {c.id: _node(app, c) for c in spec.children}
+        return {c.id: _node(app, c, (*trail, app.label(c))) for c in spec.children}
     if t == "yearly":
         assert spec.of is not None
-        return {f"y{off}": _leaf(app, replace(spec.of, path=f"{spec.path}.y{off}")) for off in spec.years}
+        return {
+            f"y{off}": _leaf(app, replace(spec.of, path=f"{spec.path}.y{off}"), (*trail, f"{app.year(off)}年"))
+            for off in spec.years
+        }
     if t == "names":
         v = app.values.get(spec.path)
-        return [format_value(i.value) for i in v.items if isinstance(i, Value)] if isinstance(v, ListValue) else []
+        names = [format_value(i.value) for i in v.items if isinstance(i, Value)] if isinstance(v, ListValue) else []
+        return names or ([gap(trail)] if spec.required else [])
     if t in ("units", "people", "attachments"):
-        v = app.values.get(spec.path)
-        specs = app.form.item_fields[t]
-        return [_item(i, specs) for i in v.items if isinstance(i, Item)] if isinstance(v, ListValue) else []
+        return _items(app, spec, trail)
     if t == "prose":
-        return app.prose.get(spec.path)
+        return _prose(app, spec, trail or (app.label(spec),))
     if t == "choice":
         v = app.values.get(spec.path)
         return v.value if isinstance(v, Value) and v.value is not None else ""
@@ -78,7 +134,7 @@ def _node(app: Application, spec: FieldSpec) -> Any:
         if isinstance(v, Value) and v.value is not None:
             return bool(v.value)
         return spec.default == "是"
-    return _leaf(app, spec)
+    return _leaf(app, spec, trail)
 
 
 def _labels(app: Application, spec: FieldSpec) -> Any:
@@ -142,7 +198,7 @@ def recommendation_layout(data: dict[str, Any]) -> dict[str, Any]:
 def build_context(app: Application) -> dict[str, Any]:
     """Everything a template may print, by English id."""
     form = app.form
-    data: dict[str, Any] = {spec.id: _node(app, spec) for spec in form.files}
+    data: dict[str, Any] = {spec.id: _node(app, spec, ()) for spec in form.files}
     chosen = data["basics"]["application_type"]
     data["application_types"] = [
         {"id": id_, "label": label, "mark": CHECKED if id_ == chosen else UNCHECKED}

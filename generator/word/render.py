@@ -8,6 +8,7 @@ only once the whole file is written.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -24,6 +25,7 @@ from generator.core.nobreak import WORD_JOINER
 from generator.errors import ToolError
 from generator.i18n import _
 from generator.model import Prose
+from generator.word.context import GAP_CLOSE, GAP_OPEN
 from generator.word.cover_layout import layout_cover
 from generator.word.ooxml import part_text
 from generator.word.summary_layout import layout_summary_tables
@@ -110,11 +112,81 @@ def render_bytes(
     # Before the finisher, which splits runs by script: the layout steps rewrite whole cells.
     layout_cover(tpl.docx)
     layout_summary_tables(tpl.docx)
+    highlight_gaps(tpl.docx.element.body)
     if finish is not None:
         finish(tpl.docx)
     buf = io.BytesIO()
     tpl.save(buf)
     return deterministic_docx(buf.getvalue(), when)
+
+
+# A gap may arrive glued (a word joiner between each pair of characters, context.glued).
+_GAP = re.compile(
+    f"{WORD_JOINER}?".join(map(re.escape, GAP_OPEN)) + f"[^{re.escape(GAP_CLOSE)}]*{re.escape(GAP_CLOSE)}"
+)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# rPr children that the schema puts after w:highlight: a highlight is inserted before the first.
+_AFTER_HIGHLIGHT = frozenset(
+    _W + t
+    for t in ("u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+)
+
+
+def highlight_gaps(body: Any) -> int:
+    """Give every gap (context.gap, `【待填写：…】`) under `body` a run of its own, highlighted
+    yellow, so that a missing value stands out on the page and in Word. Returns how many."""
+    found = 0
+    for run in list(body.iter(_W + "r")):
+        texts = [c for c in run if c.tag == _W + "t"]
+        if len(texts) != 1 or len(run) - (run.find(_W + "rPr") is not None) != 1 or not _GAP.search(texts[0].text or ""):
+            continue  # only plain text runs: a template value arrives as one
+        text, pos, pieces = texts[0].text or "", 0, []
+        for m in _GAP.finditer(text):
+            pieces += [(text[pos : m.start()], False), (m.group(), True)]
+            pos = m.end()
+        pieces.append((text[pos:], False))
+        for piece, is_gap in pieces:
+            if piece:
+                run.addprevious(_piece_run(run, piece, is_gap))
+        run.getparent().remove(run)
+        found += sum(1 for _piece, is_gap in pieces if is_gap)
+    return found
+
+
+def _piece_run(run: Any, text: str, highlighted: bool) -> Any:
+    new = copy.deepcopy(run)
+    new.find(_W + "t").text = text
+    new.find(_W + "t").set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    if highlighted:
+        r_pr = new.find(_W + "rPr")
+        if r_pr is None:
+            r_pr = new.makeelement(_W + "rPr", {})
+            new.insert(0, r_pr)
+        mark = r_pr.makeelement(_W + "highlight", {_W + "val": "yellow"})
+        after = next((c for c in r_pr if c.tag in _AFTER_HIGHLIGHT), None)
+        if after is not None:
+            after.addprevious(mark)
+        else:
+            r_pr.append(mark)
+    return new
+
+
+def printed_gaps(docx: Path) -> list[str]:
+    """The gaps a rendered .docx prints highlighted, in order, read back from its XML (a gap split
+    into several runs by script is one gap)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(docx) as zf:
+        root = etree.fromstring(zf.read("word/document.xml"))
+    found: list[str] = []
+    for p in root.iter(_W + "p"):
+        marked = "".join(
+            "".join(t.text or "" for t in r.iter(_W + "t")) if r.find(f"{_W}rPr/{_W}highlight") is not None else "\n"
+            for r in p.iter(_W + "r")
+            if next(r.iterancestors(_W + "p")) is p  # a text box's runs count in its own paragraphs
+        )
+        found.extend(_GAP.findall(marked.replace(WORD_JOINER, "")))
+    return found
 
 
 def render_document(
