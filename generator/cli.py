@@ -23,6 +23,7 @@ from generator.errors import (
     ChanjiaoError,
     ContentError,
 )
+from generator.form.declaration import PROJECT_FILE
 from generator.i18n import _, detect_language, set_language
 from generator.outcome import (
     COMMANDS,
@@ -354,14 +355,12 @@ def doctor(directory: Path) -> Outcome:
     from generator.word.documents import template_font_families
 
     fonts_dir = None
-    project = directory / "项目.yaml"
-    if project.is_file():
-        from generator.check.rules import fonts_dir_inside
+    if (directory / PROJECT_FILE).is_file():
+        from generator.content.assets import fonts_folder
         from generator.content.loader import load_application
 
         app, _diags = load_application(directory)
-        if app.get("project.fonts_dir") and not any(fonts_dir_inside(app)):  # never scan / or /proc
-            fonts_dir = directory / str(app.get("project.fonts_dir"))
+        fonts_dir = fonts_folder(directory, app.get("project.fonts_dir"), existing=False)  # never / or /proc
     report = diagnose(template_font_families(), fonts_dir=fonts_dir)
     versions = {name: version(name) for name in ("chanjiao", "docxtpl", "python-docx", "pypdf", "markdown-it-py")}
     return doctored(report, versions, platform.python_version())

@@ -37,7 +37,7 @@ from generator.core.buildcache import (
     tool_fingerprint,
 )
 from generator.core.staging import Stage
-from generator.errors import Diagnostic, Location, Severity, ToolError
+from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _, language
 from generator.word.documents import (
     DOCUMENTS,
@@ -129,11 +129,9 @@ def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...]
 
 
 def _fonts_dir(app: Application) -> Path | None:
-    rel = app.get("project.fonts_dir")
-    if not rel:
-        return None
-    path = Path(app.root) / str(rel)
-    return path if path.is_dir() else None
+    from generator.content.assets import fonts_folder
+
+    return fonts_folder(Path(app.root), app.get("project.fonts_dir"))
 
 
 def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, int]]:
@@ -384,18 +382,14 @@ def _render(run: _Run) -> None:
 
 def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
     """Step 4: PDFs of the documents whose .docx changed. False when no PDF is made (and why)."""
-    from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
+    from generator.pdf.convert import convert_to_pdf, pdf_plan
 
     result = run.result
-    soffice = find_soffice() if pdf is not False else None
-    if pdf is True and soffice is None:
-        raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
-    if pdf is False:
-        result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
+    plan = pdf_plan(pdf)
+    if plan.soffice is None:
+        result.pdf_skipped_reason = plan.skipped
         return False
-    if soffice is None:
-        result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
-        return False
+    soffice = plan.soffice
     fonts_dir = _fonts_dir(run.app)
     fonts_fp = fonts_fingerprint(fonts_dir)
     stale = []

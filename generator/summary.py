@@ -9,15 +9,15 @@ from typing import Any
 
 from generator.check.validate import check_content
 from generator.errors import EXIT_CONTENT, EXIT_OK, Diagnostic, Location, Severity
-from generator.i18n import _
 from generator.model import Prose
 from generator.word.context import build_context, document_date, summary_row, unglued
 from generator.word.documents import templates_dir
 
 TEMPLATE = "汇总表.docx"
 OUTPUT_STEM = "重庆市市域产教联合体建设方案汇总表"
-#: The files the summary row is made from: problems elsewhere do not stop the table.
-READS = ("项目.yaml", "基本信息.yaml", "推荐书/1-联合体概况.yaml")
+#: The content files (by the declaration's ids) the summary row is made from: problems elsewhere
+#: do not stop the table.
+READS_IDS = ("project", "basics", "overview")
 
 
 @dataclass
@@ -46,7 +46,8 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
     apps = []
     for root in roots:
         report, app = check_content(root)
-        blocking = [d for d in report.errors if d.location.path in READS]
+        reads = {app.form.file(i).key for i in READS_IDS}
+        blocking = [d for d in report.errors if d.location.path in reads]
         for d in blocking:
             where = Location(f"{root.name}/{d.location.path}", d.location.line, d.location.column)
             result.diagnostics.append(Diagnostic(where, Severity.ERROR, d.code, d.message, d.field))
@@ -68,19 +69,11 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
         write_prose=_no_prose,
         finish=split_runs_by_script,
     )
-    if pdf is False:
-        return result
-    from generator.core.procs import check_soffice_setting
-    from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
+    from generator.pdf.convert import convert_to_pdf, pdf_plan
 
-    check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
-    soffice = find_soffice()
-    if soffice is None:
-        if pdf is True:
-            from generator.errors import ToolError
-
-            raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
-        result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
+    plan = pdf_plan(pdf)
+    if plan.soffice is None:
+        result.pdf_skipped_reason = "" if pdf is False else plan.skipped
         return result
-    (result.pdf,) = convert_to_pdf([result.docx], out_dir, soffice=soffice)
+    (result.pdf,) = convert_to_pdf([result.docx], out_dir, soffice=plan.soffice)
     return result

@@ -114,6 +114,26 @@ def format_bytes(n: int) -> str:
     return f"{n // mib} MB" if n % mib == 0 else f"{n / mib:.1f} MB"
 
 
+def fonts_folder(root: Path, ref: object, *, existing: bool = True) -> Path | None:
+    """The 字体目录 `ref` (项目.yaml) as a folder inside `root`; None when it is not set, lies outside
+    the content folder (an error the rules report: LibreOffice would scan `/` or `/proc`) or, with
+    `existing`, is not a folder (then the stand-in fonts are used). Every command that uses the
+    fonts asks here; `doctor` asks with existing=False to report a folder that is missing."""
+    if not ref:
+        return None
+    base = root.resolve()
+    pure = PurePosixPath(str(ref).replace("\\", "/"))
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", str(ref)):
+        return None
+    try:
+        real = (base / pure).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(base) or (existing and not real.is_dir()):
+        return None
+    return root / pure
+
+
 def resolve_asset(root: Path, base_rel: str, ref: str, kinds: tuple[str, ...]) -> Path:
     """The real path of `ref`, written in the file `base_rel` (relative to `root`).
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.check.report import diagnostic_line
+from generator.content.assets import fonts_folder
 from generator.content.loader import PROJECT_FILE, load_application
 from generator.core import git
 from generator.core.atomic import write_atomic
-from generator.core.procs import check_soffice_setting
 from generator.diff import changes
 from generator.diff.changes import ChangeTable, compare_applications
 from generator.diff.redline import redline
@@ -28,7 +28,7 @@ from generator.diff.revisions import count_changes
 from generator.errors import ChanjiaoError, ContentError, Diagnostic, Severity, ToolError
 from generator.i18n import _
 from generator.model import Application
-from generator.pdf.convert import INSTALL_HINT, convert_to_pdf, find_soffice
+from generator.pdf.convert import PdfPlan, convert_to_pdf, pdf_plan
 from generator.pipeline import render_documents
 from generator.word.documents import DOCUMENTS, Document, document_stem
 
@@ -149,13 +149,10 @@ def _render(app: Application, doc: Document, out_dir: Path) -> bytes:
 
 
 def _fonts_dir(b: Revision, app_b: Application, content_dir: Path) -> Path | None:
-    rel = app_b.get("project.fonts_dir")
-    if not rel:
-        return None
     # Licensed fonts are not committed: a git revision borrows the work tree's fonts folder.
     for root in (b.root, content_dir):
-        path = root / str(rel)
-        if path.is_dir() and any(path.iterdir()):
+        path = fonts_folder(root, app_b.get("project.fonts_dir"))
+        if path is not None and any(path.iterdir()):
             return path
     return None
 
@@ -190,7 +187,7 @@ def diff(
     with tempfile.TemporaryDirectory(prefix="chanjiao-diff-") as tmp_name:
         tmp = Path(tmp_name)
         a, b = find_revisions(content_dir, rev_a, rev_b, tmp, dirs=dirs)
-        soffice = _soffice(pdf)
+        plan = pdf_plan(pdf)  # before any work: --pdf without LibreOffice is an error
         progress(_("读取并校验 {a} 和 {b}…").format(a=a.label, b=b.label))
         sides = _Sides(a, b, *_load_both(a, b))
         result = DiffResult(ChangeTable(a.label, b.label))
@@ -198,7 +195,7 @@ def diff(
         result.table.rows = compare_applications(sides.app_a, sides.app_b, skip_files=frozenset(skipped))
         outputs = _redlines(sides, skipped, result, out_dir, tmp, progress)
         _write(outputs, result, out_dir)
-        _convert(outputs, sides, content_dir, result, out_dir, pdf=pdf, soffice=soffice, timeout=timeout, progress=progress)
+        _convert(outputs, sides, content_dir, result, out_dir, plan=plan, timeout=timeout, progress=progress)
         _remove_stale(out_dir, result.files)
     return result
 
@@ -218,15 +215,6 @@ class _Sides:
         return (self.a, self.app_a), (self.b, self.app_b)
 
 
-def _soffice(pdf: bool | None) -> Path | None:
-    """LibreOffice when PDFs are wanted; asked for with --pdf and missing is an error before any work."""
-    if pdf is False:
-        return None
-    check_soffice_setting()  # a CHANJIAO_SOFFICE that cannot run is an error, not "not installed"
-    soffice = find_soffice()
-    if pdf is True and soffice is None:
-        raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
-    return soffice
 
 
 def _load_both(a: Revision, b: Revision) -> tuple[Application, Application, list[Diagnostic], list[Diagnostic]]:
@@ -301,21 +289,18 @@ def _convert(
     result: DiffResult,
     out_dir: Path,
     *,
-    pdf: bool | None,
-    soffice: Path | None,
+    plan: PdfPlan,
     timeout: float,
     progress: Progress,
 ) -> None:
     """The redlines as PDF (the slow, fallible part), or why there are none."""
-    if pdf is False:
-        result.pdf_skipped_reason = _("按要求未生成 PDF（--no-pdf）")
-    elif soffice is None:
-        result.pdf_skipped_reason = _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT)
+    if plan.soffice is None:
+        result.pdf_skipped_reason = plan.skipped
     elif outputs:
         progress(_("转换为 PDF（LibreOffice）…"))
         fonts_dir = _fonts_dir(sides.b, sides.app_b, content_dir)
         try:
-            result.files += convert_to_pdf(list(outputs), out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
+            result.files += convert_to_pdf(list(outputs), out_dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice)
         except ToolError as exc:
             result.tool_errors.append(str(exc))
             result.pdf_skipped_reason = _("未生成 PDF：{reason}").format(reason=exc)

@@ -107,6 +107,30 @@ def libreoffice_version(soffice: Path) -> str:
     return text.splitlines()[0]
 
 
+@dataclass(frozen=True)
+class PdfPlan:
+    """Whether a run makes PDFs: the LibreOffice to use, or why none are made."""
+
+    soffice: Path | None
+    skipped: str = ""  #: why no PDF is made; empty when `soffice` is set
+
+
+def pdf_plan(pdf: bool | None) -> PdfPlan:
+    """The one reading of --pdf/--no-pdf for every command: False makes no PDF; True requires
+    LibreOffice (a ToolError naming the install command before any work); None makes PDFs when
+    LibreOffice is installed and says how to get them when not. A CHANJIAO_SOFFICE that cannot
+    run is an error, never "not installed"."""
+    if pdf is False:
+        return PdfPlan(None, _("按要求未生成 PDF（--no-pdf）"))
+    check_soffice_setting()
+    soffice = find_soffice()
+    if soffice is not None:
+        return PdfPlan(soffice)
+    if pdf is True:
+        raise ToolError(_("未找到 LibreOffice，无法生成 PDF。请安装：{hint}").format(hint=INSTALL_HINT))
+    return PdfPlan(None, _("未找到 LibreOffice，只生成了 Word 文档。安装后即可生成 PDF：{hint}").format(hint=INSTALL_HINT))
+
+
 def convert_to_pdf(
     docx_paths: list[Path],
     out_dir: Path,
