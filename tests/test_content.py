@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ContentCopy
 
 from generator.check.validate import check_content
 from generator.content.loader import load_application
 
-ContentCopy = Callable[..., Path]
 OVERVIEW = "推荐书/1-联合体概况.yaml"
 CAPACITY = "推荐书/2-服务能力.yaml"
 

@@ -13,18 +13,16 @@ import os
 import resource
 import struct
 import subprocess
-import sys
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import ContentCopy, run_chanjiao
 from PIL import Image
 
 from generator.check.validate import check_content
 
-ContentCopy = Callable[..., Path]
 CAPACITY = "推荐书/2-服务能力.yaml"
 PLAN_PART = "建设方案/4-建设计划.md"
 INTERNAL = "内部错误"
@@ -32,15 +30,11 @@ INTERNAL = "内部错误"
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The installed `chanjiao`, with 1.5 GB of address space at most and a timeout."""
-    exe = Path(sys.executable).parent / "chanjiao"
-    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
 
     def cap_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024, resource.RLIM_INFINITY))
 
-    return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=env, timeout=timeout, preexec_fn=cap_memory
-    )
+    return run_chanjiao(*args, timeout=timeout, preexec_fn=cap_memory)
 
 
 def _errors(root: Path) -> list[str]:

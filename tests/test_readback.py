@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from ooxml import W
 
 from generator.pdf.readback import align, compare, normalise, read_back
 from generator.pdf.reader import PageChars
@@ -184,8 +185,6 @@ def test_text_printed_out_of_order_is_a_move_not_a_loss() -> None:
 
 # -- the real thing: LibreOffice drops punctuation ---------------------------------------------------
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
 
 def _set_overflow_punct(docx: Path, out: Path, value: str | None) -> None:
     """Copy `docx` with <w:overflowPunct> in the document defaults set to `value` (None: removed)."""
@@ -194,18 +193,18 @@ def _set_overflow_punct(docx: Path, out: Path, value: str | None) -> None:
             data = zin.read(item.filename)
             if item.filename == "word/styles.xml":
                 root = etree.fromstring(data)
-                defaults = root.find(f"{{{_W}}}docDefaults")
+                defaults = root.find(f"{{{W}}}docDefaults")
                 assert defaults is not None
-                ppr_default = defaults.find(f"{{{_W}}}pPrDefault")
+                ppr_default = defaults.find(f"{{{W}}}pPrDefault")
                 if ppr_default is None:
-                    ppr_default = etree.SubElement(defaults, f"{{{_W}}}pPrDefault")
-                ppr = ppr_default.find(f"{{{_W}}}pPr")
+                    ppr_default = etree.SubElement(defaults, f"{{{W}}}pPrDefault")
+                ppr = ppr_default.find(f"{{{W}}}pPr")
                 if ppr is None:
-                    ppr = etree.SubElement(ppr_default, f"{{{_W}}}pPr")
-                for old in ppr.findall(f"{{{_W}}}overflowPunct"):
+                    ppr = etree.SubElement(ppr_default, f"{{{W}}}pPr")
+                for old in ppr.findall(f"{{{W}}}overflowPunct"):
                     ppr.remove(old)
                 if value is not None:
-                    etree.SubElement(ppr, f"{{{_W}}}overflowPunct").set(f"{{{_W}}}val", value)
+                    etree.SubElement(ppr, f"{{{W}}}overflowPunct").set(f"{{{W}}}val", value)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(item, data)
 
@@ -342,7 +341,7 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
     from docx.oxml import parse_xml
     from docx.shared import Cm
 
-    ns = f'xmlns:w="{_W}"'
+    ns = f'xmlns:w="{W}"'
     doc = Document()
     doc.add_heading("一、创建条件", level=1)
     p = doc.add_paragraph()

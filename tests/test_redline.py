@@ -14,13 +14,12 @@ from docx.shared import Cm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from ooxml import NS, W
 
 from generator.diff.redline import redline
 from generator.diff.revisions import accept_all_docx, reject_all_docx
 from generator.word.text import docx_text
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-NS = {"w": W}
 WHEN = dt.datetime(2024, 6, 12, 9, 30)
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cfc0f01f0005000201a1d3b5d50000000049454e44ae426082"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ContentCopy
 
 from generator.check.rules import credit_code_valid
 from generator.check.validate import check_content
 
-ContentCopy = Callable[..., Path]
 OVERVIEW = "推荐书/1-联合体概况.yaml"
 CAPACITY = "推荐书/2-服务能力.yaml"
 
