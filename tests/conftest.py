@@ -8,6 +8,7 @@ The OOXML namespaces live in `tests/ooxml.py`.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import shutil
@@ -104,11 +105,46 @@ def process_gone(pid: int, wait: float = 10.0) -> bool:
     return False
 
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens", action="store_true", default=False,
         help="rewrite tests/golden/ from the current code instead of comparing with it",
     )
+
+
+def golden_difference(path: Path, text: str, update: bool = False) -> str | None:
+    """None when `text` equals the golden file at `path`, else the failure a contributor reads: the
+    file, a unified diff, and the flag that rewrites it. With `update`, writes `text` there."""
+    name = path.relative_to(GOLDEN.parent.parent).as_posix() if path.is_relative_to(GOLDEN.parent.parent) else str(path)
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        return None
+    if not path.exists():
+        return f"no golden file {name}: run pytest --update-goldens and review it"
+    expected = path.read_text(encoding="utf-8")
+    if text == expected:
+        return None
+    diff = difflib.unified_diff(expected.splitlines(keepends=True), text.splitlines(keepends=True), f"{name} (expected)", f"{name} (now)", n=2)
+    return f"{name} differs; if the change is intended, run pytest --update-goldens and review the diff:\n{''.join(diff)}"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """`golden(name, text)`: `text` must equal the file tests/golden/NAME; a difference fails with a
+    unified diff. `pytest --update-goldens` writes the file instead: review it in `git diff`."""
+    update = bool(request.config.getoption("--update-goldens"))
+
+    def check(name: str, text: str) -> None:
+        problem = golden_difference(GOLDEN / name, text, update)
+        if problem:
+            pytest.fail(problem, pytrace=False)
+
+    return check
 
 
 @pytest.fixture
