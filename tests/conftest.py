@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -78,6 +79,23 @@ def diagnostic_lines(output: str, tag: str | None = None) -> list[str]:
     `path:line:col: 错误: message`; only those tagged `tag` (错误, 警告) when given."""
     tags = (tag,) if tag else ("错误", "警告")
     return [line for line in output.splitlines() if any(f": {t}: " in line for t in tags)]
+
+
+def check_output(root: Path, *args: str) -> tuple[int, str]:
+    """`chanjiao check ROOT ARGS` run in-process (click's runner: no interpreter start-up): its exit
+    code and what it printed, stdout then stderr. Read the diagnostics with `diagnostic_lines`."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    # The command installs its SIGTERM/SIGHUP handlers; pytest keeps its own.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = CliRunner().invoke(main, ["check", str(root), *args])
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return result.exit_code, result.stdout + result.stderr
 
 
 def line_of(path: Path, needle: str) -> int:
