@@ -291,10 +291,10 @@ def test_sigterm_during_conversion_leaves_no_converter_and_no_partial_file(conte
 def test_a_character_the_fangsong_stand_in_lacks_is_a_warning_naming_where_it_is(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
     root = content_copy({"推荐书/1-联合体概况.yaml": lambda t: t.replace("  负责人: 陈立新", "  负责人: 陈镕")})
     result = build(root, tmp_path / "out", pdf=True)
-    warnings = [d.render() for d in result.report.diagnostics if d.code == "missing-glyph"]
-    line = next(i for i, text in enumerate((root / "推荐书/1-联合体概况.yaml").read_text(encoding="utf-8").splitlines(), 1) if "陈镕" in text)
+    warnings = diagnostic_lines((tmp_path / "out" / "检查报告.txt").read_text(encoding="utf-8"), "警告")
+    line = line_of(root / "推荐书/1-联合体概况.yaml", "陈镕")
     assert warnings == [
-        f"推荐书/1-联合体概况.yaml:{line}:8: “镕”不在替代字体 FandolFang 中，PDF 里这个字由 AR PL UKai CN 印出，字形可能与仿宋不一致；把已授权的 方正仿宋_GBK 放入字体目录可避免"
+        f"推荐书/1-联合体概况.yaml:{line}:8: 警告: “镕”不在替代字体 FandolFang 中，PDF 里这个字由 AR PL UKai CN 印出，字形可能与仿宋不一致；把已授权的 方正仿宋_GBK 放入字体目录可避免"
     ]
     assert result.exit_code == 0  # a warning: the PDF is still made
 
