@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ContentCopy, check_output, diagnostic_lines
+from conftest import ContentCopy, check_output, diagnostic_lines, line_of
 
 from generator.check.validate import check_content
 from generator.content.loader import load_application
@@ -20,8 +20,7 @@ def _messages(root: Path) -> list[str]:
 
 
 def _line_of(root: Path, rel: str, needle: str) -> int:
-    lines = (root / rel).read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, start=1) if needle in line)
+    return line_of(root / rel, needle)
 
 
 def test_example_application_passes_check(example_root: Path) -> None:
