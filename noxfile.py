@@ -16,6 +16,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def goldens(session: nox.Session) -> None:
+    """Rewrite tests/golden/ from the current code (`pytest --update-goldens`); review `git diff`."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", "tests/test_golden.py", "--update-goldens", *session.posargs)
+
+
+@nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """ruff on everything, mypy on the package."""
     session.install("-e", ".[dev]")

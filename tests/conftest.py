@@ -1,16 +1,168 @@
-"""Shared fixtures: the example application, and throwaway copies of it to break."""
+"""Shared fixtures and names: the example application, throwaway copies of it to break, the CLI as a
+user runs it, and the `--update-goldens` option.
+
+Test modules import the names from here (`from conftest import EXAMPLE, run_chanjiao`): pytest
+imports this file as the module `conftest`, so the import gets the same module, not a second copy.
+The OOXML namespaces live in `tests/ooxml.py`.
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import os
 import shutil
-from collections.abc import Callable
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "content"
+#: The installed console script, run the way a user runs it.
+CHANJIAO = Path(sys.executable).parent / "chanjiao"
+#: The `content_copy` fixture's type: edits by relative path → the copy's root.
+ContentCopy = Callable[..., Path]
+
+# What a user's shell may set that would change the CLI's language or dates under test.
+_USER_ENV_DROPPED = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "SOURCE_DATE_EPOCH")
+
+
+def user_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without locale and date settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in _USER_ENV_DROPPED}
+    env.update(extra or {})
+    return env
+
+
+def run_chanjiao(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`chanjiao ARGS` as a subprocess: its exit code and the lines it printed (stdout, stderr)."""
+    return subprocess.run(
+        [str(CHANJIAO), *args], capture_output=True, text=True, env=user_env(env), cwd=cwd, timeout=timeout,
+        preexec_fn=preexec_fn,
+    )
+
+
+def squash(text: str) -> str:
+    """`text` without any whitespace: PDF text extraction breaks lines where the layout does."""
+    return "".join(text.split())
+
+
+# Hypothesis profiles: how many cases a property test runs. `HYPOTHESIS_PROFILE` picks one; under
+# CI=true the default is `ci`. Applied test by test (`@FUZZ`) rather than loaded globally, so a
+# module's cheap properties keep their own counts.
+for _name, _examples in (("dev", 25), ("ci", 170), ("long", 2500)):
+    settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        print_blob=True,
+    )
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+FUZZ = settings.get_profile(PROFILE)
+
+
+def diagnostic_lines(output: str, tag: str | None = None) -> list[str]:
+    """The diagnostic lines of what `check` or `build` printed (or wrote to 检查报告.txt), in order:
+    `path:line:col: 错误: message`; only those tagged `tag` (错误, 警告) when given."""
+    tags = (tag,) if tag else ("错误", "警告")
+    return [line for line in output.splitlines() if any(f": {t}: " in line for t in tags)]
+
+
+def check_output(root: Path, *args: str) -> tuple[int, str]:
+    """`chanjiao check ROOT ARGS` run in-process (click's runner: no interpreter start-up): its exit
+    code and what it printed, stdout then stderr. Read the diagnostics with `diagnostic_lines`."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    # The command installs its SIGTERM/SIGHUP handlers; pytest keeps its own.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = CliRunner().invoke(main, ["check", str(root), *args])
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return result.exit_code, result.stdout + result.stderr
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based number of the first line of `path` containing `needle`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, text in enumerate(lines, 1) if needle in text)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under `folder`, hidden ones included, with the hash of its bytes."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def process_gone(pid: int, wait: float = 10.0) -> bool:
+    """True once pid has exited within `wait` seconds (a zombie waiting for init to reap it counts as gone)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true", default=False,
+        help="rewrite tests/golden/ from the current code instead of comparing with it",
+    )
+
+
+def golden_difference(path: Path, text: str, update: bool = False) -> str | None:
+    """None when `text` equals the golden file at `path`, else the failure a contributor reads: the
+    file, a unified diff, and the flag that rewrites it. With `update`, writes `text` there."""
+    name = path.relative_to(GOLDEN.parent.parent).as_posix() if path.is_relative_to(GOLDEN.parent.parent) else str(path)
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        return None
+    if not path.exists():
+        return f"no golden file {name}: run pytest --update-goldens and review it"
+    expected = path.read_text(encoding="utf-8")
+    if text == expected:
+        return None
+    diff = difflib.unified_diff(expected.splitlines(keepends=True), text.splitlines(keepends=True), f"{name} (expected)", f"{name} (now)", n=2)
+    return f"{name} differs; if the change is intended, run pytest --update-goldens and review the diff:\n{''.join(diff)}"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """`golden(name, text)`: `text` must equal the file tests/golden/NAME; a difference fails with a
+    unified diff. `pytest --update-goldens` writes the file instead: review it in `git diff`."""
+    update = bool(request.config.getoption("--update-goldens"))
+
+    def check(name: str, text: str) -> None:
+        problem = golden_difference(GOLDEN / name, text, update)
+        if problem:
+            pytest.fail(problem, pytrace=False)
+
+    return check
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import grimp
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "generator"
 MAX_FUNCTION_LINES = 60
 

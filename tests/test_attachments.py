@@ -7,17 +7,16 @@ pikepdf); the sanitised copy, and the package a real build makes, are read back 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import ContentCopy
 from pikepdf import Array, Dictionary, Name, String
 from pypdf import PdfReader
 
 from generator.content.attachments import AttachmentProblem, active_content, sanitise_pdf
 
-ContentCopy = Callable[..., Path]
 SOURCE = Path(__file__).resolve().parent.parent / "content/附件/合作协议.pdf"
 
 #: Keys and action types that must not survive anywhere in a sanitised file.

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-ContentCopy = Callable[..., Path]
-
-
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script the way a user does."""
-    exe = Path(sys.executable).parent / "chanjiao"
-    full_env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
-    full_env.update(env or {})
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=60)
+from conftest import ContentCopy
+from conftest import run_chanjiao as run
 
 
 def test_check_example_prints_every_limited_field_and_a_verdict(example_root: Path) -> None:

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ContentCopy, check_output, diagnostic_lines, line_of
 
 from generator.check.validate import check_content
 from generator.content.loader import load_application
 
-ContentCopy = Callable[..., Path]
 OVERVIEW = "推荐书/1-联合体概况.yaml"
 CAPACITY = "推荐书/2-服务能力.yaml"
 
 
 def _messages(root: Path) -> list[str]:
-    report, _app = check_content(root)
-    return [d.render() for d in report.diagnostics]
+    """The diagnostic lines `chanjiao check` prints."""
+    return diagnostic_lines(check_output(root)[1])
 
 
 def _line_of(root: Path, rel: str, needle: str) -> int:
-    lines = (root / rel).read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, start=1) if needle in line)
+    return line_of(root / rel, needle)
 
 
 def test_example_application_passes_check(example_root: Path) -> None:
     report, app = check_content(example_root)
-    assert [d.render() for d in report.diagnostics] == []
+    assert diagnostic_lines(check_output(example_root)[1]) == []
     assert report.ok and report.exit_code == 0
     assert app.get("basics.application_type") in ("park", "enterprise")
 
@@ -45,7 +43,7 @@ def test_quoted_figure_is_an_error_naming_the_field(content_copy: ContentCopy) -
     line = _line_of(root, CAPACITY, "共建专业:")
     col = (root / CAPACITY).read_text(encoding="utf-8").splitlines()[line - 1].index('"9"') + 1
     assert _messages(root) == [
-        f"{CAPACITY}:{line}:{col}: 资源共建共享 › 共建专业 › 2023年：数字不要加引号，现为“9”（带引号会被当作文字）"
+        f"{CAPACITY}:{line}:{col}: 错误: 资源共建共享 › 共建专业 › 2023年：数字不要加引号，现为“9”（带引号会被当作文字）"
     ]
 
 
@@ -66,7 +64,7 @@ def test_bad_counts(content_copy: ContentCopy, written: str, message: str) -> No
 def test_thousands_separator_in_a_figure(content_copy: ContentCopy) -> None:
     root = content_copy({OVERVIEW: lambda t: t.replace("  固定办公面积: 260", "  固定办公面积: 1,260")})
     line = _line_of(root, OVERVIEW, "固定办公面积:")
-    assert _messages(root) == [f"{OVERVIEW}:{line}:11: 秘书处（办公室）情况 › 固定办公面积：请去掉千位分隔符，现为“1,260”"]
+    assert _messages(root) == [f"{OVERVIEW}:{line}:11: 错误: 秘书处（办公室）情况 › 固定办公面积：请去掉千位分隔符，现为“1,260”"]
 
 
 def test_percent_out_of_range_and_with_sign(content_copy: ContentCopy) -> None:
@@ -87,14 +85,14 @@ def test_duplicate_key_names_both_lines(content_copy: ContentCopy) -> None:
     root = content_copy({"基本信息.yaml": lambda t: t + "\n联合体名称: 另一个名字\n"})
     first = _line_of(root, "基本信息.yaml", "联合体名称: 重庆")
     last = len((root / "基本信息.yaml").read_text(encoding="utf-8").splitlines())
-    assert _messages(root) == [f"基本信息.yaml:{last}:1: 重复的键“联合体名称”：第 {first} 行已经写过"]
+    assert _messages(root) == [f"基本信息.yaml:{last}:1: 错误: 重复的键“联合体名称”：第 {first} 行已经写过"]
 
 
 def test_unknown_key_suggests_the_closest(content_copy: ContentCopy) -> None:
     root = content_copy({"基本信息.yaml": lambda t: t.replace("推荐区县:", "推荐区:")})
     line = _line_of(root, "基本信息.yaml", "推荐区:")
     msgs = _messages(root)
-    assert f"基本信息.yaml:{line}:1: 未知的键“推荐区”（基本信息（封面与汇总表））：是否应为“推荐区县”？" in msgs
+    assert f"基本信息.yaml:{line}:1: 错误: 未知的键“推荐区”（基本信息（封面与汇总表））：是否应为“推荐区县”？" in msgs
     # … and the field it should have been is reported missing, in the same run
     assert any("推荐区县：必填项未填写" in m for m in msgs)
 
@@ -110,14 +108,14 @@ def test_unsafe_tag_is_rejected(content_copy: ContentCopy) -> None:
 def test_control_character_in_yaml_is_an_error_at_its_position(content_copy: ContentCopy) -> None:
     root = content_copy({"基本信息.yaml": lambda t: t.replace("推荐区县: 重庆市", "推荐区县: 重庆\x07市")})
     line = _line_of(root, "基本信息.yaml", "推荐区县:")
-    assert _messages(root) == [f"基本信息.yaml:{line}:9: 不允许的控制字符 U+0007：请删除或改为普通文字"]
+    assert _messages(root) == [f"基本信息.yaml:{line}:9: 错误: 不允许的控制字符 U+0007：请删除或改为普通文字"]
 
 
 def test_control_character_in_markdown_is_an_error_at_its_position(content_copy: ContentCopy) -> None:
     rel = "推荐书/4-建设规划.md"
     root = content_copy({rel: lambda t: "第一行\n\n第二\x0c行\n" + t})
     msgs = _messages(root)
-    assert f"{rel}:3:3: 不允许的控制字符 U+000C：请删除或改为普通文字" in msgs
+    assert f"{rel}:3:3: 错误: 不允许的控制字符 U+000C：请删除或改为普通文字" in msgs
 
 
 def test_crlf_and_decomposed_text_are_normalised(content_copy: ContentCopy) -> None:
@@ -132,7 +130,7 @@ def test_crlf_and_decomposed_text_are_normalised(content_copy: ContentCopy) -> N
     bad = text.replace("申报类型: 园区牵头", "申报类型: 园区").replace("\n", "\r\n")
     path.write_bytes(bad.encode("utf-8"))
     line = _line_of(root, "基本信息.yaml", "申报类型: 园区")
-    assert _messages(root)[0].startswith(f"基本信息.yaml:{line}:7: 申报类型：应为 “园区牵头”、“企业牵头” 之一")
+    assert _messages(root)[0].startswith(f"基本信息.yaml:{line}:7: 错误: 申报类型：应为 “园区牵头”、“企业牵头” 之一")
 
 
 def test_gbk_file_is_an_error_not_garbage(content_copy: ContentCopy) -> None:
@@ -140,7 +138,7 @@ def test_gbk_file_is_an_error_not_garbage(content_copy: ContentCopy) -> None:
     path = root / "推荐书/4-建设规划.md"
     path.write_bytes("第一行\n建设规划".encode("gbk"))
     msgs = _messages(root)
-    assert any(m.startswith("推荐书/4-建设规划.md:1:1: 文件不是 UTF-8 编码") for m in msgs), msgs
+    assert any(m.startswith("推荐书/4-建设规划.md:1:1: 错误: 文件不是 UTF-8 编码") for m in msgs), msgs
 
 
 def test_all_problems_are_reported_at_once(content_copy: ContentCopy) -> None:
@@ -154,13 +152,13 @@ def test_all_problems_are_reported_at_once(content_copy: ContentCopy) -> None:
     msgs = _messages(root)
     assert any("未知的键“推荐区”" in m for m in msgs)
     assert any("共建专业 › 2023年：应填写数字，现为“九”" in m for m in msgs)
-    assert "推荐书/3-特色与创新.md: 缺少文件：3.特色与创新（推荐书/3-特色与创新.md）" in msgs
+    assert "推荐书/3-特色与创新.md: 错误: 缺少文件：3.特色与创新（推荐书/3-特色与创新.md）" in msgs
 
 
 def test_missing_required_field_names_the_form_label(content_copy: ContentCopy) -> None:
     root = content_copy({OVERVIEW: lambda t: t.replace("  固定办公面积: 260", "  固定办公面积:")})
     line = _line_of(root, OVERVIEW, "固定办公面积:")
-    assert _messages(root) == [f"{OVERVIEW}:{line}:3: 秘书处（办公室）情况 › 固定办公面积：必填项未填写"]
+    assert _messages(root) == [f"{OVERVIEW}:{line}:3: 错误: 秘书处（办公室）情况 › 固定办公面积：必填项未填写"]
 
 
 def test_comma_string_where_a_list_belongs(content_copy: ContentCopy) -> None:
@@ -180,5 +178,5 @@ def test_part_page_limit_must_name_a_real_part(content_copy: ContentCopy) -> Non
     root = content_copy({"项目.yaml": lambda t: t.replace("  各部分:\n", "  各部分:\n    三、建设内容和举措: 10\n")})
     line = _line_of(root, "项目.yaml", "三、建设内容和举措")
     assert _messages(root) == [
-        f"项目.yaml:{line}:5: 未知的键“三、建设内容和举措”（页数限制 › 各部分页数上限）：是否应为“三、建设内容与举措”？"
+        f"项目.yaml:{line}:5: 错误: 未知的键“三、建设内容和举措”（页数限制 › 各部分页数上限）：是否应为“三、建设内容与举措”？"
     ]

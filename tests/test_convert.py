@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import process_gone
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -85,20 +86,6 @@ def fake_founder_font(dest: Path, family: str, ps_name: str) -> Path:
             struct.pack_into(">II", data, entry + 8, offset, len(table))
     dest.write_bytes(bytes(data))
     return dest
-
-
-def process_gone(pid: int, wait: float = 5.0) -> bool:
-    """True once pid has exited (a zombie waiting for init to reap it counts as gone)."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def previous_output(out_dir: Path, name: str = "plan.pdf") -> Path:

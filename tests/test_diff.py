@@ -8,12 +8,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CHANJIAO, EXAMPLE, run_chanjiao
 from lxml import etree
+from ooxml import NS, W
 
 from generator.content.loader import load_application
 from generator.diff.revisions import accept_all_docx, reject_all_docx
@@ -22,10 +23,6 @@ from generator.scaffold import MAKEFILE
 from generator.word.documents import DOCUMENTS
 from generator.word.text import docx_text
 
-BIN = Path(sys.executable).parent
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-NS = {"w": W}
 SECTION = "## 探索混合所有制改革"
 NEW_MEMBER = "    - 单位名称: 重庆岭新智能制造装备有限公司\n      联系人: 孙晓峰\n      联系电话: \"13752361408\"\n"
 
@@ -87,8 +84,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "SOURCE_DATE_EPOCH")}
-    return subprocess.run([str(BIN / "chanjiao"), "diff", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return run_chanjiao("diff", *args, cwd=cwd, timeout=300)
 
 
 def redlines(out_dir: Path) -> dict[str, bytes]:
@@ -308,7 +304,7 @@ def test_make_diff_takes_the_two_revisions(repo: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(repo, work, symlinks=True)
     (work / "Makefile").write_text(MAKEFILE, encoding="utf-8")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{CHANJIAO.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(["make", "--no-print-directory", "diff", "A=round-1", "B=round-2"], cwd=work, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(changes(work / "build/diff")) == 8

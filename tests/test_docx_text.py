@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from conftest import run_chanjiao
 from docx import Document
 from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Cm
@@ -27,16 +26,15 @@ def test_paragraphs_tables_and_tabs_read_back_in_order(tmp_path: Path) -> None:
 
 
 def test_textconv_command_prints_the_text_and_refuses_a_non_docx(tmp_path: Path) -> None:
-    exe = Path(sys.executable).parent / "chanjiao"
     doc = Document()
     doc.add_paragraph("联合体名称")
     good = tmp_path / "a.docx"
     doc.save(str(good))
-    done = subprocess.run([str(exe), "textconv", str(good)], capture_output=True, text=True, timeout=60)
+    done = run_chanjiao("textconv", str(good))
     assert done.returncode == 0 and done.stdout == "联合体名称\n"
     bad = tmp_path / "b.docx"
     bad.write_text("not a zip", encoding="utf-8")
-    done = subprocess.run([str(exe), "textconv", str(bad)], capture_output=True, text=True, timeout=60)
+    done = run_chanjiao("textconv", str(bad))
     assert done.returncode == 3 and "无法读取 Word 文档" in done.stderr and "Traceback" not in done.stderr
 
 

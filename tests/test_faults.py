@@ -14,31 +14,23 @@ their number (20); `CHANJIAO_FAULT_CONTENT=folder` kills builds of another appli
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import CHANJIAO, ContentCopy, process_gone, snapshot
 
 from generator.core.procs import osl_pipe
 from generator.core.staging import JOURNAL, STAGE_PREFIX
 from generator.errors import ToolError
 
-ContentCopy = Callable[..., Path]
-CHANJIAO = Path(sys.executable).parent / "chanjiao"
 EDITED = {"plan": "建设方案/4-建设计划.md", "recommendation": "推荐书/4-建设规划.md"}
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under `folder`, hidden ones included, with the hash of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def processes_with(text: str) -> list[str]:
@@ -54,18 +46,6 @@ def processes_with(text: str) -> list[str]:
         if text in cmd:
             found.append(f"{entry.name}: {cmd[:160]}")
     return found
-
-
-def process_gone(pid: int) -> bool:
-    """True once pid has exited (a zombie waiting for init to reap it counts as gone)."""
-
-    def gone() -> bool:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-        except OSError:
-            return True
-
-    return wait_until(gone, 10)
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import EXAMPLE, FUZZ
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -36,19 +37,6 @@ from generator.core.buildcache import inputs_fingerprint
 from generator.core.counting import count_words
 from generator.errors import ChanjiaoError
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
-
-for _name, _examples in (("dev", 25), ("ci", 170), ("long", 2500)):
-    settings.register_profile(
-        _name,
-        max_examples=_examples,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        print_blob=True,
-    )
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
-# Applied test by test rather than loaded globally: other modules' property tests keep their own.
-FUZZ = settings.get_profile(PROFILE)
 #: A build costs ten checks: the build fuzz runs a fifth as many cases.
 BUILD_EXAMPLES = max(5, FUZZ.max_examples // 5)
 

@@ -13,18 +13,16 @@ import os
 import resource
 import struct
 import subprocess
-import sys
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import ContentCopy, check_output, diagnostic_lines, run_chanjiao
 from PIL import Image
 
 from generator.check.validate import check_content
 
-ContentCopy = Callable[..., Path]
 CAPACITY = "推荐书/2-服务能力.yaml"
 PLAN_PART = "建设方案/4-建设计划.md"
 INTERNAL = "内部错误"
@@ -32,20 +30,16 @@ INTERNAL = "内部错误"
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The installed `chanjiao`, with 1.5 GB of address space at most and a timeout."""
-    exe = Path(sys.executable).parent / "chanjiao"
-    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
 
     def cap_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024, resource.RLIM_INFINITY))
 
-    return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=env, timeout=timeout, preexec_fn=cap_memory
-    )
+    return run_chanjiao(*args, timeout=timeout, preexec_fn=cap_memory)
 
 
 def _errors(root: Path) -> list[str]:
-    report, _app = check_content(root)
-    return [d.render() for d in report.errors]
+    """The error lines `chanjiao check` prints."""
+    return diagnostic_lines(check_output(root)[1], "错误")
 
 
 def _list_attachment(root: Path, file: str) -> None:
@@ -60,8 +54,8 @@ def test_yaml_aliases_are_refused_with_their_place(content_copy: ContentCopy) ->
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
     root = content_copy({CAPACITY: bomb})
     errors = _errors(root)
-    assert f"{CAPACITY}:1:4: 不支持 YAML 锚点 &a：请删除它，把内容直接写出来" in errors
-    assert f"{CAPACITY}:2:8: 不支持 YAML 别名 *a：请把内容直接写出来" in errors
+    assert f"{CAPACITY}:1:4: 错误: 不支持 YAML 锚点 &a：请删除它，把内容直接写出来" in errors
+    assert f"{CAPACITY}:2:8: 错误: 不支持 YAML 别名 *a：请把内容直接写出来" in errors
 
 
 def test_eight_levels_of_aliases_cost_nothing(content_copy: ContentCopy) -> None:
@@ -76,7 +70,7 @@ def test_eight_levels_of_aliases_cost_nothing(content_copy: ContentCopy) -> None
 
 def test_a_self_referencing_alias_is_an_error_not_a_recursion(content_copy: ContentCopy) -> None:
     root = content_copy({CAPACITY: "共建专业: &loop [*loop]\n"})
-    assert f"{CAPACITY}:1:7: 不支持 YAML 锚点 &loop：请删除它，把内容直接写出来" in _errors(root)
+    assert f"{CAPACITY}:1:7: 错误: 不支持 YAML 锚点 &loop：请删除它，把内容直接写出来" in _errors(root)
 
 
 @pytest.mark.parametrize("shape", ["flow", "block"])
@@ -90,7 +84,7 @@ def test_deep_nesting_is_a_clear_error(content_copy: ContentCopy, shape: str) ->
 def test_a_control_character_from_a_yaml_escape_is_an_error_at_the_value(content_copy: ContentCopy) -> None:
     root = content_copy({"基本信息.yaml": lambda t: t.replace("推荐区县: 重庆市云岭区人民政府", '推荐区县: "重庆市云岭区\\f人民政府"')})
     errors = _errors(root)
-    assert "基本信息.yaml:12:7: 推荐区县：不允许的控制字符 U+000C：请删除或改为普通文字" in errors
+    assert "基本信息.yaml:12:7: 错误: 推荐区县：不允许的控制字符 U+000C：请删除或改为普通文字" in errors
 
 
 # -- Markdown --------------------------------------------------------------------------------
@@ -101,7 +95,7 @@ def test_character_references_word_cannot_hold_are_errors_with_their_place(conte
     root = content_copy({PLAN_PART: lambda t: t + f"\n\n第二段落{ref}结束。\n"})
     line = len((root / PLAN_PART).read_text(encoding="utf-8").rstrip("\n").splitlines())
     errors = _errors(root)
-    assert f"{PLAN_PART}:{line}:5: 字符引用 {ref} 表示的字符 U+{code:04X} 不能放进 Word 文档：请删除或改为普通文字" in errors
+    assert f"{PLAN_PART}:{line}:5: 错误: 字符引用 {ref} 表示的字符 U+{code:04X} 不能放进 Word 文档：请删除或改为普通文字" in errors
 
 
 def test_harmless_references_still_print(content_copy: ContentCopy) -> None:
@@ -145,7 +139,7 @@ def test_a_link_to_dev_zero_as_a_content_file_is_an_error(content_copy: ContentC
 
 def test_an_oversized_content_file_is_an_error(content_copy: ContentCopy) -> None:
     root = content_copy({PLAN_PART: lambda t: t + "\n\n" + "长" * (200 * 1024)})
-    assert f"{PLAN_PART}: 文件超过 512 KB：内容文件不应这么大" in _errors(root)
+    assert f"{PLAN_PART}: 错误: 文件超过 512 KB：内容文件不应这么大" in _errors(root)
 
 
 def test_unused_special_files_do_not_hang_or_fill_the_no_op_fingerprint(content_copy: ContentCopy, tmp_path: Path) -> None:
@@ -177,8 +171,8 @@ def test_special_files_in_the_fonts_folder_are_errors(content_copy: ContentCopy)
     os.mkfifo(root / "字体/假字体.ttf")
     (root / "字体/外部.ttf").symlink_to("/etc/passwd")
     errors = _errors(root)
-    assert "项目.yaml:26:7: 字体目录：“字体/假字体.ttf”不是普通文件，而是命名管道" in errors
-    assert "项目.yaml:26:7: 字体目录：“字体/外部.ttf”是指向申报材料目录之外的链接：只能使用目录内的文件" in errors
+    assert "项目.yaml:26:7: 错误: 字体目录：“字体/假字体.ttf”不是普通文件，而是命名管道" in errors
+    assert "项目.yaml:26:7: 错误: 字体目录：“字体/外部.ttf”是指向申报材料目录之外的链接：只能使用目录内的文件" in errors
 
 
 # -- names that are too long -----------------------------------------------------------------

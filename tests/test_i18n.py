@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from conftest import REPO
 
 from generator import i18n
 
-REPO = Path(__file__).resolve().parent.parent
 LOCALE = REPO / "generator" / "locale"
 POT = LOCALE / "messages.pot"
 PO = LOCALE / "en" / "LC_MESSAGES" / "messages.po"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 from docxtpl import DocxTemplate
 from lxml import etree
 from ooxml import (
@@ -36,7 +37,6 @@ from generator.word.context import build_context, document_date, unglued
 from generator.word.documents import PLAN, templates_dir
 from generator.word.render import leftover_tags, render_bytes, template_variables
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 TEMPLATE = templates_dir() / PLAN.template
 MM = 1440 / 25.4  # twips
 FOUNDER = {"方正仿宋_GBK", "方正黑体_GBK", "方正楷体_GBK", "方正小标宋_GBK"}

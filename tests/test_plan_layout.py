@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 from lxml import etree
 
 from generator.content.loader import load_application
@@ -19,7 +20,6 @@ from generator.word.documents import PLAN
 from generator.word.text import docx_text
 from tests.large_app import FIRM_COUNT, make_large_application
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 A4 = (210.0, 297.0)
 #: GB/T 9704 margins of the plan's portrait pages, mm.
 TOP, BOTTOM, LEFT, RIGHT = 37.0, 35.0, 28.0, 26.0

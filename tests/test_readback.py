@@ -14,7 +14,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
+from ooxml import W
 
 from generator.pdf.readback import align, compare, normalise, read_back
 from generator.pdf.reader import PageChars
@@ -74,14 +77,28 @@ def test_align_finds_one_lost_character_in_a_long_text_quickly() -> None:
     a = "".join(rng.choice(alphabet) for _ in range(40_000))
     lost_at = 23_456
     b = a[:lost_at] + a[lost_at + 1:]
-    started = time.perf_counter()
+    # CPU time, not wall time: the bound is about the algorithm, not about a busy shared machine.
+    started = time.process_time()
     ops = align(a, b)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     changes = [op for op in ops if op[0] != "equal"]
     assert len(changes) == 1 and changes[0][0] == "delete"
     # A run of equal characters makes the exact index ambiguous: the lost one is in it.
     _op, a0, a1, _b0, _b1 = changes[0]
     assert a1 - a0 == 1 and a[a0] == a[lost_at] and abs(a0 - lost_at) < 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.text(alphabet="产教联合体重庆云岭，、。ab1", min_size=1, max_size=300), data=st.data())
+def test_align_finds_any_one_lost_character(a: str, data: st.DataObject) -> None:
+    lost_at = data.draw(st.integers(0, len(a) - 1), label="lost_at")
+    b = a[:lost_at] + a[lost_at + 1:]
+    changes = [op for op in align(a, b) if op[0] != "equal"]
+    assert len(changes) == 1 and changes[0][0] == "delete"
+    _op, a0, a1, b0, b1 = changes[0]
+    # In a run of equal characters any one of them is the lost one: the texts say which run, not which.
+    assert a1 - a0 == 1 and b0 == b1 and a[:a0] + a[a1:] == b and a[a0] == a[lost_at]
+    assert align(a, a) == [("equal", 0, len(a), 0, len(a))]
 
 
 def test_align_reports_insertions_replacements_and_nothing_for_equal_texts() -> None:
@@ -97,9 +114,9 @@ def test_align_of_two_unrelated_long_texts_is_still_fast() -> None:
     rng = random.Random(3)
     a = "".join(rng.choice("产教联合体建设方案，、。") for _ in range(15_000))
     b = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(15_000))
-    started = time.perf_counter()
+    started = time.process_time()
     ops = align(a, b)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert ops == [("replace", 0, 15_000, 0, 15_000)]
 
 
@@ -184,8 +201,6 @@ def test_text_printed_out_of_order_is_a_move_not_a_loss() -> None:
 
 # -- the real thing: LibreOffice drops punctuation ---------------------------------------------------
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
 
 def _set_overflow_punct(docx: Path, out: Path, value: str | None) -> None:
     """Copy `docx` with <w:overflowPunct> in the document defaults set to `value` (None: removed)."""
@@ -194,18 +209,18 @@ def _set_overflow_punct(docx: Path, out: Path, value: str | None) -> None:
             data = zin.read(item.filename)
             if item.filename == "word/styles.xml":
                 root = etree.fromstring(data)
-                defaults = root.find(f"{{{_W}}}docDefaults")
+                defaults = root.find(f"{{{W}}}docDefaults")
                 assert defaults is not None
-                ppr_default = defaults.find(f"{{{_W}}}pPrDefault")
+                ppr_default = defaults.find(f"{{{W}}}pPrDefault")
                 if ppr_default is None:
-                    ppr_default = etree.SubElement(defaults, f"{{{_W}}}pPrDefault")
-                ppr = ppr_default.find(f"{{{_W}}}pPr")
+                    ppr_default = etree.SubElement(defaults, f"{{{W}}}pPrDefault")
+                ppr = ppr_default.find(f"{{{W}}}pPr")
                 if ppr is None:
-                    ppr = etree.SubElement(ppr_default, f"{{{_W}}}pPr")
-                for old in ppr.findall(f"{{{_W}}}overflowPunct"):
+                    ppr = etree.SubElement(ppr_default, f"{{{W}}}pPr")
+                for old in ppr.findall(f"{{{W}}}overflowPunct"):
                     ppr.remove(old)
                 if value is not None:
-                    etree.SubElement(ppr, f"{{{_W}}}overflowPunct").set(f"{{{_W}}}val", value)
+                    etree.SubElement(ppr, f"{{{W}}}overflowPunct").set(f"{{{W}}}val", value)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(item, data)
 
@@ -342,7 +357,7 @@ def test_the_docx_structure_knows_headings_cells_header_rows_sections_fields_and
     from docx.oxml import parse_xml
     from docx.shared import Cm
 
-    ns = f'xmlns:w="{_W}"'
+    ns = f'xmlns:w="{W}"'
     doc = Document()
     doc.add_heading("一、创建条件", level=1)
     p = doc.add_paragraph()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE, ContentCopy
 from lxml import etree
 from ooxml import CT, StyleSheet, WordDocument, assert_valid_docx, w
 
@@ -29,12 +30,10 @@ from generator.word.context import build_context, document_date
 from generator.word.documents import RECOMMENDATION, templates_dir
 from generator.word.render import leftover_tags, render_document, template_variables
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 TEMPLATE = templates_dir() / RECOMMENDATION.template
 FOUNDER = {"方正仿宋_GBK", "方正黑体_GBK", "方正楷体_GBK", "方正小标宋_GBK"}
 MM = 1440 / 25.4  # twips
 TEXT_WIDTH = 11906 - round(28 * MM) - round(26 * MM)
-ContentCopy = Callable[..., Path]
 
 # -- the official form, verbatim -------------------------------------------------------------------
 # Copied from the round's notice (附件4, the seed text), footnote marker digits removed. The example's

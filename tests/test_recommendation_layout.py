@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 from lxml import etree
 from ooxml import w
 
@@ -25,7 +26,6 @@ from generator.pdf.reader import printed_numbering_start
 from generator.pipeline import render_documents
 from generator.word.documents import RECOMMENDATION
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "content"
 MM = 72 / 25.4  # points
 PAGE_H = 841.9
 # The 推荐书's text block (GB/T 9704 margins, as the template sets them).

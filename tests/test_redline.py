@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import random
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,13 +13,12 @@ from docx.shared import Cm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from ooxml import NS, W
 
 from generator.diff.redline import redline
 from generator.diff.revisions import accept_all_docx, reject_all_docx
 from generator.word.text import docx_text
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-NS = {"w": W}
 WHEN = dt.datetime(2024, 6, 12, 9, 30)
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cfc0f01f0005000201a1d3b5d50000000049454e44ae426082"
@@ -243,66 +241,59 @@ _tables = st.integers(1, 4).flatmap(lambda cols: st.lists(st.lists(_cells, min_s
 _blocks = st.lists(_sentences | _tables, min_size=1, max_size=12)
 
 
-def _sentence(rng: random.Random) -> str:
-    parts = []
-    for _ in range(rng.randint(1, 4)):
-        word = "".join(rng.choice(_CHARS) for _ in range(rng.randint(1, 12)))
-        if rng.random() < 0.3:
-            word += str(rng.randint(0, 5000))
-        if rng.random() < 0.1:
-            word += " Smart Factory "
-        parts.append(word)
-    return "|".join(parts)
+#: What an edit puts in place of up to 8 characters: nothing, a phrase, or a figure.
+_replacements = st.one_of(st.just(""), _cells, st.integers(0, 99).map(str))
 
 
-def _table(rng: random.Random) -> list[list[str]]:
-    cols = rng.randint(1, 4)
-    return [[_sentence(rng).replace("|", "") for _ in range(cols)] for _ in range(rng.randint(1, 5))]
-
-
-def _edit_text(rng: random.Random, s: str) -> str:
-    for _ in range(rng.randint(1, 3)):
-        i = rng.randint(0, len(s))
-        j = rng.randint(i, min(len(s), i + 8))
-        s = s[:i] + rng.choice(["", _sentence(rng).replace("|", ""), str(rng.randint(0, 99))]) + s[j:]
+@st.composite
+def _edited_text(draw: st.DrawFn, s: str) -> str:
+    """`s` after 1–3 replacements of up to 8 characters."""
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(s)))
+        j = draw(st.integers(i, min(len(s), i + 8)))
+        s = s[:i] + draw(_replacements) + s[j:]
     return s
 
 
-def _mutate(rng: random.Random, blocks: list[Block]) -> list[Block]:
-    """Revision B: A after 1–5 edits (insert, delete, move a block; edit text; add, drop a row)."""
+@st.composite
+def _revised(draw: st.DrawFn, blocks: list[Block]) -> list[Block]:
+    """Revision B: A after 1–5 edits (edit text, insert, delete, move a block; add, drop a row).
+    Edits come first in each choice, so a failure shrinks towards text edits."""
     out: list[Block] = [b if isinstance(b, str) else [list(r) for r in b] for b in blocks if not isinstance(b, tuple)]
-    for _ in range(rng.randint(1, 5)):
-        op = rng.random()
-        k = rng.randrange(len(out)) if out else 0
-        if not out or op < 0.15:
-            out.insert(k, _sentence(rng) if rng.random() < 0.7 else _table(rng))
-        elif op < 0.3:
+    for _ in range(draw(st.integers(1, 5))):
+        if not out:
+            out.append(draw(_sentences | _tables))
+            continue
+        k = draw(st.integers(0, len(out) - 1))
+        op = draw(st.sampled_from(["edit", "insert", "delete", "move"]))
+        if op == "insert":
+            out.insert(k, draw(_sentences | _tables))
+        elif op == "delete":
             out.pop(k)
-        elif op < 0.4:
-            out.insert(rng.randrange(len(out)), out.pop(k))
+        elif op == "move":
+            to = draw(st.integers(0, len(out) - 1))
+            out.insert(to, out.pop(k))
         elif isinstance(out[k], str):
-            out[k] = _edit_text(rng, str(out[k]))
+            out[k] = draw(_edited_text(str(out[k])))
         else:
             table = out[k]
             assert isinstance(table, list)
-            r = rng.randrange(len(table))
-            choice = rng.random()
-            if choice < 0.25:
-                table.insert(r, [_sentence(rng).replace("|", "") for _ in table[0]])
-            elif choice < 0.45 and len(table) > 1:
+            r = draw(st.integers(0, len(table) - 1))
+            row_op = draw(st.sampled_from(["edit", "add", "drop"]))
+            if row_op == "add":
+                table.insert(r, [draw(_cells) for _ in table[0]])
+            elif row_op == "drop" and len(table) > 1:
                 table.pop(r)
             else:
-                c = rng.randrange(len(table[r]))
-                table[r][c] = _edit_text(rng, table[r][c])
+                c = draw(st.integers(0, len(table[r]) - 1))
+                table[r][c] = draw(_edited_text(table[r][c]))
     return out or ["空"]
 
 
-# The edits are drawn through hypothesis' own Random (use_true_random=False), so a failing pair
-# shrinks like the generated documents do.
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(a_blocks=_blocks, rng=st.randoms(use_true_random=False))
-def test_accept_all_gives_b_and_reject_all_gives_a(a_blocks: list[Block], rng: random.Random) -> None:
-    b_blocks = _mutate(rng, a_blocks)
+@given(a_blocks=_blocks, data=st.data())
+def test_accept_all_gives_b_and_reject_all_gives_a(a_blocks: list[Block], data: st.DataObject) -> None:
+    b_blocks = data.draw(_revised(a_blocks), label="b_blocks")
     check_roundtrip(make_docx(a_blocks), make_docx(b_blocks))
 
 
@@ -402,26 +393,31 @@ def _cells_docx(blocks: Sequence[Block]) -> bytes:
     return buf.getvalue()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rng=st.randoms(use_true_random=False))
-def test_cells_with_paragraphs_and_nested_tables_round_trip(rng: random.Random) -> None:
-    def cell() -> str:
-        return "¶".join(rng.choice(["⊞", ""]) + _sentence(rng).replace("|", "") for _ in range(rng.randint(1, 3)))
+#: A cell: 1–3 paragraphs joined by "¶", each a nested table when it starts with "⊞" (see _cells_docx).
+_cell_paragraphs = st.lists(st.tuples(st.sampled_from(["", "⊞"]), _cells), min_size=1, max_size=3).map(lambda ps: "¶".join(m + t for m, t in ps))
+_cell_tables = st.lists(st.lists(_cell_paragraphs, min_size=2, max_size=2), min_size=1, max_size=4)
 
-    a_blocks: list[Block] = [
-        _sentence(rng) if rng.random() < 0.5 else [[cell() for _ in range(2)] for _ in range(rng.randint(1, 4))]
-        for _ in range(rng.randint(1, 8))
-    ]
-    b_blocks = _mutate(rng, a_blocks)
-    for block in b_blocks:
+
+@st.composite
+def _cell_paragraphs_revised(draw: st.DrawFn, blocks: list[Block]) -> list[Block]:
+    """B: A's revision, then in one cell of each table a paragraph or nested table added or removed."""
+    out = draw(_revised(blocks))
+    for block in out:
         if isinstance(block, list):
-            r, c = rng.randrange(len(block)), rng.randrange(len(block[0]))
+            r, c = draw(st.integers(0, len(block) - 1)), draw(st.integers(0, len(block[0]) - 1))
             parts = block[r][c].split("¶")
-            if rng.random() < 0.4 and len(parts) > 1:
-                parts.pop(rng.randrange(len(parts)))
+            if len(parts) > 1 and draw(st.booleans()):
+                parts.pop(draw(st.integers(0, len(parts) - 1)))
             else:
-                parts.insert(rng.randrange(len(parts) + 1), rng.choice(["⊞", ""]) + "新增段落")
+                parts.insert(draw(st.integers(0, len(parts))), draw(st.sampled_from(["", "⊞"])) + "新增段落")
             block[r][c] = "¶".join(parts)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a_blocks=st.lists(_sentences | _cell_tables, min_size=1, max_size=8), data=st.data())
+def test_cells_with_paragraphs_and_nested_tables_round_trip(a_blocks: list[Block], data: st.DataObject) -> None:
+    b_blocks = data.draw(_cell_paragraphs_revised(a_blocks), label="b_blocks")
     check_roundtrip(_cells_docx(a_blocks), _cells_docx(b_blocks))
 
 

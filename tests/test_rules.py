@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ContentCopy, check_output, diagnostic_lines
 
 from generator.check.rules import credit_code_valid
-from generator.check.validate import check_content
 
-ContentCopy = Callable[..., Path]
 OVERVIEW = "推荐书/1-联合体概况.yaml"
 CAPACITY = "推荐书/2-服务能力.yaml"
 
 
 def _diags(root: Path, *, strict: bool = False) -> tuple[list[str], list[str], int]:
-    report, _app = check_content(root, strict=strict)
-    errors = [d.render() for d in report.errors]
-    warnings = [d.render() for d in report.warnings]
-    return errors, warnings, report.exit_code
+    """The error lines and the warning lines `chanjiao check` prints, and its exit code."""
+    code, output = check_output(root, *(["--strict"] if strict else []))
+    return diagnostic_lines(output, "错误"), diagnostic_lines(output, "警告"), code
 
 
 def test_funding_sources_must_add_up_and_both_figures_are_said(content_copy: ContentCopy) -> None:
@@ -86,7 +83,7 @@ def test_over_limit_text_is_reported_with_its_count(content_copy: ContentCopy) -
     root = content_copy({"推荐书/1-联合体已开展建设情况.md": "联合体" * 200 + "\n"})
     errors, _w, code = _diags(root)
     assert code == 1
-    assert "推荐书/1-联合体已开展建设情况.md: 联合体已开展建设情况：600 字，超出 500 字的上限 100 字" in errors
+    assert "推荐书/1-联合体已开展建设情况.md: 错误: 联合体已开展建设情况：600 字，超出 500 字的上限 100 字" in errors
 
 
 def test_plan_fixed_heading_out_of_order(content_copy: ContentCopy) -> None:
@@ -111,7 +108,7 @@ def test_bad_image_paths_are_errors_naming_file_and_line(content_copy: ContentCo
     root = content_copy({rel: lambda t: t + f"\n\n![示意图]({src})\n"})
     line = len((root / rel).read_text(encoding="utf-8").rstrip("\n").splitlines())
     errors, _w, _c = _diags(root)
-    assert any(e.startswith(f"{rel}:{line}:1: 图片：") and problem in e for e in errors), errors
+    assert any(e.startswith(f"{rel}:{line}:1: 错误: 图片：") and problem in e for e in errors), errors
 
 
 def test_symlink_leaving_the_repo_is_refused(content_copy: ContentCopy, tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ContentCopy
 
 from generator.content.loader import load_application
 from generator.diff.revisions import count_changes
@@ -19,7 +19,6 @@ from generator.pipeline import render_documents
 from generator.word.documents import DOCUMENTS, TEMPLATES_DIR
 
 BIN = Path(sys.executable).parent
-ContentCopy = Callable[..., Path]
 
 
 def findings(path: Path) -> list[str]:

@@ -4,25 +4,18 @@ needed: Word-only builds; the fault suite does the same with PDFs and real kills
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ContentCopy, snapshot
 
 from generator.core.staging import JOURNAL, STAGE_PREFIX, Stage, recover, swap_pending
 from generator.errors import ToolError
 from generator.pipeline import STATE_FILE, build
 
-ContentCopy = Callable[..., Path]
 NAME = "重庆云岭智能网联新能源汽车零部件市域产教联合体"
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under `folder` (hidden ones included) and the hash of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def edit_plan(root: Path, text: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import CHANJIAO
 from docx import Document
 
 from generator.content.loader import load_application
@@ -17,7 +17,6 @@ from generator.word.documents import templates_dir
 from generator.word.render import leftover_tags, template_variables
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-CHANJIAO = Path(sys.executable).parent / "chanjiao"
 
 
 def _second(example_root: Path, tmp_path: Path) -> Path:
