@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from generator.errors import Location
 from generator.form.declaration import FieldSpec, FormSpec, format_label
 from generator.form.types import NotApplicable
+from generator.i18n import _
 
 # ---------------------------------------------------------------------------------------------
 # Prose: what a Markdown file says, as blocks the renderers and the counter both read.
@@ -194,6 +196,14 @@ class Application:
     unreadable: set[str] = field(default_factory=set)
     #: where the reader refused a written value (not a number, not a date…): printed as a gap, like a blank
     refused: set[Location] = field(default_factory=set)
+    #: every image and attachment the content names, resolved once by the reader: (the file that
+    #: names it, the reference as written) → the regular file inside the content folder, or why
+    #: it cannot be used. Rules, fingerprints, the writer and the package all read it from here.
+    assets: dict[tuple[str, str], Path | str] = field(default_factory=dict)
+
+    def asset(self, named_in: str, ref: str) -> Path | str:
+        """The file `ref` (as written in `named_in`) resolves to, or why it cannot be used."""
+        return self.assets.get((named_in, ref), _("“{ref}”没有在读取申报材料时登记").format(ref=ref))
 
     def get(self, path: str) -> Any:
         """The plain value at `path` (a list for lists), None when empty or absent."""

@@ -71,7 +71,6 @@ def _quiet(_message: str) -> None:
 
 
 def _image_digests(app: Application, doc: Document) -> list[str]:
-    from generator.content.assets import IMAGE_KINDS, AssetProblem, resolve_asset
     from generator.model import Image
 
     out = []
@@ -80,10 +79,8 @@ def _image_digests(app: Application, doc: Document) -> list[str]:
             continue
         for block in prose.blocks:
             if isinstance(block, Image):
-                try:
-                    out.append(file_digest(resolve_asset(Path(app.root), block.loc.path, block.src, IMAGE_KINDS)))
-                except AssetProblem:
-                    out.append("bad")
+                found = app.asset(block.loc.path, block.src)
+                out.append(file_digest(found) if isinstance(found, Path) else "bad")
     return out
 
 
@@ -121,7 +118,7 @@ def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...]
             context,
             out_path,
             when=when,
-            write_prose=prose_writer(Path(app.root)),
+            write_prose=prose_writer(app),
             finish=split_runs_by_script,
         )
         written.append(out_path)
@@ -204,7 +201,6 @@ def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> 
 
 
 def _attachment_parts(app: Application) -> list[PackagePart]:
-    from generator.content.assets import IMAGE_KINDS, resolve_asset
     from generator.model import Item, ListValue
     from generator.pdf.reader import PackagePart
 
@@ -215,8 +211,9 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
     for item in listed.items:
         if isinstance(item, Item) and item.get("file"):
             file_value = item.fields["file"]
-            path = resolve_asset(Path(app.root), file_value.loc.path, str(file_value.value), ("pdf", *IMAGE_KINDS))
-            parts.append(PackagePart(str(item.get("title") or path.stem), path))
+            path = app.asset(file_value.loc.path, str(file_value.value))
+            if isinstance(path, Path):  # the package is made only without errors: always a file
+                parts.append(PackagePart(str(item.get("title") or path.stem), path))
     return parts
 
 

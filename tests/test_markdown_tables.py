@@ -41,7 +41,7 @@ def _table_xml(example_root: Path, rows: tuple[tuple[str, ...], ...] = ROWS) -> 
     table = Table(_cells(HEADER), tuple(_cells(r) for r in rows), LOC)
     prose = Prose(app.form.file("plan_schedule"), (table,), LOC)
     tpl = DocxTemplate(str(templates_dir() / PLAN.template))
-    xml = str(docx_blocks.prose_writer(example_root)(tpl, prose))
+    xml = str(docx_blocks.prose_writer(app)(tpl, prose))
     body = etree.fromstring(f'<w:body xmlns:w="{NS["w"]}" xmlns:r="{NS["r"]}">{xml}</w:body>')
     tbl = body.find(qn("w:tbl"))
     assert tbl is not None

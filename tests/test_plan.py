@@ -197,7 +197,7 @@ def test_recommendation_prose_headings_are_bold_paragraphs_without_numbers(examp
     loc = Location("推荐书/1-联合体已开展建设情况.md", 1, 1)
     prose = Prose(spec, (Heading(1, (Span("一、已有基础"),), loc), Paragraph((Span("正文"),), loc)), loc)
     tpl = DocxTemplate(str(TEMPLATE))
-    xml = str(prose_writer(example_root)(tpl, prose))
+    xml = str(prose_writer(app)(tpl, prose))
     body = etree.fromstring(f'<w:body xmlns:w="{NS["w"]}" xmlns:r="{NS["r"]}">{xml}</w:body>')
     heading, para = body.findall(w("p"))
     assert text(heading) == "一、已有基础"  # as written: 推荐书 parts are not renumbered
@@ -618,7 +618,7 @@ def test_undefined_variable_names_template_and_variable(tmp_path: Path) -> None:
             dst.writestr(item, data)
     app, _ = load_application(EXAMPLE)
     with pytest.raises(ToolError, match=r"建设方案\.docx.*no_such_value"):
-        render_bytes(broken, build_context(app), when=document_date(app), write_prose=prose_writer(EXAMPLE))
+        render_bytes(broken, build_context(app), when=document_date(app), write_prose=prose_writer(app))
 
 
 def test_same_content_gives_identical_bytes(custom_root: Path, tmp_path: Path) -> None:

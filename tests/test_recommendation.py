@@ -193,10 +193,10 @@ class Recommendation(WordDocument):
         return {f.get(w("id")): f for f in root.findall(w("footnote"))}
 
 
-def render_example_like(app: Any, context: dict[str, Any], out_path: Path, root: Path = EXAMPLE) -> Path:
+def render_example_like(app: Any, context: dict[str, Any], out_path: Path) -> Path:
     """Render the 推荐书 from a context a test changed, the way the pipeline renders it."""
     return render_document(
-        TEMPLATE, context, out_path, when=document_date(app), write_prose=prose_writer(root), finish=split_runs_by_script
+        TEMPLATE, context, out_path, when=document_date(app), write_prose=prose_writer(app), finish=split_runs_by_script
     )
 
 
@@ -783,7 +783,7 @@ def test_undefined_variable_names_template_and_variable(tmp_path: Path, example:
     render_example_like(app, ctx, out)
     before = out.read_bytes()
     with pytest.raises(ToolError, match=r"推荐书\.docx.*no_such_value"):
-        render_document(broken, ctx, out, when=document_date(app), write_prose=prose_writer(EXAMPLE))
+        render_document(broken, ctx, out, when=document_date(app), write_prose=prose_writer(app))
     # The previous output stays whole, and nothing half-written is left beside it.
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["推荐书.docx"]

@@ -133,7 +133,7 @@ def test_prose_is_glued_when_it_is_written(example_root: Path) -> None:
     text = "实训基地面积260㎡，培训3000人次。"
     prose = Prose(app.form.file("plan_conditions"), (Paragraph((Span(text),), loc),), loc)
     tpl = DocxTemplate(str(templates_dir() / PLAN.template))
-    xml = str(docx_blocks.prose_writer(example_root)(tpl, prose))
+    xml = str(docx_blocks.prose_writer(app)(tpl, prose))
     body = etree.fromstring(f'<w:body xmlns:w="{NS["w"]}" xmlns:r="{NS["r"]}">{xml}</w:body>')
     runs = _runs(body.find(qn("w:p")))
     assert strip_joiners("".join(t for t, _s, _l in runs)) == text

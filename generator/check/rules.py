@@ -11,12 +11,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from generator.content.assets import (
-    IMAGE_KINDS,
     AssetProblem,
     format_bytes,
     inspect_image,
     regular_file_inside,
-    resolve_asset,
 )
 from generator.core.limits import MAX_FONT_FILE_BYTES, MAX_FONT_FILES, MAX_FONT_FOLDER_DEPTH
 from generator.errors import Diagnostic, Location, Severity
@@ -345,14 +343,21 @@ def plan_headings(app: Application) -> Iterator[Diagnostic]:
             break
 
 
+def _resolved(app: Application, named_in: str, ref: str) -> Path:
+    """The file the reader resolved `ref` to; its problem as an AssetProblem."""
+    found = app.asset(named_in, ref)
+    if isinstance(found, str):
+        raise AssetProblem(found)
+    return found
+
+
 def images_exist(app: Application) -> Iterator[Diagnostic]:
     """Every image a Markdown file shows is a real image inside the content repo."""
-    root = Path(app.root)
     for prose in app.prose.values():
         for block in prose.blocks:
             if isinstance(block, Image):
                 try:
-                    inspect_image(resolve_asset(root, block.loc.path, block.src, IMAGE_KINDS), block.src)
+                    inspect_image(_resolved(app, block.loc.path, block.src), block.src)
                 except AssetProblem as exc:
                     yield _diag(block.loc, Severity.ERROR, "image", _("图片：{problem}").format(problem=exc), prose.spec.label)
 
@@ -384,7 +389,7 @@ def attachments_exist(app: Application) -> Iterator[Diagnostic]:
         ref = str(file_value.value)
         title = item.get("title") or ""
         try:
-            path = resolve_asset(Path(app.root), file_value.loc.path, ref, ("pdf", *IMAGE_KINDS))
+            path = _resolved(app, file_value.loc.path, ref)
             if path.suffix.lower() == ".pdf":
                 removed = active_content(path)
             else:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import assert_never
 
-from generator.content.assets import AssetProblem, read_content_file
+from generator.content.assets import IMAGE_KINDS, AssetProblem, read_content_file, resolve_asset
 from generator.content.markdown import read_markdown, refuse_unprintable_references
 from generator.content.yamlfile import Mapping, Node, Scalar, Sequence, parse_yaml
 from generator.core.limits import MAX_TEXT_FILE_BYTES
@@ -33,7 +33,17 @@ from generator.form.declaration import (
 )
 from generator.form.types import NotApplicable
 from generator.i18n import _
-from generator.model import Application, Item, ListBlock, ListValue, Paragraph, Prose, Table, Value
+from generator.model import (
+    Application,
+    Image,
+    Item,
+    ListBlock,
+    ListValue,
+    Paragraph,
+    Prose,
+    Table,
+    Value,
+)
 
 __all__ = ["PROJECT_FILE", "load_application"]
 
@@ -508,4 +518,32 @@ def load_application(root: Path) -> tuple[Application, list[Diagnostic]]:
         return loader.app, loader.diagnostics
     for spec in form.files:
         loader.load_file(spec)
+    _resolve_assets(loader.app)
     return loader.app, loader.diagnostics
+
+
+#: What an attachment may be: a PDF, or an image that becomes a PDF page.
+ATTACHMENT_KINDS = ("pdf", *IMAGE_KINDS)
+
+
+def _resolve_assets(app: Application) -> None:
+    """Every image a Markdown file shows and every listed attachment, resolved once inside the
+    content folder (assets.resolve_asset: no links out, no special files) into `app.assets`.
+    Whether each is a usable image or PDF is the rules' to say (they read the file)."""
+    root = Path(app.root)
+
+    def resolve(named_in: str, ref: str, kinds: tuple[str, ...]) -> None:
+        try:
+            app.assets[(named_in, ref)] = resolve_asset(root, named_in, ref, kinds)
+        except AssetProblem as exc:
+            app.assets[(named_in, ref)] = str(exc)
+
+    for prose in app.prose.values():
+        for block in prose.blocks:
+            if isinstance(block, Image):
+                resolve(block.loc.path, block.src, IMAGE_KINDS)
+    listed = app.values.get("attachments.items")
+    for item in listed.items if isinstance(listed, ListValue) else ():
+        file_value = item.fields.get("file") if isinstance(item, Item) else None
+        if file_value is not None and file_value.present:
+            resolve(file_value.loc.path, str(file_value.value), ATTACHMENT_KINDS)

@@ -19,7 +19,7 @@ from docx.shared import Emu, Twips
 from docx.table import _Cell
 from lxml import etree
 
-from generator.content.assets import IMAGE_KINDS, AssetProblem, resolve_asset
+from generator.content.assets import AssetProblem
 from generator.core.counting import is_east_asian
 from generator.core.nobreak import WORD_JOINER, glue_tokens
 from generator.core.unitnames import unit_names
@@ -27,6 +27,7 @@ from generator.errors import ContentError, Diagnostic, Location, Severity, ToolE
 from generator.form.declaration import load_form
 from generator.i18n import _
 from generator.model import (
+    Application,
     Block,
     Heading,
     Image,
@@ -230,8 +231,8 @@ def _w(tag: str, **attrs: str) -> Any:
 class _PartWriter:
     """Writes one prose part into one subdocument."""
 
-    def __init__(self, content_root: Path, tpl: Any, prose: Prose):
-        self.root = content_root
+    def __init__(self, app: Application, tpl: Any, prose: Prose):
+        self.app = app
         self.tpl = tpl
         self.prose = prose
         self.styles = _Styles(tpl.get_docx(), Path(str(tpl.template_file)).name)
@@ -330,7 +331,9 @@ class _PartWriter:
 
     def image(self, block: Image) -> None:
         try:
-            path = resolve_asset(self.root, block.loc.path, block.src, IMAGE_KINDS)
+            path = self.app.asset(block.loc.path, block.src)  # resolved once, by the reader
+            if isinstance(path, str):
+                raise AssetProblem(path)
             data = path.read_bytes()
             picture = DocxImage.from_blob(data)
             px_w, px_h = picture.px_width, picture.px_height
@@ -458,11 +461,10 @@ class _Deferred:
     __str__ = __html__
 
 
-def prose_writer(content_root: Path) -> Callable[[Any, Prose], _Deferred]:
-    """The prose writer (template, prose) → subdocument for the content repo at `content_root`,
-    which is where images are read from, and nowhere else."""
-    root = Path(content_root)
-    return lambda tpl, prose: _Deferred(lambda: _PartWriter(root, tpl, prose).write())
+def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
+    """The prose writer (template, prose) → subdocument for `app`, whose images are the files the
+    reader resolved inside its content folder (`app.assets`), and nothing else."""
+    return lambda tpl, prose: _Deferred(lambda: _PartWriter(app, tpl, prose).write())
 
 
 # -- the finishing pass over a rendered document ---------------------------------------------------
