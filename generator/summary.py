@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.check.validate import check_content
 from generator.errors import EXIT_CONTENT, EXIT_OK, Diagnostic, Location, Severity
-from generator.model import Prose
+from generator.model import Application, Prose
 from generator.word.context import build_context, document_date, summary_row, unglued
 from generator.word.documents import templates_dir
 
@@ -40,6 +40,12 @@ def _no_prose(_tpl: Any, prose: Prose) -> Any:
     raise AssertionError(f"the summary template prints no prose ({prose.spec.key})")
 
 
+def _summary_table(app: Application) -> dict[str, object]:
+    """The table's title and header as the declaration spells them."""
+    assert app.form.summary_table is not None  # every loaded declaration has one
+    return app.form.summary_table.context()
+
+
 def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) -> SummaryResult:
     """Validate each consortium's covers and members, then write one table with a row each."""
     result = SummaryResult()
@@ -63,7 +69,7 @@ def build_summary(roots: list[Path], out_dir: Path, *, pdf: bool | None = None) 
     when = max(document_date(app) for app in apps)
     result.docx = render_document(
         templates_dir() / TEMPLATE,
-        {"summary_rows": glued_rows},
+        {"summary_rows": glued_rows, "summary_table": _summary_table(apps[0])},
         out_dir / f"{OUTPUT_STEM}.docx",
         when=when,
         write_prose=_no_prose,

@@ -208,3 +208,29 @@ def test_footnotes_are_placed_once_each(tmp_path: Path) -> None:
     del _node(raw, "overview.leader")["footnote"]
     with pytest.raises(ToolError, match="脚注“leader”应附在一个栏目上，现为 0 个"):
         load_form_file(_write(raw, tmp_path))
+
+
+def test_the_summary_table_header_is_written_once_in_the_declaration() -> None:
+    """Both templates print the summary table's title and header from the declaration, and the
+    declared columns are exactly the row the context makes."""
+    import zipfile
+
+    from conftest import EXAMPLE
+
+    from generator.content.loader import load_application
+    from generator.word.context import build_context
+    from generator.word.documents import templates_dir
+
+    app, _diagnostics = load_application(EXAMPLE)
+    table = app.form.summary_table
+    assert table is not None
+    row = build_context(app)["summary_rows"][0]
+    assert set(row) == set(table.columns)
+    assert set(table.group_columns) <= set(table.columns)
+    for name in ("建设方案.docx", "汇总表.docx"):
+        with zipfile.ZipFile(templates_dir() / name) as zf:
+            xml = zf.read("word/document.xml").decode("utf-8")
+        for column in table.columns:
+            assert xml.count(f"{{{{ summary_table.header.{column} }}}}") == 1, (name, column)
+        assert "{{ summary_table.title }}" in xml and "{{ summary_table.group }}" in xml
+        assert f">{table.title}<" not in xml and f">{table.columns['institutes']}<" not in xml

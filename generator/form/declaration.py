@@ -99,6 +99,20 @@ class DocumentSpec:
 
 
 @dataclass(frozen=True)
+class SummaryTableSpec:
+    """The summary table's printed title and header, as the official form prints them."""
+
+    title: str
+    columns: dict[str, str]  #: header label by column id (the keys of context.summary_row)
+    group_label: str  #: the heading over `group_columns` (参与单位)
+    group_columns: tuple[str, ...]
+
+    def context(self) -> dict[str, object]:
+        """What the templates print: `summary_table.title`, `.header.<id>`, `.group`."""
+        return {"title": self.title, "header": dict(self.columns), "group": self.group_label}
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """The whole declaration of one form version."""
 
@@ -116,6 +130,8 @@ class FormSpec:
     body_font: str = ""
     #: the plan's heading number by Markdown level (# first): {cn} Chinese numerals, {n} digits
     heading_numbers: tuple[str, ...] = ()
+    #: 表 重庆市市域产教联合体建设方案: title, header label by column id, the group heading
+    summary_table: SummaryTableSpec | None = None
 
     def file(self, id_: str) -> FieldSpec:
         """The content file declared with English id `id_`."""
@@ -227,6 +243,12 @@ def _form_spec(raw: dict) -> FormSpec:
         package_name=raw["package_name"],
         body_font=raw["body_font"],
         heading_numbers=tuple(_number_format(f) for f in raw["heading_numbers"]),
+        summary_table=SummaryTableSpec(
+            title=raw["summary_table"]["title"],
+            columns=dict(raw["summary_table"]["columns"]),
+            group_label=raw["summary_table"]["group"]["label"],
+            group_columns=tuple(raw["summary_table"]["group"]["columns"]),
+        ),
     )
 
 

@@ -209,6 +209,8 @@ def build_context(app: Application) -> dict[str, Any]:
     data["footnotes"] = {k: format_label(v, app.baseline_year) for k, v in form.footnotes.items()}
     data["form"] = {"version": form.version, "title": form.title}
     data["summary_rows"] = [summary_row(app, data)]
+    assert form.summary_table is not None  # every loaded declaration has one
+    data["summary_table"] = form.summary_table.context()
     data["recommendation"] = recommendation_layout(data)
     return data
 
