@@ -186,14 +186,14 @@ def _page_limit_diagnostics(app: Application, results: list[DocumentResult]) -> 
                         title,
                     )
                 )
-        limit = app.get(f"project.page_limits.{r.doc.id}")
-        if limit and r.pages and r.pages > int(limit):
+        limit = app.values.get(f"project.page_limits.{r.doc.id}")
+        if isinstance(limit, Value) and limit.present and r.pages and r.pages > int(limit.value):  # type: ignore[arg-type]
             out.append(
                 Diagnostic(
-                    Location("项目.yaml"),
+                    limit.loc,  # where the limit is written: 项目.yaml › 页数限制 › <document>
                     Severity.ERROR,
                     "page-limit",
-                    _("{doc}：{pages} 页，超出页数上限 {limit} 页").format(doc=r.doc.title, pages=r.pages, limit=limit),
+                    _("{doc}：{pages} 页，超出页数上限 {limit} 页").format(doc=r.doc.title, pages=r.pages, limit=limit.value),
                     r.doc.title,
                 )
             )

@@ -94,9 +94,11 @@ def test_page_limit_from_the_project_file_is_checked_on_the_pdf(content_copy: Co
     pages = read_pdf(out / f"{NAME}-建设方案.pdf").page_count  # counted on the PDF the user gets
     assert pages > 5
     assert result.exit_code == 1
+    # Pointing at the limit as written (页数限制 › 建设方案: 5), like the per-part limit below.
+    line = next(n for n, text in enumerate((root / "项目.yaml").read_text(encoding="utf-8").splitlines(), 1) if text == "  建设方案: 5")
+    column = len("  建设方案: ") + 1  # the value, in characters
     assert diagnostic_lines((out / "检查报告.txt").read_text(encoding="utf-8"), "错误") == [
-        # No line:col yet, unlike the per-part limit below (reported to the lead).
-        f"项目.yaml: 错误: 建设方案：{pages} 页，超出页数上限 5 页"
+        f"项目.yaml:{line}:{column}: 错误: 建设方案：{pages} 页，超出页数上限 5 页"
     ]
 
 
