@@ -14,6 +14,7 @@ from generator.content.yamlfile import Mapping, Scalar, parse_yaml
 from generator.core import git
 from generator.errors import ToolError
 from generator.form.declaration import (
+    PROJECT_FILE,
     FieldSpec,
     FieldType,
     FormSpec,
@@ -300,12 +301,12 @@ def write_editor_files(dest: Path, form: FormSpec, baseline: int | None = None) 
 
 def _project_form(dest: Path) -> tuple[FormSpec, int]:
     """The form version and baseline year `dest/项目.yaml` asks for (the defaults where unreadable)."""
-    project = dest / "项目.yaml"
+    project = dest / PROJECT_FILE
     if not project.is_file():
         raise ToolError(_("{path} 不是申报材料目录：缺少 {file}（可用 chanjiao init 新建）").format(path=dest, file="项目.yaml"))
     form = load_form()
     baseline = form.baseline_year
-    root, _diagnostics = parse_yaml(project.read_text(encoding="utf-8-sig"), "项目.yaml")
+    root, _diagnostics = parse_yaml(project.read_text(encoding="utf-8-sig"), PROJECT_FILE)
     if isinstance(root, Mapping):
         for key, _loc, value in root.entries:
             if not isinstance(value, Scalar) or not value.text.strip():
