@@ -9,7 +9,6 @@ from generator.errors import ToolError
 from generator.form.declaration import DocumentSpec, load_form
 from generator.i18n import _
 from generator.model import Application
-from generator.word.ooxml import font_families
 
 #: The templates shipped with the tool: the repo's `templates/` in a checkout, else the copy
 #: installed inside the package.
@@ -33,7 +32,10 @@ _UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
 
 def template_font_families() -> tuple[str, ...]:
     """Every font family the templates name (styles and direct formatting), sorted."""
+    # lxml only when fonts are asked for: the no-op build imports this module and must stay light.
     import zipfile
+
+    from generator.word.ooxml import font_families
 
     found: set[str] = set()
     for doc in DOCUMENTS:

@@ -27,7 +27,7 @@ from generator.i18n import _
 from generator.model import Prose
 from generator.word.context import GAP_CLOSE, GAP_OPEN
 from generator.word.cover_layout import layout_cover
-from generator.word.ooxml import part_text
+from generator.word.ooxml import XML_SPACE, part_text, w
 from generator.word.summary_layout import layout_summary_tables
 
 #: Turns one prose part into a subdocument: (template, prose) → docxtpl Subdoc.
@@ -124,10 +124,9 @@ def render_bytes(
 _GAP = re.compile(
     f"{WORD_JOINER}?".join(map(re.escape, GAP_OPEN)) + f"[^{re.escape(GAP_CLOSE)}]*{re.escape(GAP_CLOSE)}"
 )
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # rPr children that the schema puts after w:highlight: a highlight is inserted before the first.
 _AFTER_HIGHLIGHT = frozenset(
-    _W + t
+    w(t)
     for t in ("u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
 )
 
@@ -136,9 +135,9 @@ def highlight_gaps(body: Any) -> int:
     """Give every gap (context.gap, `【待填写：…】`) under `body` a run of its own, highlighted
     yellow, so that a missing value stands out on the page and in Word. Returns how many."""
     found = 0
-    for run in list(body.iter(_W + "r")):
-        texts = [c for c in run if c.tag == _W + "t"]
-        if len(texts) != 1 or len(run) - (run.find(_W + "rPr") is not None) != 1 or not _GAP.search(texts[0].text or ""):
+    for run in list(body.iter(w("r"))):
+        texts = [c for c in run if c.tag == w("t")]
+        if len(texts) != 1 or len(run) - (run.find(w("rPr")) is not None) != 1 or not _GAP.search(texts[0].text or ""):
             continue  # only plain text runs: a template value arrives as one
         text, pos, pieces = texts[0].text or "", 0, []
         for m in _GAP.finditer(text):
@@ -155,14 +154,14 @@ def highlight_gaps(body: Any) -> int:
 
 def _piece_run(run: Any, text: str, highlighted: bool) -> Any:
     new = copy.deepcopy(run)
-    new.find(_W + "t").text = text
-    new.find(_W + "t").set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    new.find(w("t")).text = text
+    new.find(w("t")).set(XML_SPACE, "preserve")
     if highlighted:
-        r_pr = new.find(_W + "rPr")
+        r_pr = new.find(w("rPr"))
         if r_pr is None:
-            r_pr = new.makeelement(_W + "rPr", {})
+            r_pr = new.makeelement(w("rPr"), {})
             new.insert(0, r_pr)
-        mark = r_pr.makeelement(_W + "highlight", {_W + "val": "yellow"})
+        mark = r_pr.makeelement(w("highlight"), {w("val"): "yellow"})
         after = next((c for c in r_pr if c.tag in _AFTER_HIGHLIGHT), None)
         if after is not None:
             after.addprevious(mark)
@@ -179,11 +178,11 @@ def printed_gaps(docx: Path) -> list[str]:
     with zipfile.ZipFile(docx) as zf:
         root = etree.fromstring(zf.read("word/document.xml"))
     found: list[str] = []
-    for p in root.iter(_W + "p"):
+    for p in root.iter(w("p")):
         marked = "".join(
-            "".join(t.text or "" for t in r.iter(_W + "t")) if r.find(f"{_W}rPr/{_W}highlight") is not None else "\n"
-            for r in p.iter(_W + "r")
-            if next(r.iterancestors(_W + "p")) is p  # a text box's runs count in its own paragraphs
+            "".join(t.text or "" for t in r.iter(w("t"))) if r.find(f"{w('rPr')}/{w('highlight')}") is not None else "\n"
+            for r in p.iter(w("r"))
+            if next(r.iterancestors(w("p"))) is p  # a text box's runs count in its own paragraphs
         )
         found.extend(_GAP.findall(marked.replace(WORD_JOINER, "")))
     return found
