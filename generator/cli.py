@@ -245,14 +245,12 @@ def _progress(message: str) -> None:
 @_lang_option
 def build(directory: Path, out_dir: Path, pdf: bool | None, strict: bool, timeout: float) -> Outcome:
     """校验并生成建设方案、推荐书（.docx 与 PDF）和申报材料 PDF。Validate, render, convert, assemble."""
-    from generator.core.procs import run_temp_dir
     from generator.outcome import built, reused
     from generator.pipeline import Reused, run
 
-    # One orchestrator: the pipeline also decides when nothing changed (then it replays the report).
-    # All temporary files of the build in one folder named after this run (procs.py).
-    with run_temp_dir():
-        result = run(directory, out_dir, pdf=pdf, strict=strict, progress=_progress, timeout=timeout)
+    # One orchestrator: the pipeline decides when nothing changed (then it replays the report),
+    # and a build keeps its temporary files in one folder named after the run.
+    result = run(directory, out_dir, pdf=pdf, strict=strict, progress=_progress, timeout=timeout)
     return reused(result) if isinstance(result, Reused) else built(result)
 
 

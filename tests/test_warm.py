@@ -201,11 +201,16 @@ def test_close_leaves_no_process_folder_or_socket(converter: WarmConverter, smal
     assert (work_dir / "job0" / "profile").is_dir()
     sockets = list(Path(os.environ["XDG_RUNTIME_DIR"], "chanjiao").glob("*.sock"))
     assert len(sockets) == 1
+    # LibreOffice's own pipes in /tmp: its profile's single-instance pipe and the UNO accept pipe.
+    accept = Path("/tmp") / f"OSL_PIPE_{os.getuid()}_{(work_dir / 'job0' / procs.ACCEPT_PIPE_FILE).read_text()}"
+    lo_pipes = [accept, procs.osl_pipe((work_dir / "job0" / "profile").as_uri())]
+    assert all(p.exists() for p in lo_pipes)
     converter.close()
     assert gone(pids, wait=1.0)
     assert procs.marked_pids(marker) == []
     assert not any(s.exists() for s in sockets)
     assert not work_dir.exists()
+    assert not any(p.exists() for p in lo_pipes)
     converter.close()  # idempotent
 
 

@@ -165,9 +165,21 @@ def profile_urls(work_dir: Path) -> list[str]:
     return [(job / "profile").as_uri() for job in sorted(jobs) if job.is_dir()]
 
 
+#: A job folder's file naming the pipe LibreOffice accepts UNO connections on (the warm converter):
+#: LibreOffice makes /tmp/OSL_PIPE_<uid>_<name> for it, and a killed LibreOffice leaves it there.
+ACCEPT_PIPE_FILE = "accept-pipe"
+
+
 def remove_pipes(work_dir: Path) -> None:
+    """The OSL pipes of a conversion's LibreOffice processes: each profile's single-instance pipe
+    and, for the warm converter, the pipe it accepted connections on."""
     for url in profile_urls(work_dir):
         osl_pipe(url).unlink(missing_ok=True)
+    for named in [*work_dir.glob(f"job*/{ACCEPT_PIPE_FILE}"), *work_dir.glob(f"{TEMP_PREFIX}*/job*/{ACCEPT_PIPE_FILE}")]:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            name = named.read_text(encoding="utf-8").strip()
+            if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                (Path("/tmp") / f"OSL_PIPE_{os.getuid()}_{name}").unlink(missing_ok=True)
 
 
 def make_temp_dir() -> Path:

@@ -104,6 +104,9 @@ class _Office:
         }
         env = _utf8_locale(env)
         pipe = f"chanjiao-warm-{uuid.uuid4().hex}"
+        # Named in the job folder, so that whoever removes the folder (stop(), the watchdog, the
+        # next run's sweep) removes LibreOffice's /tmp/OSL_PIPE_<uid>_<pipe> with it.
+        (job / procs.ACCEPT_PIPE_FILE).write_text(pipe, encoding="utf-8")
         try:
             self._launch(soffice, python, job, env, pipe, start_timeout)
             ready = self.receive(start_timeout)
