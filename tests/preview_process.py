@@ -73,7 +73,16 @@ class PreviewProcess:
         """Send `sig`, wait for the end; the exit code, standard output and error."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=60)
+        try:
+            out, err = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            # Hung: ask for every thread's stack (faulthandler on SIGUSR1, see preview/command.py),
+            # then kill it, so that the failure says where it hung and no process is left behind.
+            self.proc.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+            self.proc.kill()
+            out, err = self.proc.communicate(timeout=30)
+            raise AssertionError(f"preview did not end within 60 s of signal {sig}:\n{err.decode('utf-8', 'replace')[-6000:]}") from None
         return self.proc.returncode, out.decode("utf-8"), err.decode("utf-8")
 
 

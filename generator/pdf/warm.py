@@ -153,6 +153,17 @@ class _Office:
     def alive(self) -> bool:
         return all(p is not None and p.poll() is None for p in (self.soffice, self.bridge))
 
+    def still_alive(self, grace: float = 1.0) -> bool:
+        """alive() after `grace` seconds: when soffice.bin is killed mid-load, the bridge may
+        report a load error before the launcher (which waits for soffice.bin) has exited."""
+        if self.soffice is None:
+            return False
+        try:
+            self.soffice.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return self.alive()
+        return False
+
     def send(self, message: dict[str, str]) -> None:
         assert self.bridge is not None and self.bridge.stdin is not None
         try:
@@ -399,7 +410,7 @@ class WarmConverter:
                     raise _Failure(_("转换超时（{n} 秒）：{file}").format(n=f"{self.timeout:g}", file=src.name))
                 raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
             if not reply.get("ok"):
-                if reply.get("kind") == "load" and office.alive():
+                if reply.get("kind") == "load" and office.still_alive():
                     # LibreOffice is fine, the file is not: the cold path gives the usual error
                     raise ToolError(
                         _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(file=src, log="\n" + str(reply.get("error") or ""))

@@ -8,8 +8,10 @@ is, and unwind through the converter's clean-up; SIGKILL is the watchdog's (core
 
 from __future__ import annotations
 
+import faulthandler
 import secrets
 import shutil
+import signal
 import threading
 import time
 import webbrowser
@@ -97,6 +99,9 @@ def run_preview(
         def converter_factory(fonts_dir: Path | None) -> Converter:
             return open_converter(fonts_dir=fonts_dir, soffice=soffice, timeout=timeout)
 
+    # A preview that will not stop can be asked where it is: `kill -USR1 <pid>` prints every
+    # thread's stack on stderr (the tests do this before they give up on a hung preview).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     for left in out_dir.glob(".preview-*"):  # the work folders of a preview that was killed
         shutil.rmtree(left, ignore_errors=True)
