@@ -198,12 +198,19 @@ def test_check_report_files_are_written(example_build: tuple[Path, BuildResult])
 
 def test_make_submission_builds_the_content_folder_into_the_output_folder(example_root: Path, tmp_path: Path) -> None:
     # What `make submission` runs by default, as its help line at the top of the Makefile says.
-    dry = subprocess.run(["make", "-n", "submission"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    # Run as a user would from a shell: under `make test` the parent make's MAKEFLAGS/MAKELEVEL
+    # would add "Entering/Leaving directory" lines to what the dry run prints.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+
+    def dry_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["make", "--no-print-directory", "-n", "submission", *args], cwd=REPO, capture_output=True, text=True, env=env, timeout=60)
+
+    dry = dry_run()
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines()[-1].endswith("chanjiao build content -o build")
     # The command it prints, with the folders overridden, really builds the documents there.
     out = tmp_path / "build"
-    dry = subprocess.run(["make", "-n", "submission", f"CONTENT={example_root}", f"OUT={out}"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    dry = dry_run(f"CONTENT={example_root}", f"OUT={out}")
     command = shlex.split(dry.stdout.splitlines()[-1])
     assert command[1:] == ["build", str(example_root), "-o", str(out)]
     done = subprocess.run([*command, "--no-pdf"], cwd=REPO, capture_output=True, text=True, env=user_env(), timeout=120)
