@@ -331,12 +331,14 @@ def diff(rev_a: str, rev_b: str | None, content_dir: Path | None, out_dir: Path,
 @_lang_option
 def preview(directory: Path, out_dir: Path, port: int, browser: bool) -> None:
     """在浏览器中实时预览：保存文件后自动重新生成。Live preview in the browser, rebuilt on save."""
-    from generator.preview.command import run_preview
+    from generator.preview.command import Stopped, run_preview
 
     try:
         run_preview(directory, out_dir, port=port, open_browser=browser, echo=click.echo)
     except KeyboardInterrupt:
         click.echo(_("预览已结束。"), err=True)
+    except Stopped as stopped:  # cleaned up already; exits 128+N with the usual message
+        raise _Terminated(stopped.signum) from None
 
 
 @main.command(epilog=EXIT_CODES_HELP)

@@ -37,6 +37,16 @@ SETTLE = 0.05
 Echo = Callable[[str], None]
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP reached the preview: it stops at the next check, cleans up, and exits.
+
+    A BaseException, so that no `except Exception` in a rebuild keeps the preview running."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class _Changes:
     """The saves not yet rebuilt: what the watcher saw, and whether the page asked for everything."""
 
@@ -44,9 +54,13 @@ class _Changes:
         self.watcher = watcher
         self.pending: set[str] = set()
         self.everything = threading.Event()  # set by the page's 全部重新生成 (another thread)
+        self.stop_signal = 0  # set by the signal handler; checked between every step
 
     def seen(self) -> bool:
-        """Look at the files now; True when something is waiting to be rebuilt."""
+        """Look at the files now; True when something is waiting to be rebuilt. Raises Stopped
+        once a termination signal came (a rebuild asks between its steps, the idle loop every poll)."""
+        if self.stop_signal:
+            raise Stopped(self.stop_signal)
         self.pending |= self.watcher.changes()
         return bool(self.pending) or self.everything.is_set()
 
@@ -109,6 +123,14 @@ def run_preview(
     changes = _Changes(ContentWatcher(root, ignore=(out_dir,)))
     server = PreviewServer(state, port=port, on_rebuild=changes.everything.set)
     session = Session(root, out_dir, state, converter_factory, changes.seen)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        # Only a flag: an exception raised from a signal handler is lost when the signal lands
+        # inside a finaliser or a callback (then the preview never stopped: seen in CI).
+        changes.stop_signal = signum
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     with procs.run_temp_dir():  # every temporary file in one folder of this run's (procs.py)
         server.start()
         try:
