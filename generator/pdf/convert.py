@@ -59,6 +59,11 @@ class _Job:
         return self.work_dir / "tmp"
 
 
+#: How every LibreOffice of ours runs, cold or warm: no window, no splash, no recovery dialog,
+#: no lock check on the throwaway profile, no start document.
+HEADLESS_FLAGS = ("--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck", "--nodefault")
+
+
 def find_soffice() -> Path | None:
     """The LibreOffice program: $CHANJIAO_SOFFICE, then soffice on PATH, then usual places.
 
@@ -266,12 +271,7 @@ def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[by
     command = [
         str(soffice),
         f"-env:UserInstallation={profile}",
-        "--headless",
-        "--invisible",
-        "--nologo",
-        "--norestore",
-        "--nolockcheck",
-        "--nodefault",
+        *HEADLESS_FLAGS,
         "--convert-to",
         "pdf:writer_pdf_Export",
         "--outdir",

@@ -53,6 +53,7 @@ from generator.errors import ToolError
 from generator.i18n import _
 from generator.pdf import warmclient
 from generator.pdf.convert import (
+    HEADLESS_FLAGS,
     INSTALL_HINT,
     check_inputs,
     convert_to_pdf,
@@ -125,12 +126,7 @@ class _Office:
             str(soffice),
             f"-env:UserInstallation={(job / 'profile').as_uri()}",
             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
-            "--headless",
-            "--invisible",
-            "--nologo",
-            "--norestore",
-            "--nolockcheck",
-            "--nodefault",
+            *HEADLESS_FLAGS,
             "--nofirststartwizard",
         ]
         with self.log_path.open("ab") as log:
