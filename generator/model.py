@@ -118,16 +118,55 @@ def block_texts(block: Block) -> list[str]:
 
 
 @dataclass(frozen=True)
+class IndicatorTag:
+    """`<!-- 指标: 3.2, 3.3 -->` in a Markdown file: the indicators (附件2 观测点) a block addresses.
+
+    It never prints. Written on its own line before a block, it tags that block; before a heading,
+    the heading's whole section (up to the next heading of the same or a higher level); inside a
+    paragraph, that paragraph. `ids` are as written (not yet checked against the form), each with
+    the place it is written at; `block` is the index in `Prose.blocks` of the block tagged, or -1
+    when nothing follows the tag."""
+
+    ids: tuple[str, ...]
+    locs: tuple[Location, ...]
+    block: int
+
+
+@dataclass(frozen=True)
 class Prose:
     """A Markdown content file read into blocks."""
 
     spec: FieldSpec
     blocks: tuple[Block, ...]
     loc: Location
+    tags: tuple[IndicatorTag, ...] = ()
 
     def text(self) -> str:
         """The printed text, paragraphs separated by newlines: what the 字数 limit counts."""
         return "\n".join(t for b in self.blocks for t in block_texts(b))
+
+    def scope(self, block: int) -> tuple[Block, ...]:
+        """The blocks a tag on block `block` covers: that block, and for a heading every block up
+        to the next heading of the same or a higher level."""
+        if not 0 <= block < len(self.blocks):
+            return ()
+        first = self.blocks[block]
+        if not isinstance(first, Heading):
+            return (first,)
+        end = block + 1
+        while end < len(self.blocks):
+            nxt = self.blocks[end]
+            if isinstance(nxt, Heading) and nxt.level <= first.level:
+                break
+            end += 1
+        return self.blocks[block:end]
+
+    def heading_of(self, index: int) -> Heading | None:
+        """The nearest heading at or before block `index` (the section a block is in)."""
+        for b in reversed(self.blocks[: index + 1]):
+            if isinstance(b, Heading):
+                return b
+        return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def test_chars_without_spaces_counts_every_visible_character() -> None:
 
 
 def _prose(md: str) -> Prose:
-    blocks, _diags = read_markdown(md, "x.md")
+    blocks, _tags, _diags = read_markdown(md, "x.md")
     spec = load_form().file("features")
     return Prose(spec, tuple(blocks), Location("x.md"))
 

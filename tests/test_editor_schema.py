@@ -116,7 +116,7 @@ def test_init_writes_the_schemas_of_the_current_form_and_maps_every_yaml_file(tm
     # ... and again as VS Code's URI spells it, which is what yaml-language-server 1.25 matches.
     assert [unquote(globs[1]) for globs in mapping.values()] == [globs[0] for globs in mapping.values()]
     assert all(globs[1].isascii() for globs in mapping.values())
-    assert len(mapping) == len(yaml_files(load_form())) == 5
+    assert len(mapping) == len(yaml_files(load_form())) == 6
     for rel_schema in mapping:
         assert not Path(rel_schema).is_absolute() and (repo / rel_schema).is_file()
         # The language server resolves only ASCII paths as workspace-relative (see schema.SCHEMA_DIR).

@@ -147,7 +147,7 @@ MARKDOWN = {
 @pytest.mark.parametrize("case", sorted(MARKDOWN))
 def test_markdown_reads_into_the_golden_blocks(case: str, golden: Any) -> None:
     text = MARKDOWN[case]
-    blocks, diagnostics = read_markdown(text, f"{case}.md")
+    blocks, _tags, diagnostics = read_markdown(text, f"{case}.md")
     golden(
         f"markdown/{case}.json",
         dump({"markdown": text.splitlines(), "blocks": blocks, "diagnostics": [diagnostic_line(d) for d in diagnostics]}),

@@ -130,9 +130,9 @@ class _Loader:
         if spec.type is FieldType.PROSE:
             text, bad_refs = refuse_unprintable_references(text, rel_path)
             self.diagnostics.extend(bad_refs)
-            blocks, diagnostics = read_markdown(text, rel_path)
+            blocks, tags, diagnostics = read_markdown(text, rel_path)
             self.diagnostics.extend(diagnostics)
-            prose = Prose(spec, tuple(blocks), Location(rel_path))
+            prose = Prose(spec, tuple(blocks), Location(rel_path), tags)
             self.app.prose[spec.path] = prose
             if spec.required and not any(isinstance(b, Paragraph | ListBlock | Table) for b in blocks):
                 self.error(Location(rel_path), "required", _("{field}：尚未填写正文").format(field=spec.label), spec.label)

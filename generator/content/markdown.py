@@ -19,12 +19,16 @@ from mdit_py_cjk_friendly import cjk_friendly
 from generator.core.counting import is_east_asian
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
-from generator.model import Block, Heading, Image, ListBlock, ListItem, Paragraph, Span, Table
+from generator.model import Block, Heading, Image, IndicatorTag, ListBlock, ListItem, Paragraph, Span, Table
 
 # A numeric character reference as CommonMark decodes it (1–7 decimal or 1–6 hex digits); a
 # backslash before it keeps it literal.
 _NUMERIC_REF = re.compile(r"(?<!\\)&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 _COMMENT = re.compile(r"<!--.*?-->(\s*<!--.*?-->)*", re.DOTALL)
+# `<!-- 指标: 3.2, 3.3 -->`: the indicators a block addresses (model.IndicatorTag). The colon may be
+# full-width or "="; ids are separated by commas (either width), 、 or spaces.
+_TAG = re.compile(r"<!--\s*指标\s*(?:[:：=]\s*|(?=\d))(?P<ids>.*?)\s*-->", re.DOTALL)
+_TAG_ID = re.compile(r"[^,，、;；\s]+")
 _md = MarkdownIt("commonmark").use(cjk_friendly).enable("table")
 # markdown-it quietly turns `![x](file:…)` into literal text; parse every link so that
 # assets.resolve_asset can refuse it with a message naming the line.
@@ -35,6 +39,44 @@ class _Reader:
     def __init__(self, rel_path: str):
         self.rel_path = rel_path
         self.diagnostics: list[Diagnostic] = []
+        #: (ids, their locations, line of the tag's end, inline): placed on blocks by `place_tags`
+        self.tags: list[tuple[tuple[str, ...], tuple[Location, ...], int, bool]] = []
+
+    def read_tags(self, raw: str, first_line: int, first_col: int, inline: bool) -> None:
+        """Record each `<!-- 指标: … -->` in `raw`, which starts at `first_line`:`first_col`."""
+        for m in _TAG.finditer(raw):
+            ids, locs = [], []
+            for idm in _TAG_ID.finditer(m.group("ids")):
+                off = m.start("ids") + idm.start()
+                line = first_line + raw.count("\n", 0, off)
+                start_of_line = raw.rfind("\n", 0, off) + 1
+                col = off - start_of_line + (first_col if start_of_line == 0 else 1)
+                ids.append(idm.group())
+                locs.append(Location(self.rel_path, line, col))
+            end_line = first_line + raw.count("\n", 0, m.end())
+            if not ids:
+                loc = Location(self.rel_path, first_line + raw.count("\n", 0, m.start()), first_col)
+                self.diagnostics.append(
+                    Diagnostic(loc, Severity.WARNING, "indicator-tag-empty", _("指标标注里没有写观测点编号，如 <!-- 指标: 3.2 -->"))
+                )
+                continue
+            self.tags.append((tuple(ids), tuple(locs), end_line, inline))
+
+    def place_tags(self, blocks: list[Block]) -> tuple[IndicatorTag, ...]:
+        """Each recorded tag on its block: the first block after a tag on its own line, the block
+        that holds a tag written inside it."""
+        out = []
+        for ids, locs, end_line, inline in self.tags:
+            if inline:
+                index = max((i for i, b in enumerate(blocks) if b.loc.line <= end_line), default=-1)
+            else:
+                index = next((i for i, b in enumerate(blocks) if b.loc.line > end_line), -1)
+            if index < 0:
+                self.diagnostics.append(
+                    Diagnostic(locs[0], Severity.WARNING, "indicator-tag-alone", _("指标标注后面没有内容：标注要写在它所指的标题或段落之前"))
+                )
+            out.append(IndicatorTag(ids, locs, index))
+        return tuple(out)
 
     def loc(self, token: Token | None) -> Location:
         line = token.map[0] + 1 if token is not None and token.map else 0
@@ -85,7 +127,7 @@ class _Reader:
                     self.warn(inline, "md-image-inline", _("图片要单独成段（前后各空一行）才能排版；此处只保留了图题文字"))
                     out.append(Span(tok.content, bold, italic))
             elif t == "html_inline" and _COMMENT.fullmatch(tok.content.strip()):
-                pass
+                self.inline_tags(inline, tok.content)
             elif t == "html_inline":
                 self.warn(
                     inline,
@@ -98,6 +140,16 @@ class _Reader:
                 self.warn(inline, "md-unknown", _("无法识别的 Markdown 内容（{kind}），已按文字保留").format(kind=t))
                 out.append(Span(tok.content, bold, italic))
         return _merge(out)
+
+    def inline_tags(self, inline: Token, comment: str) -> None:
+        """The tags in a comment inside a paragraph, placed where the paragraph's source has it."""
+        if not inline.map or "指标" not in comment:
+            return
+        source = inline.content
+        off = max(source.find(comment), 0)
+        line = inline.map[0] + 1 + source.count("\n", 0, off)
+        col = off - (source.rfind("\n", 0, off) + 1) + 1
+        self.read_tags(comment, line, col, inline=True)
 
     # -- blocks ---------------------------------------------------------------------------
 
@@ -132,7 +184,11 @@ class _Reader:
                     out.append(Paragraph((Span(line),), self.loc(tok)))
                 i += 1
             elif t == "html_block" and _COMMENT.fullmatch(tok.content.strip()):
-                i += 1  # a comment is a note to the writers (the stubs' guidance), never printed
+                # a comment is a note to the writers (the stubs' guidance), never printed, or an
+                # indicator tag
+                if tok.map:
+                    self.read_tags(tok.content, tok.map[0] + 1, 1, inline=False)
+                i += 1
             elif t == "html_block":
                 self.warn(
                     tok,
@@ -261,8 +317,10 @@ def refuse_unprintable_references(text: str, rel_path: str) -> tuple[str, list[D
     return _NUMERIC_REF.sub(blank, text), found
 
 
-def read_markdown(text: str, rel_path: str) -> tuple[list[Block], list[Diagnostic]]:
-    """Parse Markdown `text` (already normalised) into blocks, with warnings for what won't print."""
+def read_markdown(text: str, rel_path: str) -> tuple[list[Block], tuple[IndicatorTag, ...], list[Diagnostic]]:
+    """Parse Markdown `text` (already normalised) into blocks and the indicator tags placed on
+    them, with warnings for what won't print."""
     reader = _Reader(rel_path)
     blocks, _end = reader.blocks(_md.parse(text))
-    return blocks, reader.diagnostics
+    tags = reader.place_tags(blocks)
+    return blocks, tags, reader.diagnostics

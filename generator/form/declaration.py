@@ -26,7 +26,7 @@ PROJECT_FILE = "项目.yaml"
 #: (a test compares the two).
 NODE_ATTRIBUTES = frozenset(
     {"key", "id", "label", "type", "unit", "limit", "required", "not_applicable", "choices", "footnote", "footnote_year", "guidance",
-     "years", "of", "children", "headings", "default"}
+     "years", "of", "children", "headings", "default", "each_indicator"}
 )
 #: What a team may write for a figure the declaration allows to be not applicable (`/` first:
 #: the form's own convention for an empty cell).
@@ -87,6 +87,27 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class IndicatorSpec:
+    """One observation point of 附件2 市域产教联合体建设指标, or its deduction rule 7.其他."""
+
+    id: str  #: "3.2"; "7" for 其他
+    group: str  #: the group's number, "3"
+    group_title: str  #: 共建共享
+    text: str  #: the official wording, verbatim
+    #: the dotted paths of the 推荐书 fields that bear on it
+    fields: tuple[str, ...] = ()
+    #: for a point no prose addresses (7.其他): the path of the field where the team declares it
+    declaration: str = ""
+    #: the path of the team's one-line 自评说明 (自评.yaml), if the form has one
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the report names it: "3.2" or "7.其他"."""
+        return f"{self.id}.{self.group_title}" if self.id == self.group else self.id
+
+
+@dataclass(frozen=True)
 class DocumentSpec:
     """One official document the round asks for: its template, default file name and sources."""
 
@@ -132,6 +153,12 @@ class FormSpec:
     heading_numbers: tuple[str, ...] = ()
     #: 表 重庆市市域产教联合体建设方案: title, header label by column id, the group heading
     summary_table: SummaryTableSpec | None = None
+    #: 附件2's observation points, in order (1.1 … 6.3, then 7)
+    indicators: tuple[IndicatorSpec, ...] = ()
+
+    def indicator(self, id_: str) -> IndicatorSpec | None:
+        """The indicator with id `id_` ("3.2"), if the form has one."""
+        return next((i for i in self.indicators if i.id == id_), None)
 
     def file(self, id_: str) -> FieldSpec:
         """The content file declared with English id `id_`."""
@@ -228,12 +255,74 @@ def _form(raw: dict) -> FormSpec:
     return _check_footnotes(_form_spec(raw))
 
 
+def _note_id(indicator_id: str) -> str:
+    return "i" + indicator_id.replace(".", "_")
+
+
+def _indicators(raw: dict) -> list[dict]:
+    """The indicators as raw dicts, flattened from their groups (group number and title added)."""
+    return [
+        {**item, "group": str(g["group"]), "group_title": g["title"]}
+        for g in raw.get("indicators", ())
+        for item in g["items"]
+    ]
+
+
+def _expand_each_indicator(node: dict, indicators: list[dict]) -> dict:
+    """`node` with `each_indicator` replaced by one child per indicator that is not a declaration."""
+    children = [_expand_each_indicator(c, indicators) for c in node.get("children", ())]
+    per = node.get("each_indicator")
+    if per is not None:
+        children += [
+            {**per, "key": i["id"], "id": _note_id(str(i["id"])), "label": f"{i['id']} {node.get('label', node['key'])}",
+             "guidance": i["text"]}
+            for i in indicators
+            if not i.get("declaration")
+        ]
+    out = {k: v for k, v in node.items() if k != "each_indicator"}
+    if children:
+        out["children"] = children
+    return out
+
+
+def _indicator_specs(raw: dict, files: tuple[FieldSpec, ...]) -> tuple[IndicatorSpec, ...]:
+    notes = {s.key: s.path for f in files for s in f.walk() if s.id == _note_id(s.key)}
+    return tuple(
+        IndicatorSpec(
+            id=str(i["id"]),
+            group=i["group"],
+            group_title=i["group_title"],
+            text=i["text"],
+            fields=tuple(i.get("fields", ())),
+            declaration=i.get("declaration", ""),
+            note=notes.get(str(i["id"]), ""),
+        )
+        for i in _indicators(raw)
+    )
+
+
+def _check_indicators(form: FormSpec) -> FormSpec:
+    """Indicator ids are unique, and every field an indicator names is declared."""
+    paths = form.by_path()
+    seen: set[str] = set()
+    for ind in form.indicators:
+        if ind.id in seen:
+            raise ToolError(_("表格声明：指标 {id} 重复").format(id=ind.id))
+        seen.add(ind.id)
+        for path in (*ind.fields, *([ind.declaration] if ind.declaration else [])):
+            if path not in paths:
+                raise ToolError(_("表格声明：指标 {id} 所列的字段 {path} 未声明").format(id=ind.id, path=path))
+    return form
+
+
 def _form_spec(raw: dict) -> FormSpec:
+    files = tuple(_node(_expand_each_indicator(f, _indicators(raw)), "") for f in raw["files"])
     return FormSpec(
         version=str(raw["version"]),
         title=raw["title"],
         baseline_year=int(raw["baseline_year"]),
-        files=tuple(_node(f, "") for f in raw["files"]),
+        files=files,
+        indicators=_indicator_specs(raw, files),
         item_fields={k: tuple(_node(f, k) for f in v) for k, v in raw["item_fields"].items()},
         application_types=tuple((t["key"], t["id"], t["label"]) for t in raw["application_types"]),
         footnotes=dict(raw.get("footnotes", {})),
@@ -269,8 +358,8 @@ def load_form_file(src_path: Path) -> FormSpec:
         form = _form(raw)
     except (KeyError, TypeError) as exc:
         raise ToolError(_("表格声明 {path}：缺少或写错了 {what}").format(path=src_path.name, what=exc)) from exc
-    validate_form(form)
-    return form
+    validate_form(form)  # first: a field the code reads names its reader
+    return _check_indicators(form)
 
 
 @cache

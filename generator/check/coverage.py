@@ -1,0 +1,103 @@
+"""Which indicators (附件2 观测点) the prose addresses: the tags `<!-- 指标: 3.2 -->` read back.
+
+The form declares the indicators (`FormSpec.indicators`); the Markdown reader records each tag and
+the block it tags (`model.IndicatorTag`). Here the two meet: each indicator with the places that
+address it (file, heading, the tag's line, how many 字 the tagged text has) and a tag naming an
+id the form does not have. The check report, the 自评表 and `diff` read this; none of them reads
+tags themselves.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from generator.core.counting import count_words
+from generator.errors import Location
+from generator.form.declaration import IndicatorSpec
+from generator.model import Application, Heading, Prose, block_texts, spans_text, strip_heading_number
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One place that addresses an indicator: a tagged block, or a tagged heading's section."""
+
+    prose: str  #: the prose part's path in the form ("plan_tasks")
+    part: str  #: the part as printed ("三、建设内容与举措")
+    document: str  #: the id of the document that prints it ("plan"), "" if none does
+    heading: str  #: the nearest heading above or at the tagged block, as written (no number); "" if none
+    loc: Location  #: where the tag is written
+    chars: int  #: 字数 of the tagged text, counted like every limit
+    #: the printed text the tagged blocks start with: what finds their page in the PDF
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One indicator and everything that addresses it."""
+
+    indicator: IndicatorSpec
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def chars(self) -> int:
+        """字数 of all the text tagged with this indicator."""
+        return sum(e.chars for e in self.evidence)
+
+    @property
+    def covered(self) -> bool:
+        """True when some prose addresses it (never for a declaration such as 7.其他)."""
+        return bool(self.evidence)
+
+
+@dataclass(frozen=True)
+class UnknownTag:
+    """A tag naming an id the form does not have."""
+
+    id: str
+    loc: Location
+    closest: tuple[str, ...]  #: the nearest valid ids, best first
+
+
+def _document_of(app: Application, prose: Prose) -> str:
+    return next((d.id for d in app.form.documents if prose.loc.path.startswith(d.reads)), "")
+
+
+def _evidence(app: Application, prose: Prose, block: int, loc: Location) -> Evidence:
+    blocks = prose.scope(block)
+    texts = [t for b in blocks for t in block_texts(b)]
+    heading = prose.heading_of(block)
+    return Evidence(
+        prose=prose.spec.path,
+        part=app.label(prose.spec),
+        document=_document_of(app, prose),
+        heading=strip_heading_number(spans_text(heading.spans)).strip() if isinstance(heading, Heading) else "",
+        loc=loc,
+        chars=count_words("\n".join(texts)).words,
+        anchor=next((t.strip() for t in texts if t.strip()), ""),
+    )
+
+
+def coverage(app: Application) -> list[Coverage]:
+    """Every indicator of the form, in order, with the places that address it (in file order)."""
+    found: dict[str, list[Evidence]] = {i.id: [] for i in app.form.indicators}
+    for prose in app.prose.values():
+        for tag in prose.tags:
+            if tag.block < 0:
+                continue
+            for id_, loc in zip(tag.ids, tag.locs, strict=True):
+                if id_ in found and not app.form.indicator(id_).declaration:  # type: ignore[union-attr]
+                    found[id_].append(_evidence(app, prose, tag.block, loc))
+    return [Coverage(i, tuple(found[i.id])) for i in app.form.indicators]
+
+
+def unknown_tags(app: Application) -> Iterator[UnknownTag]:
+    """Each tagged id the form does not have (or one no prose can address, such as 7), with the
+    closest valid ids."""
+    valid = [i.id for i in app.form.indicators if not i.declaration]
+    for prose in app.prose.values():
+        for tag in prose.tags:
+            for id_, loc in zip(tag.ids, tag.locs, strict=True):
+                if id_ not in valid:
+                    yield UnknownTag(id_, loc, tuple(difflib.get_close_matches(id_, valid, n=3, cutoff=0.3)))
