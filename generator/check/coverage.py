@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from generator.core.counting import count_words
 from generator.errors import Location
 from generator.form.declaration import IndicatorSpec
-from generator.model import Application, Heading, Prose, block_texts, spans_text, strip_heading_number
+from generator.model import (
+    Application,
+    Heading,
+    Prose,
+    block_texts,
+    spans_text,
+    strip_heading_number,
+)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,17 @@ from mdit_py_cjk_friendly import cjk_friendly
 from generator.core.counting import is_east_asian
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
-from generator.model import Block, Heading, Image, IndicatorTag, ListBlock, ListItem, Paragraph, Span, Table
+from generator.model import (
+    Block,
+    Heading,
+    Image,
+    IndicatorTag,
+    ListBlock,
+    ListItem,
+    Paragraph,
+    Span,
+    Table,
+)
 
 # A numeric character reference as CommonMark decodes it (1–7 decimal or 1–6 hex digits); a
 # backslash before it keeps it literal.
