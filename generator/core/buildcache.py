@@ -245,3 +245,36 @@ def previous_outputs(state: dict) -> list[str]:
         cached = state.get("cached")
         names = cached.get("files", []) if isinstance(cached, dict) else []
     return [n for n in names if isinstance(n, str)]
+
+
+# -- where the last build printed each tagged place (the 自评表 and `check` read it) ---------------
+
+#: state["evidence_pages"] = {"sources": sources_digest(app.sources), "pages": {key: [document title, printed page]}}
+EVIDENCE_PAGES = "evidence_pages"
+
+
+def evidence_key(path: str, line: int, column: int) -> str:
+    """The key of one tagged place: where its indicator id is written."""
+    return f"{path}:{line}:{column}"
+
+
+def sources_digest(sources: Mapping[str, str]) -> str:
+    """One digest of the content files read (path → content hash): equal means the same content."""
+    return digest(tool_fingerprint(), *(f"{p}={h}" for p, h in sorted(sources.items())))
+
+
+def evidence_pages(out_dir: Path, sources: Mapping[str, str]) -> dict[str, tuple[str, int]]:
+    """The printed page of each tagged place as the last build into `out_dir` read it back from
+    the PDFs, when that build read exactly the content `sources` describes; else empty (a page
+    number from other content would be wrong, and none is better than a wrong one)."""
+    entry = load_state(out_dir).get(EVIDENCE_PAGES)
+    if not isinstance(entry, dict) or entry.get("sources") != sources_digest(sources):
+        return {}
+    pages = entry.get("pages")
+    if not isinstance(pages, dict):
+        return {}
+    return {
+        str(k): (str(v[0]), int(v[1]))
+        for k, v in pages.items()
+        if isinstance(v, list) and len(v) == 2 and isinstance(v[1], int)
+    }
