@@ -36,7 +36,7 @@ def test_the_example_tags_resolve_and_an_unknown_id_names_the_closest() -> None:
 
     from generator.check.validate import check_content
 
-    from .conftest import EXAMPLE
+    from conftest import EXAMPLE
 
     _report, app = check_content(Path(EXAMPLE))
     assert not list(unknown_tags(app))
