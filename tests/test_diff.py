@@ -50,9 +50,16 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
 def remove_section(root: Path, rel: str, heading: str) -> None:
     path = root / rel
     text = path.read_text(encoding="utf-8")
-    start = text.index(heading)
-    end = text.index("\n#", start + 1)
-    path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+
+    def with_tag(at: int) -> int:
+        """Where a heading starts, its 指标 tag line included: a section is cut with its tag (left
+        behind, the tag would mark the next heading) and the next section keeps its own."""
+        tag = text.rfind("\n<!--", 0, at - 1) + 1
+        return tag if tag and text[tag:at].count("\n") == 1 else at
+
+    at = text.index(heading)
+    start, end = with_tag(at), with_tag(text.index("\n#", at + 1) + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
 
 
 def round_2_edits(root: Path) -> None:

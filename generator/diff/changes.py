@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from generator.core.counting import count_words
+from generator.diff import coverage as cov
+from generator.diff.coverage import CoverageChange
 from generator.diff.textdiff import chars_added_removed, emphasis_changed, words_added_removed
 from generator.form.declaration import FIGURE_TYPES, ITEM_LIST_TYPES, FieldSpec
 from generator.i18n import _
@@ -70,11 +72,13 @@ class ChangeTable:
     #: notes on what was left out (a part that fails validation at one revision, a document
     #: that could not be rendered), in the user's language
     skipped: list[str] = field(default_factory=list)
+    #: the 附件2 观测点 whose evidence differs (gained, lost, 字数 moved): a tag-only edit shows here alone
+    coverage: list[CoverageChange] = field(default_factory=list)
 
     @property
     def unchanged(self) -> bool:
-        """True when nothing compared differs."""
-        return not self.rows
+        """True when nothing compared differs, neither a field nor an indicator's evidence."""
+        return not self.rows and not self.coverage
 
 
 def _text(v: Value | ListValue | None) -> str | None:
@@ -389,7 +393,10 @@ def _width(text: str) -> int:
 def _headline(table: ChangeTable) -> str:
     if table.unchanged:
         return _("{a} 与 {b} 之间没有变化。").format(a=table.a_label, b=table.b_label)
-    return _("{a} → {b}：{n} 处变化").format(a=table.a_label, b=table.b_label, n=len(table.rows))
+    if not table.rows:  # a tag-only edit: nothing printed changed, the coverage did
+        return _("{a} → {b}：字段和正文没有变化；{coverage}").format(a=table.a_label, b=table.b_label, coverage=cov.headline(table.coverage))
+    text = _("{a} → {b}：{n} 处变化").format(a=table.a_label, b=table.b_label, n=len(table.rows))
+    return f"{text}；{cov.headline(table.coverage)}" if table.coverage else text
 
 
 def render_text(table: ChangeTable) -> str:
@@ -404,6 +411,8 @@ def render_text(table: ChangeTable) -> str:
             lines.append("  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(row)).rstrip())
             if n == 0:
                 lines.append("  ".join("─" * w for w in widths))
+    if table.coverage:
+        lines += ["", *cov.render_text(table.coverage)]
     if table.skipped:
         lines.append("")
         lines.extend(_("未比较：{note}").format(note=note) for note in table.skipped)
@@ -423,6 +432,7 @@ def render_markdown(table: ChangeTable) -> str:
         for r in table.rows:
             lines.append("| " + " | ".join(_md(c) for c in (r.part, r.field, describe(r), describe_count(r), r.location)) + " |")
         lines.append("")
+    lines.extend(cov.render_markdown(table.coverage))
     if table.skipped:
         lines.append(_("## 未比较"))
         lines.append("")
@@ -447,6 +457,7 @@ def render_json(table: ChangeTable) -> str:
             }
             for r in table.rows
         ],
+        "coverage": cov.to_json(table.coverage),
         "skipped": table.skipped,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

@@ -23,6 +23,7 @@ from generator.core import git
 from generator.core.atomic import write_atomic
 from generator.diff import changes
 from generator.diff.changes import ChangeTable, compare_applications
+from generator.diff.coverage import compare_coverage
 from generator.diff.redline import redline
 from generator.diff.revisions import count_changes
 from generator.errors import ChanjiaoError, ContentError, Diagnostic, Severity, ToolError
@@ -193,6 +194,7 @@ def diff(
         result = DiffResult(ChangeTable(a.label, b.label))
         skipped = _validate(sides, result)
         result.table.rows = compare_applications(sides.app_a, sides.app_b, skip_files=frozenset(skipped))
+        result.table.coverage = compare_coverage(sides.app_a, sides.app_b, skip_files=frozenset(skipped))
         outputs = _redlines(sides, skipped, result, out_dir, tmp, progress)
         _write(outputs, result, out_dir)
         _convert(outputs, sides, content_dir, result, out_dir, plan=plan, timeout=timeout, progress=progress)
