@@ -20,6 +20,7 @@ from generator.model import (
     Application,
     Heading,
     Prose,
+    Value,
     block_texts,
     spans_text,
     strip_heading_number,
@@ -108,3 +109,39 @@ def unknown_tags(app: Application) -> Iterator[UnknownTag]:
             for id_, loc in zip(tag.ids, tag.locs, strict=True):
                 if id_ not in valid:
                     yield UnknownTag(id_, loc, tuple(difflib.get_close_matches(id_, valid, n=3, cutoff=0.3)))
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the team declared for a point no prose addresses (7.其他): 否, 是 with its 说明, or nothing."""
+
+    indicator: IndicatorSpec
+    value: bool | None  #: True for 是, False for 否, None when not written
+    detail: str  #: the 说明 written with 是 ("" when none)
+    loc: Location  #: where the declaration is (or would be) written
+
+    @property
+    def state(self) -> str:
+        """"yes", "no" or "missing": how the JSON report names it."""
+        return "missing" if self.value is None else ("yes" if self.value else "no")
+
+
+def declarations(app: Application) -> dict[str, Declaration]:
+    """Each declared point (7.其他) with what its field holds. Its 说明 is the field named like the
+    declaration with `_detail` (self_assessment.violations_detail; the rule that reads it makes a
+    form without it fail to load)."""
+    out: dict[str, Declaration] = {}
+    for spec in app.form.indicators:
+        if not spec.declaration:
+            continue
+        value = app.values.get(spec.declaration)
+        detail = app.values.get(f"{spec.declaration}_detail")
+        written = isinstance(value, Value) and value.present and isinstance(value.value, bool)
+        where = value.loc if value is not None and value.loc.path else Location(app.form.file(spec.declaration.split(".")[0]).key)
+        out[spec.id] = Declaration(
+            spec,
+            bool(value.value) if written and isinstance(value, Value) else None,
+            str(detail.value).strip() if isinstance(detail, Value) and detail.present else "",
+            where,
+        )
+    return out
