@@ -202,3 +202,20 @@ def test_the_example_has_no_unknown_tags() -> None:
     report, _app = check_content(EXAMPLE)
     assert not [d for d in report.diagnostics if d.code == "indicator-unknown"]
     assert len(report.coverage) == 26
+
+
+def test_the_build_report_shows_the_pages_the_build_read_back(content_copy: ContentCopy) -> None:
+    """The build hands its read-back pages over in BuildResult.evidence_pages (evidence_key → (document,
+    page)); its terminal report and JSON print them, without reading any state file."""
+    from generator.check.report import build_payload, render_build_text
+    from generator.check.results import BuildResult
+
+    root = content_copy({OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
+    report, _app = check_content(root)
+    key = evidence_key(OUTCOMES, line_of(root / OUTCOMES, TAG_54), 10)
+    result = BuildResult(report, evidence_pages={key: ("建设方案", 23)})
+    assert f"{OUTCOMES}:{line_of(root / OUTCOMES, TAG_54)} " in render_build_text(result)
+    assert [x for x in _section(render_build_text(result)) if OUTCOMES in x][0].endswith(" · 40字 · 第23页")
+    point = next(c for c in build_payload(result)["coverage"] if c["id"] == "5.4")  # type: ignore[attr-defined]
+    assert point["evidence"][0]["page"] == 23
+    assert "第23页" not in render_build_text(BuildResult(report))
