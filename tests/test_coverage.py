@@ -31,6 +31,17 @@ def _append(text: str) -> object:
     return lambda t: t.rstrip("\n") + "\n" + text
 
 
+_TAG = re.compile(r"<!--\s*指标\s*[:：][^>]*-->")
+
+
+def _untagged(content_copy: ContentCopy, edits: dict[str, object] | None = None) -> Path:
+    """A copy of the example with no tag and no 自评说明 (whether or not the example has them yet),
+    then `edits`: each test places exactly the tags it is about."""
+    strip = {p.relative_to(EXAMPLE).as_posix(): (lambda t: _TAG.sub("", t)) for p in EXAMPLE.rglob("*.md")}
+    content_copy({**strip, "自评.yaml": "近三年重大违法违规事件: 否\n"})
+    return content_copy(edits or {})
+
+
 def _section(output: str) -> list[str]:
     """The coverage section of the terminal report: from its title to the blank line after it."""
     lines = output.splitlines()
@@ -50,7 +61,7 @@ def _warning_about(output: str, point: str) -> list[str]:
 
 
 def test_check_lists_all_26_items_in_order_with_the_declaration_last(content_copy: ContentCopy) -> None:
-    code, output = check_output(content_copy())
+    code, output = check_output(_untagged(content_copy))
     section = _section(output)
     labels = [line.split()[0] for line in section[3:] if not line.startswith(" ")]
     assert labels == [i.label for i in FORM.indicators] and len(labels) == 26
@@ -62,7 +73,7 @@ def test_check_lists_all_26_items_in_order_with_the_declaration_last(content_cop
 
 
 def test_removing_the_only_paragraph_tagged_5_4_warns_with_the_indicators_wording(content_copy: ContentCopy) -> None:
-    root = content_copy({OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
+    root = _untagged(content_copy, {OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
     line = line_of(root / OUTCOMES, TAG_54)
     code, output = check_output(root)
     assert _row(_section(output), "5.4")[2:] == ["1", "40", "有回应"]
@@ -84,14 +95,14 @@ def test_removing_the_only_paragraph_tagged_5_4_warns_with_the_indicators_wordin
 
 
 def test_an_uncovered_point_with_a_note_is_warned_at_the_note(content_copy: ContentCopy) -> None:
-    root = content_copy({"自评.yaml": _append("自评说明:\n  5.4: 联合体服务乡村振兴，成效明显\n")})
+    root = _untagged(content_copy, {"自评.yaml": "近三年重大违法违规事件: 否\n自评说明:\n  5.4: 联合体服务乡村振兴，成效明显\n"})
     _code, output = check_output(root)
     [warning] = _warning_about(output, "5.4")
     assert warning.startswith(f"自评.yaml:{line_of(root / '自评.yaml', '5.4:')}:")
 
 
 def test_strict_fails_on_one_uncovered_point_and_passes_when_all_are_covered(content_copy: ContentCopy) -> None:
-    root = content_copy({OUTCOMES: _append(ALL_TAGGED)})
+    root = _untagged(content_copy, {OUTCOMES: _append(ALL_TAGGED)})
     code, output = check_output(root, "--strict")
     assert code == 0, diagnostic_lines(output)
     assert _section(output)[0] == "附件2 观测点覆盖：25/25 个观测点有正文回应"
@@ -106,7 +117,7 @@ def test_strict_fails_on_one_uncovered_point_and_passes_when_all_are_covered(con
 
 
 def test_an_unknown_id_is_an_error_at_its_place_naming_the_closest_ids(content_copy: ContentCopy) -> None:
-    root = content_copy({OUTCOMES: _append(f"\n<!-- 指标: 5.4, 3.7 -->\n{PARAGRAPH}\n\n<!-- 指标: 7 -->\n{PARAGRAPH}\n")})
+    root = _untagged(content_copy, {OUTCOMES: _append(f"\n<!-- 指标: 5.4, 3.7 -->\n{PARAGRAPH}\n\n<!-- 指标: 7 -->\n{PARAGRAPH}\n")})
     line = line_of(root / OUTCOMES, "3.7")
     code, output = check_output(root)
     errors = diagnostic_lines(output, "错误")
@@ -128,7 +139,7 @@ def test_an_unknown_id_is_an_error_at_its_place_naming_the_closest_ids(content_c
     ],
 )
 def test_the_7_declaration(content_copy: ContentCopy, written: str, errors: list[str], warnings: list[str], shown: str) -> None:
-    root = content_copy({"自评.yaml": written})
+    root = _untagged(content_copy, {"自评.yaml": written})
     code, output = check_output(root)
     got_errors = diagnostic_lines(output, "错误")
     got_warnings = [w for w in diagnostic_lines(output, "警告") if "观测点" not in w]
@@ -139,7 +150,7 @@ def test_the_7_declaration(content_copy: ContentCopy, written: str, errors: list
 
 
 def test_a_missing_self_assessment_file_says_what_7_needs(content_copy: ContentCopy) -> None:
-    code, output = check_output(content_copy({"自评.yaml": None}))
+    code, output = check_output(_untagged(content_copy, {"自评.yaml": None}))
     assert diagnostic_lines(output, "错误") == [
         "自评.yaml: 错误: 缺少文件：自评（自评.yaml）（附件2“7.其他”须由联合体声明：近三年是否发生过重大违法违规事件，填“否”或“是”）"
     ]
@@ -147,7 +158,7 @@ def test_a_missing_self_assessment_file_says_what_7_needs(content_copy: ContentC
 
 
 def test_the_json_coverage(content_copy: ContentCopy) -> None:
-    root = content_copy({OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
+    root = _untagged(content_copy, {OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
     code, output = check_output(root, "--format", "json")
     data = json.loads(output)
     jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
@@ -178,7 +189,7 @@ def _state(out: Path, root: Path, pages: dict[str, list[object]]) -> None:
 
 
 def test_pages_come_from_the_last_build_of_the_same_content(content_copy: ContentCopy, tmp_path: Path) -> None:
-    root = content_copy({OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
+    root = _untagged(content_copy, {OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
     key = evidence_key(OUTCOMES, line_of(root / OUTCOMES, TAG_54), 10)
     out = tmp_path / "out"
     _state(out, root, {key: ["建设方案", 17]})
@@ -210,7 +221,7 @@ def test_the_build_report_shows_the_pages_the_build_read_back(content_copy: Cont
     from generator.check.report import build_payload, render_build_text
     from generator.check.results import BuildResult
 
-    root = content_copy({OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
+    root = _untagged(content_copy, {OUTCOMES: _append(f"\n{TAG_54}\n{PARAGRAPH}\n")})
     report, _app = check_content(root)
     key = evidence_key(OUTCOMES, line_of(root / OUTCOMES, TAG_54), 10)
     result = BuildResult(report, evidence_pages={key: ("建设方案", 23)})
@@ -219,3 +230,31 @@ def test_the_build_report_shows_the_pages_the_build_read_back(content_copy: Cont
     point = next(c for c in build_payload(result)["coverage"] if c["id"] == "5.4")  # type: ignore[attr-defined]
     assert point["evidence"][0]["page"] == 23
     assert "第23页" not in render_build_text(BuildResult(report))
+
+
+def test_the_example_covers_every_point_and_removing_its_only_5_4_paragraph_warns(content_copy: ContentCopy) -> None:
+    """Issue 14's "done when", on the example itself."""
+    root = content_copy()
+    report, app = check_content(root)
+    if not any(p.tags for p in app.prose.values()):
+        pytest.skip("the example's prose is not tagged yet (it is on the branch `example`)")
+    code, output = check_output(root, "--strict")
+    assert code == 0 and _section(output)[0] == "附件2 观测点覆盖：25/25 个观测点有正文回应", diagnostic_lines(output)
+
+    [evidence] = next(c for c in report.coverage if c.indicator.id == "5.4").evidence
+    path = root / evidence.loc.path
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = evidence.loc.line - 1
+    assert _TAG.fullmatch(lines[start].strip()) and "5.4" in lines[start]  # a tag on its own line, before its paragraph
+    end = next((n for n in range(start + 1, len(lines)) if not lines[n].strip()), len(lines))
+    path.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+
+    code, output = check_output(root, "--strict")
+    [warning] = diagnostic_lines(output, "警告")
+    wording = FORM.indicator("5.4").text  # type: ignore[union-attr]
+    assert f"警告: 观测点 5.4 尚无正文回应：“{wording}”" in warning
+    # the example writes a 自评说明 for 5.4: the warning points there (else at the plan's folder)
+    note = line_of(root / "自评.yaml", "5.4:") if "5.4:" in (root / "自评.yaml").read_text(encoding="utf-8") else None
+    assert warning.startswith(f"自评.yaml:{note}:" if note else "建设方案/: ")
+    assert _row(_section(output), "5.4")[2:] == ["0", "0", "未回应"]
+    assert code == 1
