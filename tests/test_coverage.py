@@ -258,3 +258,8 @@ def test_the_example_covers_every_point_and_removing_its_only_5_4_paragraph_warn
     assert warning.startswith(f"自评.yaml:{note}:" if note else "建设方案/: ")
     assert _row(_section(output), "5.4")[2:] == ["0", "0", "未回应"]
     assert code == 1
+
+
+def test_a_folder_that_is_not_an_application_gets_no_coverage_section(tmp_path: Path) -> None:
+    code, output = check_output(tmp_path)
+    assert "附件2" not in output and len(diagnostic_lines(output)) == 1 and code == 1
