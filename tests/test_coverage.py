@@ -263,3 +263,25 @@ def test_the_example_covers_every_point_and_removing_its_only_5_4_paragraph_warn
 def test_a_folder_that_is_not_an_application_gets_no_coverage_section(tmp_path: Path) -> None:
     code, output = check_output(tmp_path)
     assert "附件2" not in output and len(diagnostic_lines(output)) == 1 and code == 1
+
+
+def test_check_after_a_real_build_shows_the_pages_the_build_read_back(request: pytest.FixtureRequest) -> None:
+    """The whole path: `build` reads each tagged place's page back from the PDFs and stores it;
+    `check -o` on the same content prints the same pages."""
+    import generator.pipeline
+
+    if "EVIDENCE_PAGES" not in Path(generator.pipeline.__file__).read_text(encoding="utf-8"):
+        pytest.skip("the build does not record pages yet (it is on the branch `selfdoc`)")
+    out, result = request.getfixturevalue("example_build")
+    if not any(p.tags for p in check_content(EXAMPLE)[1].prose.values()):
+        pytest.skip("the example's prose is not tagged yet (it is on the branch `example`)")
+    code, output = check_output(EXAMPLE, "-o", str(out), "--format", "json")
+    shown = {
+        evidence_key(e["file"], e["line"], e["column"]): e["page"]
+        for c in json.loads(output)["payload"]["coverage"]
+        for e in c["evidence"]
+    }
+    assert shown and all(page is not None for page in shown.values())
+    assert shown == {k: page for k, (_doc, page) in result.evidence_pages.items()}
+    code, text = check_output(EXAMPLE, "-o", str(out))
+    assert sum(1 for line in _section(text) if re.search(r" · \d+字 · 第\d+页$", line)) == len(shown)
