@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import EXAMPLE, ContentCopy, check_output, diagnostic_lines, line_of
+from conftest import EXAMPLE, ContentCopy, check_output, diagnostic_lines, line_of, squash
 
 from generator.check.validate import check_content
 from generator.core.buildcache import EVIDENCE_PAGES, STATE_FILE, evidence_key, sources_digest
@@ -79,9 +80,11 @@ def test_removing_the_only_paragraph_tagged_5_4_warns_with_the_indicators_wordin
     assert _row(_section(output), "5.4")[2:] == ["1", "40", "有回应"]
     section = _section(output)
     evidence = section[section.index(next(x for x in section if x.startswith("5.4 "))) + 1]
-    # the paragraph follows the part's last heading: the evidence names that heading, without its number
-    last_heading = [t for t in (root / OUTCOMES).read_text(encoding="utf-8").splitlines() if t.startswith("#")][-1].lstrip("# ")
-    assert evidence.strip() == f"{OUTCOMES}:{line} {last_heading} · 40字"
+    # the paragraph follows the part's last heading (a `#` one): the evidence names that heading
+    # with the number the plan prints before it, （五） for the fifth
+    headings = [t for t in (root / OUTCOMES).read_text(encoding="utf-8").splitlines() if t.startswith("# ")]
+    number = f"（{'一二三四五六七八九'[len(headings) - 1]}）"
+    assert evidence.strip() == f"{OUTCOMES}:{line} {number}{headings[-1][2:]} · 40字"
     assert _warning_about(output, "5.4") == []
 
     (root / OUTCOMES).write_text((root / OUTCOMES).read_text(encoding="utf-8").replace(f"{TAG_54}\n{PARAGRAPH}\n", ""), encoding="utf-8")
@@ -170,6 +173,7 @@ def test_the_json_coverage(content_copy: ContentCopy) -> None:
     [evidence] = point["evidence"]
     assert (evidence["file"], evidence["line"], evidence["column"]) == (OUTCOMES, line_of(root / OUTCOMES, TAG_54), 10)
     assert evidence["part"] == "五、预期成效与成果" and evidence["document"] == "plan" and evidence["chars"] == 40
+    assert evidence["heading"] == "标志性成果" and re.fullmatch(r"（[一二三四五六七八九十]+）", evidence["heading_number"])
     assert evidence["page"] is None  # no build yet
     assert items["5.3"]["covered"] is False and items["5.3"]["evidence"] == []
     line = line_of(root / "自评.yaml", "近三年重大违法违规事件:")
@@ -285,3 +289,18 @@ def test_check_after_a_real_build_shows_the_pages_the_build_read_back(request: p
     assert shown == {k: page for k, (_doc, page) in result.evidence_pages.items()}
     code, text = check_output(EXAMPLE, "-o", str(out))
     assert sum(1 for line in _section(text) if re.search(r" · \d+字 · 第\d+页$", line)) == len(shown)
+    # each numbered heading is named as the plan prints it
+    pdfs = {r.doc.id: subprocess.run(["pdftotext", str(r.pdf), "-"], capture_output=True, text=True, check=True).stdout for r in result.documents if r.pdf}
+    numbered = [e for c in json.loads(check_output(EXAMPLE, "--format", "json")[1])["payload"]["coverage"] for e in c["evidence"] if e["heading_number"]]
+    assert numbered and all(squash(e["heading_number"] + e["heading"]) in squash(pdfs[e["document"]]) for e in numbered)
+
+
+def test_the_heading_numbers_check_prints_are_the_ones_the_plan_prints() -> None:
+    """coverage.printed_number mirrors word/blocks.py (kept apart so `check` loads no python-docx)."""
+    from generator.check.coverage import NUMBERED_LEVELS, printed_number
+    from generator.word.blocks import PLAN_HEADING_STYLES, heading_number
+
+    _report, app = check_content(EXAMPLE)
+    assert NUMBERED_LEVELS == len(PLAN_HEADING_STYLES) == max(PLAN_HEADING_STYLES)
+    pairs = [(level, n) for level in range(1, NUMBERED_LEVELS + 1) for n in range(1, 120)]
+    assert [printed_number(app, lv, n) for lv, n in pairs] == [heading_number(lv, n) for lv, n in pairs]

@@ -66,7 +66,8 @@ def _page(pages: Pages, loc: Location) -> int | None:
 def _evidence_text(e: Evidence, pages: Pages) -> str:
     """`建设方案/3-建设内容与举措.md:12 （三）标题 · 356字 · 第5页`: where, under which heading, how much."""
     page = _page(pages, e.loc)
-    parts = [f"{e.loc.path}:{e.loc.line}" + (f" {_shorten(e.heading, 30)}" if e.heading else ""), _("{n}字").format(n=e.chars)]
+    heading = f" {_shorten(e.number + e.heading, 34)}" if e.heading else ""
+    parts = [f"{e.loc.path}:{e.loc.line}{heading}", _("{n}字").format(n=e.chars)]
     if page is not None:
         parts.append(_("第{n}页").format(n=page))
     return " · ".join(parts)
@@ -127,6 +128,7 @@ def _coverage_record(c: Coverage, declared: Declaration | None, pages: Pages) ->
                 "line": e.loc.line,
                 "column": e.loc.column,
                 "heading": e.heading or None,
+                "heading_number": e.number or None,
                 "part": e.part,
                 "document": e.document or None,
                 "chars": e.chars,
