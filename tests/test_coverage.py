@@ -304,3 +304,12 @@ def test_the_heading_numbers_check_prints_are_the_ones_the_plan_prints() -> None
     assert NUMBERED_LEVELS == len(PLAN_HEADING_STYLES) == max(PLAN_HEADING_STYLES)
     pairs = [(level, n) for level in range(1, NUMBERED_LEVELS + 1) for n in range(1, 120)]
     assert [printed_number(app, lv, n) for lv, n in pairs] == [heading_number(lv, n) for lv, n in pairs]
+
+
+def test_the_sentence_the_7_warning_quotes_is_the_one_the_recommendation_template_prints() -> None:
+    import zipfile
+
+    from generator.check.rules import _FIXED_NO_VIOLATIONS
+
+    xml = zipfile.ZipFile(Path(__file__).resolve().parent.parent / "templates/推荐书.docx").read("word/document.xml").decode("utf-8")
+    assert _FIXED_NO_VIOLATIONS in re.sub(r"<[^>]+>", "", xml)
