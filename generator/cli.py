@@ -220,13 +220,17 @@ def main() -> None:
 @click.argument("directory", required=False, callback=_content_dir, type=click.Path(file_okay=False, path_type=Path))
 @_format_option
 @click.option("--strict", is_flag=True, help="警告也视为不通过 / warnings fail the check")
+@click.option("-o", "--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="上次 build 的输出目录：从中读取观测点所在页码 / the last build's output folder (page numbers)")
 @_lang_option
-def check(directory: Path, strict: bool) -> Outcome:
+def check(directory: Path, strict: bool, out_dir: Path) -> Outcome:
     """校验申报材料并统计字数（不生成文档）。Validate and count, no rendering."""
     from generator.check.validate import check_content
+    from generator.core.buildcache import evidence_pages
     from generator.outcome import checked
 
-    report, _app = check_content(directory, strict=strict)
+    report, app = check_content(directory, strict=strict)
+    # Pages only from a build of this very content: evidence_pages is empty otherwise.
+    report.evidence_pages = evidence_pages(out_dir, app.sources)
     return checked(report)
 
 

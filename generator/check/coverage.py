@@ -20,6 +20,7 @@ from generator.model import (
     Application,
     Heading,
     Prose,
+    Value,
     block_texts,
     spans_text,
     strip_heading_number,
@@ -38,6 +39,8 @@ class Evidence:
     chars: int  #: 字数 of the tagged text, counted like every limit
     #: the printed text the tagged blocks start with: what finds their page in the PDF
     anchor: str
+    #: the number printed before `heading` in the plan (（三）, 2., （1）); "" where none is printed
+    number: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,44 @@ def _document_of(app: Application, prose: Prose) -> str:
     return next((d.id for d in app.form.documents if prose.loc.path.startswith(d.reads)), "")
 
 
+#: The Markdown levels the plan numbers (word/blocks.py PLAN_HEADING_STYLES: # ## ###).
+NUMBERED_LEVELS = 3
+_DIGITS = "零一二三四五六七八九"
+
+
+def printed_number(app: Application, level: int, n: int) -> str:
+    """The number the plan prints before the `n`th heading at `level`, as word/blocks.py's
+    heading_number makes it (a test keeps the two equal). Not imported from there: word.blocks
+    brings python-docx and lxml, 0.2–0.4 s that `check` otherwise never spends."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        cn = _DIGITS[n]
+    elif n < 100:
+        cn = ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    else:
+        cn = str(n)
+    formats = app.form.heading_numbers
+    return formats[min(level, len(formats)) - 1].format(n=n, cn=cn)
+
+
+def _heading_number(app: Application, prose: Prose, block: int) -> str:
+    """The number the plan prints before the heading of block `block`'s section, replaying the
+    renderer's counters (word/blocks.py: the plan's parts are numbered, the 推荐书's are not)."""
+    if not prose.spec.path.startswith("plan_"):
+        return ""
+    counters = [0] * NUMBERED_LEVELS
+    last: Heading | None = None
+    for b in prose.blocks[: block + 1]:
+        if isinstance(b, Heading):
+            last = b
+            if b.level <= NUMBERED_LEVELS:
+                counters[b.level - 1] += 1
+                counters[b.level :] = [0] * (NUMBERED_LEVELS - b.level)
+    if last is None or last.level > NUMBERED_LEVELS:
+        return ""
+    return printed_number(app, last.level, counters[last.level - 1])
+
+
 def _evidence(app: Application, prose: Prose, block: int, loc: Location) -> Evidence:
     blocks = prose.scope(block)
     texts = [t for b in blocks for t in block_texts(b)]
@@ -83,6 +124,7 @@ def _evidence(app: Application, prose: Prose, block: int, loc: Location) -> Evid
         loc=loc,
         chars=count_words("\n".join(texts)).words,
         anchor=next((t.strip() for t in texts if t.strip()), ""),
+        number=_heading_number(app, prose, block) if isinstance(heading, Heading) else "",
     )
 
 
@@ -108,3 +150,39 @@ def unknown_tags(app: Application) -> Iterator[UnknownTag]:
             for id_, loc in zip(tag.ids, tag.locs, strict=True):
                 if id_ not in valid:
                     yield UnknownTag(id_, loc, tuple(difflib.get_close_matches(id_, valid, n=3, cutoff=0.3)))
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the team declared for a point no prose addresses (7.其他): 否, 是 with its 说明, or nothing."""
+
+    indicator: IndicatorSpec
+    value: bool | None  #: True for 是, False for 否, None when not written
+    detail: str  #: the 说明 written with 是 ("" when none)
+    loc: Location  #: where the declaration is (or would be) written
+
+    @property
+    def state(self) -> str:
+        """"yes", "no" or "missing": how the JSON report names it."""
+        return "missing" if self.value is None else ("yes" if self.value else "no")
+
+
+def declarations(app: Application) -> dict[str, Declaration]:
+    """Each declared point (7.其他) with what its field holds. Its 说明 is the field named like the
+    declaration with `_detail` (self_assessment.violations_detail; the rule that reads it makes a
+    form without it fail to load)."""
+    out: dict[str, Declaration] = {}
+    for spec in app.form.indicators:
+        if not spec.declaration:
+            continue
+        value = app.values.get(spec.declaration)
+        detail = app.values.get(f"{spec.declaration}_detail")
+        written = isinstance(value, Value) and value.present and isinstance(value.value, bool)
+        where = value.loc if value is not None and value.loc.path else Location(app.form.file(spec.declaration.split(".")[0]).key)
+        out[spec.id] = Declaration(
+            spec,
+            bool(value.value) if written and isinstance(value, Value) else None,
+            str(detail.value).strip() if isinstance(detail, Value) and detail.present else "",
+            where,
+        )
+    return out

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from generator.errors import EXIT_OK, Diagnostic, Severity
+from generator.core.buildcache import evidence_key
+from generator.errors import EXIT_OK, Diagnostic, Location, Severity
 from generator.i18n import _
 
 if TYPE_CHECKING:
+    from generator.check.coverage import Coverage, Declaration, Evidence
     from generator.check.results import BuildResult
     from generator.check.validate import Report
     from generator.pdf.layout import Inspection
@@ -51,8 +54,105 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
     return lines
 
 
-def render_report_text(report: Report) -> str:
-    """The report as a terminal table, the diagnostics and the verdict."""
+#: Printed pages of tagged places, by buildcache.evidence_key: (document title, printed page).
+Pages = Mapping[str, tuple[str, int]]
+
+
+def _page(pages: Pages, loc: Location) -> int | None:
+    found = pages.get(evidence_key(loc.path, loc.line, loc.column))
+    return found[1] if found else None
+
+
+def _evidence_text(e: Evidence, pages: Pages) -> str:
+    """`建设方案/3-建设内容与举措.md:12 （三）标题 · 356字 · 第5页`: where, under which heading, how much."""
+    page = _page(pages, e.loc)
+    heading = f" {_shorten(e.number + e.heading, 34)}" if e.heading else ""
+    parts = [f"{e.loc.path}:{e.loc.line}{heading}", _("{n}字").format(n=e.chars)]
+    if page is not None:
+        parts.append(_("第{n}页").format(n=page))
+    return " · ".join(parts)
+
+
+def _declaration_text(d: Declaration) -> str:
+    if d.value is None:
+        return _("未填写")
+    if not d.value:
+        return _("否")
+    return _("是：{detail}").format(detail=_shorten(d.detail, 60)) if d.detail else _("是（未写说明）")
+
+
+def coverage_lines(report: Report, pages: Pages) -> list[str]:
+    """The 附件2 section of the terminal report: every point with its evidence, uncovered ones marked."""
+    if not report.coverage:
+        return []
+    points = [c for c in report.coverage if not c.indicator.declaration]
+    covered = sum(1 for c in points if c.covered)
+    lines = [_("附件2 观测点覆盖：{covered}/{total} 个观测点有正文回应").format(covered=covered, total=len(points))]
+    header = [_("观测点"), _("内容"), _("处数"), _("字数"), _("状态")]
+    rows: list[list[str]] = []
+    below: list[list[str]] = []
+    for c in report.coverage:
+        declared = report.declarations.get(c.indicator.id)
+        if declared is not None:
+            rows.append([c.indicator.label, _shorten(c.indicator.text), "—", "—", _("声明：{state}").format(state=_declaration_text(declared))])
+            below.append([])
+            continue
+        rows.append([c.indicator.label, _shorten(c.indicator.text), str(len(c.evidence)), str(c.chars), _("有回应") if c.covered else _("未回应")])
+        below.append([_evidence_text(e, pages) for e in c.evidence])
+    table = _table(header, rows, {2, 3})
+    lines.extend(table[:2])
+    for row_line, evidence in zip(table[2:], below, strict=True):
+        lines.append(row_line)
+        lines.extend("      " + e for e in evidence)
+    lines.append("")
+    return lines
+
+
+def coverage_json(report: Report, pages: Pages) -> list[dict[str, object]]:
+    """The 附件2 points for the JSON report (docs/output.schema.json, `coverage`)."""
+    return [_coverage_record(c, report.declarations.get(c.indicator.id), pages) for c in report.coverage]
+
+
+def _coverage_record(c: Coverage, declared: Declaration | None, pages: Pages) -> dict[str, object]:
+    return {
+        "id": c.indicator.id,
+        "label": c.indicator.label,
+        "group": c.indicator.group,
+        "group_title": c.indicator.group_title,
+        "title": c.indicator.text,
+        "covered": c.covered,
+        "chars": c.chars,
+        "evidence": [
+            {
+                "file": e.loc.path,
+                "line": e.loc.line,
+                "column": e.loc.column,
+                "heading": e.heading or None,
+                "heading_number": e.number or None,
+                "part": e.part,
+                "document": e.document or None,
+                "chars": e.chars,
+                "page": _page(pages, e.loc),
+            }
+            for e in c.evidence
+        ],
+        "declaration": None
+        if declared is None
+        else {
+            "state": declared.state,
+            "detail": declared.detail or None,
+            "file": declared.loc.path,
+            "line": declared.loc.line or None,
+            "column": (declared.loc.column or 1) if declared.loc.line else None,
+        },
+    }
+
+
+def render_report_text(report: Report, pages: Pages | None = None) -> str:
+    """The report as a terminal table, the 附件2 coverage, the diagnostics and the verdict.
+
+    `pages`: the printed page of each tagged place (buildcache.evidence_key → (document, page));
+    by default what `check -o` found for this content (`report.evidence_pages`)."""
     lines: list[str] = []
     if report.limits:
         header = [_("字段"), _("字数"), _("上限"), _("字符数(不计空格)"), _("状态")]
@@ -69,6 +169,7 @@ def render_report_text(report: Report) -> str:
             )
         lines.extend(_table(header, rows, {1, 2, 3}))
         lines.append("")
+    lines.extend(coverage_lines(report, report.evidence_pages if pages is None else pages))
     lines.extend(report.not_applicable_lines())
     lines.extend(diagnostic_line(d) for d in report.diagnostics)
     if report.diagnostics:
@@ -141,8 +242,9 @@ def json_document(command: str, exit_code: int, diagnostics: list[dict[str, obje
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def report_payload(report: Report) -> dict[str, object]:
-    """The check's own part of the JSON: counts, verdict and every limited field."""
+def report_payload(report: Report, pages: Pages | None = None) -> dict[str, object]:
+    """The check's own part of the JSON: counts, verdict, every limited field, the 附件2 coverage
+    (`pages` as in render_report_text)."""
     return {
         "root": report.root,
         "verdict": report.verdict(),
@@ -162,12 +264,13 @@ def report_payload(report: Report) -> dict[str, object]:
             for r in report.limits
         ],
         "not_applicable": report.not_applicable_json(),
+        "coverage": coverage_json(report, report.evidence_pages if pages is None else pages),
     }
 
 
-def render_report_json(report: Report) -> str:
+def render_report_json(report: Report, pages: Pages | None = None) -> str:
     """The check report as JSON for CI."""
-    return json_document("check", report.exit_code, [diagnostic_record(d) for d in report.diagnostics], report_payload(report))
+    return json_document("check", report.exit_code, [diagnostic_record(d) for d in report.diagnostics], report_payload(report, pages))
 
 
 def _inspection_lines(inspection: Inspection) -> list[str]:
@@ -228,13 +331,13 @@ def render_build_text(result: BuildResult) -> str:
             else:
                 lines.append("    " + _("{requested} → {used}（替代字体）").format(requested=requested, used=used))
     lines.append("")
-    lines.append(render_report_text(result.report))
+    lines.append(render_report_text(result.report, result.evidence_pages))
     return "\n".join(lines)
 
 
 def build_payload(result: BuildResult) -> dict[str, object]:
     """The build's own part of the JSON: the check's payload plus documents, pages and fonts."""
-    data = report_payload(result.report)
+    data = report_payload(result.report, result.evidence_pages)
     data["rendered"] = result.rendered
     data["documents"] = [
         {

@@ -10,6 +10,7 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
+from generator.check.coverage import coverage, unknown_tags
 from generator.content.assets import (
     AssetProblem,
     format_bytes,
@@ -514,6 +515,107 @@ def output_names_fit(app: Application) -> Iterator[Diagnostic]:
             )
 
 
+# -- 附件2 indicators: tags that name them, points no prose addresses, the 7.其他 declaration -------
+
+
+def _ids(ids: tuple[str, ...] | list[str]) -> str:
+    return "、".join(ids)
+
+
+@reads("indicator-tag")
+def indicator_tags_known(app: Application) -> Iterator[Diagnostic]:
+    """Every id in a `<!-- 指标: … -->` tag is an observation point of 附件2 (1.1–6.3): a typo
+    would silently leave the point uncovered. 7.其他 is declared in 自评.yaml, never tagged."""
+    declared = {i.id: i for i in app.form.indicators if i.declaration}
+    for tag in unknown_tags(app):
+        if tag.id in declared:
+            spec = app.form.by_path()[declared[tag.id].declaration]
+            message = _("观测点“{label}”不由正文回应，不能标注：请在 {file} 的“{key}”中声明").format(
+                label=declared[tag.id].label, file=_declaration_file(app, spec.path), key=spec.key
+            )
+        else:
+            message = _("未知的观测点编号“{id}”：附件2 没有这一条").format(id=tag.id) + (
+                _("；最接近的是 {ids}").format(ids=_ids(tag.closest))
+                if tag.closest
+                else _("；观测点编号为 {first}–{last}").format(first=app.form.indicators[0].id, last=_last_point(app))
+            )
+        yield _diag(tag.loc, Severity.ERROR, "indicator-unknown", message)
+
+
+def _last_point(app: Application) -> str:
+    return [i.id for i in app.form.indicators if not i.declaration][-1]
+
+
+def _declaration_file(app: Application, path: str) -> str:
+    """The content file a declaration is written in (自评.yaml)."""
+    return app.form.file(path.split(".")[0]).key
+
+
+def _plan_folder(app: Application) -> Location:
+    """Where an uncovered point is reported when no note locates it: the first folder of prose a
+    document reads (建设方案/), the place a writer would most likely add the missing text."""
+    folders = [r for d in app.form.documents for r in d.reads if r.endswith("/")]
+    return Location(folders[0] if folders else "")
+
+
+@reads("indicator-uncovered")
+def indicators_covered(app: Application) -> Iterator[Diagnostic]:
+    """Every observation point is addressed by some tagged prose: a point nobody wrote about
+    scores nothing, and reviewers score all 25. The message carries the official wording. Not
+    while no prose is there at all (not a content folder, nothing written yet): the missing files
+    are the problem then, and 25 warnings would bury it."""
+    if not app.prose:
+        return
+    for item in coverage(app):
+        spec = item.indicator
+        if item.covered or spec.declaration:
+            continue
+        note = app.values.get(spec.note) if spec.note else None
+        loc = note.loc if isinstance(note, Value) and note.present else _plan_folder(app)
+        yield _diag(
+            loc,
+            Severity.WARNING,
+            "indicator-uncovered",
+            _("观测点 {id} 尚无正文回应：“{text}”；在回应它的标题或段落前加一行 <!-- 指标: {id} -->").format(id=spec.id, text=spec.text),
+            spec.label,
+        )
+
+
+_FIXED_NO_VIOLATIONS = "产教联合体各成员单位近3年内在招生、就业、安全等领域未发生过违法或重大违规事件。"
+
+
+@reads(
+    "indicator-declaration",
+    need("self_assessment.violations", _T.YESNO),
+    need("self_assessment.violations_detail", _T.TEXT),
+)
+def violations_declared(app: Application) -> Iterator[Diagnostic]:
+    """7.其他: a team that declares 是 explains what happened, and learns that the 推荐书 prints a
+    fixed sentence stating the opposite (the official template has it after 特色与创新)."""
+    declared = _value(app, "self_assessment.violations")
+    if declared is None or declared.value is not True:
+        return
+    label = _label(app, "self_assessment.violations")
+    detail = app.form.by_path()["self_assessment.violations_detail"]
+    if _value(app, "self_assessment.violations_detail") is None:
+        yield _diag(
+            declared.loc,
+            Severity.ERROR,
+            "violations-detail",
+            _("{label}：填了“是”，须在“{key}”中写明事件及整改情况（附件2“7.其他”）").format(label=label, key=detail.key),
+            label,
+        )
+    yield _diag(
+        declared.loc,
+        Severity.WARNING,
+        "violations-contradiction",
+        _("{label}：填了“是”，而推荐书在“特色与创新”之后固定印有“{sentence}”，两者矛盾；请与推荐单位确认如何申报").format(
+            label=label, sentence=_FIXED_NO_VIOLATIONS
+        ),
+        label,
+    )
+
+
 RULES: tuple[Rule, ...] = (
     type_matches_leads,
     leads_are_members,
@@ -529,6 +631,9 @@ RULES: tuple[Rule, ...] = (
     attachments_exist,
     fonts_dir_inside,
     output_names_fit,
+    indicator_tags_known,
+    indicators_covered,
+    violations_declared,
 )
 
 

@@ -5,9 +5,11 @@ A `Report` counts outcomes and owns the exit code; the CLI only prints it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from generator.check.coverage import Coverage, Declaration, coverage, declarations
 from generator.check.rules import apply_rules
 from generator.content.loader import load_application
 from generator.core.counting import count_words
@@ -63,6 +65,13 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
     not_applicable: list[NotApplicableRow] = field(default_factory=list)
+    #: every 附件2 point in order with the prose that addresses it
+    coverage: list[Coverage] = field(default_factory=list)
+    #: the points declared rather than addressed (7.其他), by id
+    declarations: dict[str, Declaration] = field(default_factory=dict)
+    #: the printed page of each tagged place, by buildcache.evidence_key, when the last build read
+    #: this very content (`check -o`); empty otherwise
+    evidence_pages: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
     def not_applicable_lines(self) -> list[str]:
         """The 不适用 section of the terminal report (nothing when no figure was declared so)."""
@@ -166,10 +175,36 @@ def _limit_diagnostics(rows: list[LimitRow]) -> list[Diagnostic]:
     ]
 
 
+def _declaration_needed(app: Application, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The loader's "required"/"missing file" errors for a declaration (7.其他), saying what it
+    declares: a bare "必填项未填写" does not tell a team that the form needs this statement."""
+    out = []
+    for d in diagnostics:
+        spec = next((i for i in app.form.indicators if i.declaration and _about(app, d, i.declaration)), None)
+        if spec is not None:
+            d = replace(
+                d,
+                message=d.message + _("（附件2“{label}”须由联合体声明：近三年是否发生过重大违法违规事件，填“否”或“是”）").format(label=spec.label),
+            )
+        out.append(d)
+    return out
+
+
+def _about(app: Application, d: Diagnostic, path: str) -> bool:
+    """True when `d` says the field at `path`, or the file that holds it, is missing."""
+    spec = app.form.by_path()[path]
+    file = app.form.file(path.split(".")[0]).key
+    return (d.code == "required" and d.field == app.label(spec)) or (d.code == "file-missing" and d.location.path == file)
+
+
 def check_content(root: Path, *, strict: bool = False) -> tuple[Report, Application]:
     """Load, validate and count the content repo at `root`."""
     app, diagnostics = load_application(root)
+    diagnostics = _declaration_needed(app, diagnostics)
     diagnostics.extend(apply_rules(app))
     rows = _limit_rows(app)
     diagnostics.extend(_limit_diagnostics(rows))
-    return Report(str(root), rows, diagnostics, strict, _not_applicable_rows(app)), app
+    # No prose read (not a content folder): no coverage table of 26 empty rows under its one error.
+    points, declared = (coverage(app), declarations(app)) if app.prose else ([], {})
+    report = Report(str(root), rows, diagnostics, strict, _not_applicable_rows(app), points, declared)
+    return report, app

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.check.report import coverage_json
 from generator.check.results import DocumentResult
 from generator.check.validate import Report, check_content
 from generator.errors import ChanjiaoError, Diagnostic
@@ -82,6 +83,7 @@ def _report_json(report: Report) -> dict[str, Any]:
             for r in report.limits
         ],
         "diagnostics": [diagnostic_json(d) for d in report.diagnostics],
+        "coverage": coverage_json(report, {}),  # 附件2 points, as `check --format json` has them
     }
 
 

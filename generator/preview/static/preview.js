@@ -86,7 +86,44 @@
         r.limit ? bar(r.words, r.limit) : null,
         el("div", { class: "where" }, r.where)));
     replace("limits", ...rows);
+    drawCoverage(report);
     sizeBars();
+  }
+
+  const DECLARED = { no: "否", yes: "是", missing: "未填写" };
+
+  function evidenceText(e) {
+    return `${e.file}:${e.line}` + (e.heading ? ` ${e.heading}` : "") + ` · ${e.chars}字` + (e.page ? ` · 第${e.page}页` : "");
+  }
+
+  // 附件2: the points no tagged prose addresses, with their official wording (what the team must
+  // still write about), the declaration of 7.其他, and the covered ones folded away.
+  function drawCoverage(report) {
+    const items = report.coverage || [];
+    const points = items.filter((c) => !c.declaration);
+    const covered = points.filter((c) => c.covered);
+    const uncovered = points.filter((c) => !c.covered);
+    replace("coverage-count", points.length ? `（已回应 ${covered.length}/${points.length}）` : "");
+    const blocks = [];
+    if (uncovered.length) {
+      blocks.push(el("ul", { class: "uncovered" }, ...uncovered.map((c) =>
+        el("li", { class: "warning", "data-id": c.id },
+          el("span", { class: "point" }, c.label), " ", el("span", { class: "severity" }, "未回应"), " ",
+          el("span", { class: "message" }, c.title)))));
+    }
+    for (const c of items.filter((x) => x.declaration)) {
+      const d = c.declaration;
+      const text = `声明：${DECLARED[d.state] || d.state}` + (d.detail ? `（${d.detail}）` : "");
+      blocks.push(el("p", { class: "declaration " + d.state, "data-id": c.id },
+        el("span", { class: "point" }, c.label), " ", text));
+    }
+    if (covered.length) {
+      blocks.push(el("details", { class: "covered" }, el("summary", {}, `已回应的观测点（${covered.length}）`),
+        el("ul", {}, ...covered.map((c) =>
+          el("li", { "data-id": c.id }, el("span", { class: "point" }, c.label), ` ${c.evidence.length} 处 · ${c.chars}字`,
+            el("ul", { class: "evidence" }, ...c.evidence.map((e) => el("li", { class: "where" }, evidenceText(e)))))))));
+    }
+    replace("coverage", ...blocks);
   }
 
   function drawPageCounts(state) {
