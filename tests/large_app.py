@@ -121,6 +121,9 @@ def _prose_at_limit(limit: int) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
+_TAG = re.compile(r"<!--\s*指标\s*[:：=]\s*(.*?)\s*-->")
+
+
 def _replace_scalar(text: str, key: str, value: str) -> str:
     """Set `key: value` on the line that holds `key:` (first match), keeping the indent."""
     pattern = re.compile(rf"^(\s*){re.escape(key)}:.*$", re.M)
@@ -170,7 +173,16 @@ def make_large_application(dest: Path) -> Path:
     _edit(dest / "推荐书/2-服务能力.yaml", capacity)
 
     for rel, limit in (("推荐书/1-联合体已开展建设情况.md", 500), ("推荐书/3-特色与创新.md", 2000), ("推荐书/4-建设规划.md", 1000)):
-        (dest / rel).write_text(_prose_at_limit(limit), encoding="utf-8")
+        # The points the example's text addressed stay addressed: its tags go before the new text.
+        ids = sorted({i for m in _TAG.finditer((dest / rel).read_text(encoding="utf-8")) for i in re.split(r"[,，、\s]+", m.group(1)) if i})
+        tag = f"<!-- 指标: {', '.join(ids)} -->\n" if ids else ""
+        (dest / rel).write_text(tag + _prose_at_limit(limit), encoding="utf-8")
+
+    def notes(text: str) -> str:
+        # Every 自评说明 at its limit (100 字), one per observation point.
+        return re.sub(r"^(  \d\.\d): .*$", lambda m: f"{m.group(1)}: {_text_at_limit(100, int(m.group(1)[-1]))}", text, flags=re.M)
+
+    _edit(dest / "自评.yaml", notes)
 
     table = (
         "\n\n| 实训基地 | 建筑面积（㎡） | 工位数 | 联系电话 |\n| --- | --- | --- | --- |\n"

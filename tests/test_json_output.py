@@ -64,10 +64,7 @@ def test_the_schema_refuses_what_it_should() -> None:
 
 def test_check_json_good_broken_and_missing_folder(example_root: Path, content_copy: ContentCopy, tmp_path: Path) -> None:
     good = document(chanjiao("check", str(example_root), "--format", "json"), "check", 0)
-    # Until the example's prose is tagged (issue 14), its 25 points are uncovered: warnings only.
-    # TODO(lead, after merging the tagged example): back to `good["diagnostics"] == []`.
-    untagged = {d["code"] for d in good["diagnostics"]} <= {"indicator-uncovered"}
-    assert untagged and good["payload"]["errors"] == 0 and good["payload"]["limits"]
+    assert good["diagnostics"] == [] and good["payload"]["errors"] == 0 and good["payload"]["limits"]
     assert [c["label"] for c in good["payload"]["coverage"]][-2:] == ["6.3", "7.其他"]
 
     broken = document(chanjiao("check", str(content_copy(BROKEN_BASICS)), "--format", "json"), "check", 1)
