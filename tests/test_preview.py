@@ -7,6 +7,8 @@ import json
 import os
 import re
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -56,6 +58,42 @@ def test_watcher_sees_saves_new_and_removed_files_but_not_editor_litter_or_outpu
     (root / "推荐书" / "3-特色与创新.md").unlink()
     assert watcher.changes() == {"项目.yaml", "新.md", "推荐书/3-特色与创新.md"}
     assert watcher.changes() == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_inotify_wakes_the_watcher_at_a_save_even_in_a_folder_made_after_it_started(tmp_path: Path):
+    root = tmp_path / "app"
+    (root / "推荐书").mkdir(parents=True)
+    (root / "推荐书" / "4-建设规划.md").write_text("一", encoding="utf-8")
+    watcher = ContentWatcher(root)
+    try:
+        assert watcher.notified
+        assert watcher.wait(0.05) is False  # nothing happened: the timeout passes
+
+        def save(path: Path, text: str) -> threading.Thread:
+            thread = threading.Thread(target=lambda: (time.sleep(0.2), path.write_text(text, encoding="utf-8")))
+            thread.start()
+            return thread
+
+        # a wait far longer than any poll interval ends with the save, not with its timeout
+        writer = save(root / "推荐书" / "4-建设规划.md", "一二")
+        assert watcher.wait(60) is True
+        writer.join()
+        watcher.settle(0.02, 1.0)
+        assert watcher.changes() == {"推荐书/4-建设规划.md"}
+
+        (root / "图片").mkdir()
+        assert watcher.wait(60) is True  # the new folder itself
+        assert watcher.changes() == set()  # (an empty folder is no content) but it is now watched
+        writer = save(root / "图片" / "图.png", "png")
+        assert watcher.wait(60) is True
+        writer.join()
+        watcher.settle(0.02, 1.0)
+        assert watcher.changes() == {"图片/图.png"}
+        assert watcher.wait(0.05) is False  # every event was read
+    finally:
+        watcher.close()
+    assert not watcher.notified and watcher.wait(0.01) is False  # closed: polling only
 
 
 # -- what a save rebuilds ------------------------------------------------------------------------
