@@ -32,9 +32,9 @@ from generator.preview.watcher import ContentWatcher
 POLL_INTERVAL = 0.1
 #: After a change is seen, wait this long for the rest of the save (an editor writing several
 #: files, or a file in two writes) before rebuilding; with inotify, until the writes have been
-#: quiet for SETTLE_QUIET (an editor's save is a burst well under that), at most SETTLE_LONGEST.
+#: quiet for SETTLE_QUIET (an editor's save is a burst of microseconds), at most SETTLE_LONGEST.
 SETTLE = 0.05
-SETTLE_QUIET = 0.02
+SETTLE_QUIET = 0.01
 SETTLE_LONGEST = 0.25
 
 Echo = Callable[[str], None]
@@ -162,4 +162,5 @@ def _loop(session: Session, changes: _Changes, state: PreviewState, echo: Echo) 
             changed = None if changed is None or newer is None else changed | newer
             continue
         echo(_report_line(state, changed))
+        session.tidy()
         changed = changes.wait(POLL_INTERVAL)
