@@ -178,3 +178,32 @@ def test_a_picture_asked_for_while_being_made_is_served_when_made_and_a_given_up
         assert answers["recommendation/13-def.jpg"][0] == 404
     finally:
         server.stop()
+
+
+# -- which pages changed ------------------------------------------------------------------------
+
+
+def _one_page_pdf(path: Path, square_at: tuple[int, int] | None, colour: str = "black") -> Path:
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (595, 842), "white")  # A4 at 72 dpi: a page whose only content is a picture
+    if square_at is not None:
+        x, y = square_at
+        ImageDraw.Draw(page).rectangle((x, y, x + 12, y + 12), fill=colour)
+    page.save(path, "PDF", resolution=72)
+    return path
+
+
+def test_a_page_whose_text_is_the_same_but_whose_picture_changed_is_a_changed_page(tmp_path: Path):
+    def fingerprint(name: str, square_at: tuple[int, int] | None, colour: str = "black") -> str:
+        with PdfPages(_one_page_pdf(tmp_path / name, square_at, colour)) as pdf:
+            (page,) = pdf.scan()
+        assert page.text == "" and (page.width, page.height) == (892, 1263)  # 595 × 842 pt at 1.5
+        return page.fingerprint
+
+    blank = fingerprint("a.pdf", None)
+    assert fingerprint("b.pdf", None) == blank  # the same page, written again: unchanged
+    square = fingerprint("c.pdf", (300, 400))
+    assert square != blank  # a mark of 12 pt (3 px in the thumbnail) appeared
+    assert fingerprint("d.pdf", (312, 400)) != square  # moved by its own width
+    assert fingerprint("e.pdf", (300, 400), "#ffff00") != square  # the colour of a highlight
