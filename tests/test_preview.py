@@ -7,6 +7,8 @@ import json
 import os
 import re
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -58,6 +60,42 @@ def test_watcher_sees_saves_new_and_removed_files_but_not_editor_litter_or_outpu
     assert watcher.changes() == set()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_inotify_wakes_the_watcher_at_a_save_even_in_a_folder_made_after_it_started(tmp_path: Path):
+    root = tmp_path / "app"
+    (root / "推荐书").mkdir(parents=True)
+    (root / "推荐书" / "4-建设规划.md").write_text("一", encoding="utf-8")
+    watcher = ContentWatcher(root)
+    try:
+        assert watcher.notified
+        assert watcher.wait(0.05) is False  # nothing happened: the timeout passes
+
+        def save(path: Path, text: str) -> threading.Thread:
+            thread = threading.Thread(target=lambda: (time.sleep(0.2), path.write_text(text, encoding="utf-8")))
+            thread.start()
+            return thread
+
+        # a wait far longer than any poll interval ends with the save, not with its timeout
+        writer = save(root / "推荐书" / "4-建设规划.md", "一二")
+        assert watcher.wait(60) is True
+        writer.join()
+        watcher.settle(0.02, 1.0)
+        assert watcher.changes() == {"推荐书/4-建设规划.md"}
+
+        (root / "图片").mkdir()
+        assert watcher.wait(60) is True  # the new folder itself
+        assert watcher.changes() == set()  # (an empty folder is no content) but it is now watched
+        writer = save(root / "图片" / "图.png", "png")
+        assert watcher.wait(60) is True
+        writer.join()
+        watcher.settle(0.02, 1.0)
+        assert watcher.changes() == {"图片/图.png"}
+        assert watcher.wait(0.05) is False  # every event was read
+    finally:
+        watcher.close()
+    assert not watcher.notified and watcher.wait(0.01) is False  # closed: polling only
+
+
 # -- what a save rebuilds ------------------------------------------------------------------------
 
 
@@ -98,7 +136,7 @@ def server(tmp_path: Path) -> Iterator[tuple[PreviewServer, Path, list[int]]]:
     (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")
     (out / "联合体-建设方案.pdf").write_bytes(b"%PDF-1.7 built")
     state = PreviewState("the-token")
-    state.add_picture("plan/1-abc123.png", b"\x89PNG picture")
+    state.add_picture("plan/1-abc123.jpg", b"\xff\xd8\xff picture")
     state.set_outputs({"联合体-建设方案.pdf": out / "联合体-建设方案.pdf", "联合体-推荐书.pdf": out / "联合体-推荐书.pdf"})
     calls: list[int] = []
     srv = PreviewServer(state, port=0, on_rebuild=lambda: calls.append(1))
@@ -135,7 +173,7 @@ def test_server_listens_on_loopback_only_and_serves_the_page_with_its_token(serv
     assert resp.getheader("X-Content-Type-Options") == "nosniff"
     for asset in ("/assets/preview.js", "/assets/preview.css"):
         assert _request(srv, "GET", asset)[0] == 200
-    assert _request(srv, "GET", "/pages/plan/1-abc123.png")[1] == b"\x89PNG picture"
+    assert _request(srv, "GET", "/pages/plan/1-abc123.jpg")[1] == b"\xff\xd8\xff picture"
     status, body, resp = _request(srv, "GET", "/files/%E8%81%94%E5%90%88%E4%BD%93-%E5%BB%BA%E8%AE%BE%E6%96%B9%E6%A1%88.pdf")
     assert (status, body) == (200, b"%PDF-1.7 built")
     assert resp.getheader("Content-Type") == "application/pdf"
@@ -155,7 +193,7 @@ def test_server_listens_on_loopback_only_and_serves_the_page_with_its_token(serv
         "/assets/%2e%2e/%2e%2e/pyproject.toml",
         "/assets/..%2f..%2fserver.py",
         "/pages/plan/../../secret.txt",
-        "/pages/%2e%2e/plan/1-abc123.png",
+        "/pages/%2e%2e/plan/1-abc123.jpg",
         "/etc/passwd",
         "//etc/passwd",
         "/files//etc/passwd",
@@ -287,7 +325,7 @@ def test_a_save_rebuilds_only_the_document_it_feeds_and_marks_the_changed_pages(
     limit = next(r for r in state.get("report")["limits"] if r["field"] == "4.建设规划")
     assert limit["words"] == limit_before["words"] + len("预览测试新增的句子：玄武湖畔的第七次试验。")
     # the new picture is served, the built PDF is the new one
-    assert state.picture(page["src"].removeprefix("/pages/")).startswith(b"\x89PNG")
+    assert state.picture(page["src"].removeprefix("/pages/")).startswith(b"\xff\xd8\xff")  # a JPEG
     assert {f for f in rec["files"]} == {p.name for p in s.out_dir.glob("*推荐书.*")}
 
     # a comment only: the .docx is byte for byte the same, nothing is converted

@@ -28,11 +28,14 @@ from generator.preview.session import Session, Superseded
 from generator.preview.state import PreviewState
 from generator.preview.watcher import ContentWatcher
 
-#: Seconds between two looks at the content files.
+#: Seconds between two looks at the content files (inotify, where it works, wakes the loop sooner).
 POLL_INTERVAL = 0.1
 #: After a change is seen, wait this long for the rest of the save (an editor writing several
-#: files, or a file in two writes) before rebuilding.
+#: files, or a file in two writes) before rebuilding; with inotify, until the writes have been
+#: quiet for SETTLE_QUIET (an editor's save is a burst of microseconds), at most SETTLE_LONGEST.
 SETTLE = 0.05
+SETTLE_QUIET = 0.01
+SETTLE_LONGEST = 0.25
 
 Echo = Callable[[str], None]
 
@@ -74,8 +77,11 @@ class _Changes:
     def wait(self, poll: float) -> set[str] | None:
         """Block until something changed; the changes once the save has settled."""
         while not self.seen():
-            time.sleep(poll)
-        time.sleep(SETTLE)
+            self.watcher.wait(poll)
+        if self.watcher.notified:
+            self.watcher.settle(SETTLE_QUIET, SETTLE_LONGEST)
+        else:
+            time.sleep(SETTLE)
         self.seen()
         return self.take()
 
@@ -141,6 +147,7 @@ def run_preview(
         finally:
             session.close()
             server.stop()
+            changes.watcher.close()
 
 
 def _loop(session: Session, changes: _Changes, state: PreviewState, echo: Echo) -> None:
@@ -155,4 +162,5 @@ def _loop(session: Session, changes: _Changes, state: PreviewState, echo: Echo) 
             changed = None if changed is None or newer is None else changed | newer
             continue
         echo(_report_line(state, changed))
+        session.tidy()
         changed = changes.wait(POLL_INTERVAL)

@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from generator.errors import ToolError
 from generator.i18n import _
+from generator.preview.pages import PICTURE_SUFFIX, PICTURE_TYPE
 from generator.preview.state import PreviewState
 
 LOOPBACK = "127.0.0.1"
@@ -33,7 +34,9 @@ TOKEN_HEADER = "X-Chanjiao-Token"
 #: that stay silent for long; the comment also tells the server when the browser has gone).
 KEEPALIVE = 15.0
 _ASSETS = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}
-_PICTURE = re.compile(r"/pages/([a-z]+/\d+-[0-9a-f]+\.png)")
+_PICTURE = re.compile(r"/pages/([a-z_]+/\d+-[0-9a-f]+" + re.escape(PICTURE_SUFFIX) + ")")
+#: Seconds a request for a picture still being made waits for it (a rebuild makes one in ~10 ms).
+PICTURE_WAIT = 30.0
 _SECURITY_HEADERS = {
     # Scripts only from this server (no inline script: an injected <script> would not run even if
     # some text were ever inserted as HTML), nothing framed, nothing sent elsewhere.
@@ -126,8 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self.server.state.snapshot()[1], "application/json; charset=utf-8")
         elif path == "/api/events":
             self._events()
-        elif (m := _PICTURE.fullmatch(path)) and (png := self.server.state.picture(m.group(1))) is not None:
-            self._send(png, "image/png", cache="private, max-age=86400, immutable")
+        elif (m := _PICTURE.fullmatch(path)) and (picture := self.server.state.picture(m.group(1), PICTURE_WAIT)) is not None:
+            self._send(picture, PICTURE_TYPE, cache="private, max-age=86400, immutable")
         elif path == "/favicon.ico":  # asked for by every browser; there is none
             self._headers(HTTPStatus.NO_CONTENT, "text/plain", 0)
             self.end_headers()

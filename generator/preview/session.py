@@ -1,19 +1,22 @@
 """One rebuild of the preview: check, render what a change feeds, convert, picture, inspect, publish.
 
-The steps are the pipeline's own (check_content, render_documents, measure_pdf, inspect_pdf,
+The steps are the pipeline's own (check_content, render_documents, inspect_pdf,
 page_limit_diagnostics); what differs from `build` is the order, chosen for the page: the report
-first (字数 bars in ~0.2 s), then the pages of the documents that changed, then the read-back and
-layout warnings, each published as soon as it is known.
+first (字数 bars in ~0.1 s), then the text and page counts of the documents that changed, then the
+pictures of their changed pages, then the read-back and layout warnings, each published as soon
+as it is known.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +29,11 @@ from generator.i18n import _
 from generator.model import Application, Value
 from generator.pipeline import (
     content_fonts_dir,
-    measure_pdf,
     page_limit_diagnostics,
     render_documents,
 )
 from generator.preview.converter import Converter, is_warm
-from generator.preview.pages import rasterise
+from generator.preview.pages import PICTURE_SUFFIX, PageScan, PdfPages
 from generator.preview.state import PreviewState
 from generator.word.documents import DOCUMENTS, Document, document_stem
 
@@ -87,6 +89,20 @@ def _report_json(report: Report) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a rebuild allocates heavily (python-docx, lxml,
+    pdfium), and the collections it triggered cost 20–80 ms of each save's wait (a full one
+    ~50 ms). Their garbage is collected once the pages are out (Session.tidy)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -114,6 +130,8 @@ class Session:
         self._stale = {doc.id for doc in DOCUMENTS}  # never built, or the last attempt failed
         self._app: Application | None = None
         self.timings: dict[str, int] = {}
+        self._started = time.perf_counter()  # when the current rebuild began
+        self._frozen = False
 
     def close(self) -> None:
         """Stop the converter (and the LibreOffice it keeps)."""
@@ -121,22 +139,34 @@ class Session:
             converter, self.converter = self.converter, None
             converter.close()
 
+    def tidy(self) -> None:
+        """Collect the last rebuild's garbage now, while the preview waits for a save (rebuilds
+        pause the collector until their pages are out). After the first build, what is alive is
+        what lives as long as the preview (modules, compiled templates): frozen, no collection
+        walks it again."""
+        gc.collect()
+        if not self._frozen:
+            gc.freeze()
+            self._frozen = True
+
     # -- the rebuild -------------------------------------------------------------------------------
 
     def rebuild(self, changed: set[str] | None) -> None:
         """Rebuild after `changed` (paths relative to the root; None: everything). Failures are
         published, the last good pages stay; Superseded is raised when a newer save is waiting."""
         start, started = time.perf_counter(), time.time()
+        self._started = start
         self.timings = {}
         try:
-            app = self._check()
-            if app is None:
-                return
-            for shown in self._shown.values():
-                shown.changed_now = False
-            docs = self._affected(app, changed)
-            if docs:
-                self._build(app, docs)
+            with _collector_paused():
+                app = self._check()
+                if app is None:
+                    return
+                for shown in self._shown.values():
+                    shown.changed_now = False
+                docs = self._affected(app, changed)
+                if docs:
+                    self._build(app, docs)
             self.timings["pages"] = _ms(start)
             self._inspect(app)
             self._publish_documents(app)
@@ -213,7 +243,7 @@ class Session:
                 raise Superseded
             todo = [(d, p) for d, p in zip(docs, docx_paths, strict=True) if d.id in self._stale or _digest(p) != self._shown[d.id].docx_digest]
             if todo:
-                self._convert(todo, work)
+                self._convert(app, todo, work)
         except Superseded:
             raise  # the next rebuild includes these documents anyway
         except BaseException:
@@ -222,7 +252,7 @@ class Session:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _convert(self, todo: list[tuple[Document, Path]], work: Path) -> None:
+    def _convert(self, app: Application, todo: list[tuple[Document, Path]], work: Path) -> None:
         converter = self._converter()
         how = _("热转换") if is_warm(converter) else _("冷启动 LibreOffice")
         self.state.status("converting", _("转换为 PDF（{how}）：{names}…").format(how=how, names="、".join(d.title for d, _p in todo)))
@@ -231,19 +261,35 @@ class Session:
         self.timings["convert"] = _ms(t)
         if self._superseded():
             raise Superseded
-        self.state.status("rasterising", _("生成页面图片…"))
-        t = time.perf_counter()
-        for (doc, docx), pdf in zip(todo, pdfs, strict=True):
-            self._show(doc, docx, pdf)
-        self.timings["rasterise"] = _ms(t)
         why = getattr(converter, "message", None) or getattr(converter, "why_cold", None)
         notice = None
         if converter.fell_back or why:
             notice = _("热转换器不可用，改用冷启动 LibreOffice 转换（较慢）：{why}").format(why=why or "")
         self.state.update(notice=notice, converter="warm" if is_warm(converter) else "cold")
+        self.state.status("rasterising", _("生成页面图片…"))
+        t = time.perf_counter()
+        opened = [(doc, PdfPages(self._place(doc, docx, pdf))) for (doc, docx), pdf in zip(todo, pdfs, strict=True)]
+        try:
+            wanted = [(doc, pdf, page) for doc, pdf in opened for page in self._scan(doc, pdf)]
+            self.timings["scan"] = _ms(t)
+            # The text, the page counts and the changed marks go to the page now; the pictures
+            # follow, the first changed page first (the page scrolls to it), each served as soon
+            # as it is made (a browser asking earlier waits for it).
+            self.state.expect_pictures({self._picture_name(doc, page) for doc, _pdf, page in wanted})
+            self._publish_documents(app)
+            self.timings["published"] = _ms(self._started)
+            for n, (doc, pdf, page) in enumerate(wanted):
+                self.state.add_picture(self._picture_name(doc, page), pdf.picture(page.index))
+                if n == 0:
+                    self.timings["first_picture"] = _ms(self._started)
+        finally:
+            self.state.give_up_pictures()
+            for _doc, pdf in opened:
+                pdf.close()
+        self.timings["rasterise"] = _ms(t)
 
-    def _show(self, doc: Document, docx: Path, pdf: Path) -> None:
-        """Move the new files into place, picture the pages and remember which ones changed."""
+    def _place(self, doc: Document, docx: Path, pdf: Path) -> Path:
+        """Move the new files into place (the previous ones go); the PDF's new path."""
         shown = self._shown[doc.id]
         for old in (shown.docx, shown.pdf):
             if old is not None and old.parent == self.out_dir and old.name not in (docx.name, pdf.name):
@@ -252,21 +298,30 @@ class Session:
         shown.docx, shown.pdf = self.out_dir / docx.name, self.out_dir / pdf.name
         os.replace(docx, shown.docx)
         os.replace(pdf, shown.pdf)
+        return shown.pdf
+
+    def _scan(self, doc: Document, pdf: PdfPages) -> list[PageScan]:
+        """Read the pages and mark the changed ones; the pages whose picture is still to be made."""
+        shown = self._shown[doc.id]
         first = not shown.fingerprints  # the first build: nothing "changed", everything is new
-        pictures = rasterise(shown.pdf, shown.fingerprints)
-        shown.fingerprints = {p.index: p.fingerprint for p in pictures}
-        shown.pages = []
-        for p in pictures:
-            name = f"{doc.id}/{p.index + 1}-{p.fingerprint}.png"
-            if p.png is not None:
-                self.state.add_picture(name, p.png)
-            page = {"n": p.index + 1, "src": f"/pages/{name}", "text": p.text, "width": p.width, "height": p.height}
-            shown.pages.append(page | {"changed": p.png is not None and not first})
-        result = DocumentResult(doc, shown.docx, shown.pdf)
-        measure_pdf(result)
-        shown.part_pages = result.part_pages
+        pages = pdf.scan()
+        changed = {p.index for p in pages if shown.fingerprints.get(p.index) != p.fingerprint}
+        shown.fingerprints = {p.index: p.fingerprint for p in pages}
+        shown.pages = [
+            {
+                "n": p.index + 1, "src": f"/pages/{self._picture_name(doc, p)}", "text": p.text,
+                "width": p.width, "height": p.height, "changed": p.index in changed and not first,
+            }
+            for p in pages
+        ]
+        shown.part_pages = pdf.part_pages()
         shown.inspected, shown.changed_now = False, True
         self._stale.discard(doc.id)
+        return [p for p in pages if p.index in changed or not self.state.has_picture(self._picture_name(doc, p))]
+
+    @staticmethod
+    def _picture_name(doc: Document, page: PageScan) -> str:
+        return f"{doc.id}/{page.index + 1}-{page.fingerprint}{PICTURE_SUFFIX}"
 
     def _inspect(self, app: Application) -> None:
         """Read back and analyse the layout of documents not yet inspected (after their pages are

@@ -23,6 +23,7 @@ class PreviewState:
         self._version = 0
         self._data: dict[str, Any] = {"version": 0, "status": {"phase": "starting"}, "documents": []}
         self._pictures: dict[str, tuple[int, bytes]] = {}
+        self._pending: set[str] = set()  # published, being made
         self._outputs: dict[str, Path] = {}
         self._closed = False
 
@@ -71,10 +72,29 @@ class PreviewState:
 
     # -- pictures and files ------------------------------------------------------------------------
 
-    def add_picture(self, name: str, png: bytes) -> None:
+    def has_picture(self, name: str) -> bool:
+        """True if that picture is there already (a page that did not change keeps its picture)."""
+        with self._cond:
+            return name in self._pictures
+
+    def expect_pictures(self, names: set[str]) -> None:
+        """Pictures about to be made: a browser asking for one waits for it instead of a 404 (the
+        page's data names them before they exist, so that the text is shown first)."""
+        with self._cond:
+            self._pending |= names - self._pictures.keys()
+
+    def add_picture(self, name: str, picture: bytes) -> None:
         """A page picture, served at /pages/<name> (names carry the page's fingerprint)."""
         with self._cond:
-            self._pictures[name] = (self._version, png)
+            self._pictures[name] = (self._version, picture)
+            self._pending.discard(name)
+            self._cond.notify_all()
+
+    def give_up_pictures(self) -> None:
+        """The pictures expected and not made (the rebuild failed): stop waiting for them."""
+        with self._cond:
+            self._pending.clear()
+            self._cond.notify_all()
 
     def keep_pictures(self, names: set[str]) -> None:
         """Forget pictures no document shows any more, but not the ones a browser may be loading."""
@@ -84,9 +104,11 @@ class PreviewState:
             for name in names & self._pictures.keys():
                 self._pictures[name] = (self._version, self._pictures[name][1])
 
-    def picture(self, name: str) -> bytes | None:
-        """The PNG of a page picture by its served name, None when there is no such picture."""
+    def picture(self, name: str, wait: float = 0) -> bytes | None:
+        """A page picture by its served name, None when there is no such picture; one still being
+        made is waited for, up to `wait` seconds."""
         with self._cond:
+            self._cond.wait_for(lambda: name not in self._pending or self._closed, wait)
             found = self._pictures.get(name)
             return found[1] if found else None
 
