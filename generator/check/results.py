@@ -56,6 +56,9 @@ class BuildResult:
     rendered: bool = False
     #: documents not rendered, by title, with the reason (a file they print cannot be read)
     unrendered: dict[str, str] = field(default_factory=dict)
+    #: the printed page of each tagged place, by buildcache.evidence_key: (document title, page);
+    #: empty when no PDF was made (the 自评表 then prints “—”)
+    evidence_pages: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
