@@ -27,7 +27,7 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #: Column widths (twentieths of a point) of 编号 | 观测点 | 佐证位置 | 相关数据 | 自评说明; their sum is
 #: the text block's width (A4 less 28 mm and 26 mm margins = 8845), as in the 推荐书's tables. The
 #: wording (up to 100 字) and the note (up to 100 字) get the most room; 编号 holds "1.1".
-COLUMNS = (620, 2700, 2000, 1725, 1800)
+COLUMNS = (620, 2500, 1900, 2025, 1800)
 HEADER = ("编号", "观测点", "佐证位置（页码）", "相关数据", "自评说明")
 
 
@@ -38,11 +38,11 @@ def _font(name: str) -> str:
 # Five-point (10.5 pt) table text on exact 15 pt lines: five columns on a portrait page leave
 # about 13 字 for the wording at this size; the body's 三号 would give 8.
 STYLES = f"""
-<w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessTitle"><w:name w:val="CJ自评表标题"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:before="0" w:after="480" w:line="240" w:lineRule="auto"/><w:jc w:val="center"/><w:outlineLvl w:val="0"/></w:pPr><w:rPr>{_font("方正小标宋_GBK")}<w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessTitle"><w:name w:val="CJ自评表标题"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:before="0" w:after="480" w:line="240" w:lineRule="auto"/><w:jc w:val="center"/></w:pPr><w:rPr>{_font("方正小标宋_GBK")}<w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessText"><w:name w:val="CJ自评表文字"/><w:basedOn w:val="CJTableText"/><w:qFormat/><w:pPr><w:spacing w:line="300" w:lineRule="exact"/><w:jc w:val="left"/></w:pPr><w:rPr>{_font("方正仿宋_GBK")}<w:sz w:val="21"/><w:szCs w:val="21"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessHead"><w:name w:val="CJ自评表表头"/><w:basedOn w:val="CJAssessText"/><w:qFormat/><w:pPr><w:jc w:val="center"/></w:pPr><w:rPr>{_font("方正黑体_GBK")}</w:rPr></w:style>
 <w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessGroup"><w:name w:val="CJ自评表分组"/><w:basedOn w:val="CJAssessText"/><w:qFormat/><w:pPr><w:keepNext/></w:pPr><w:rPr>{_font("方正黑体_GBK")}</w:rPr></w:style>
-<w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessNote"><w:name w:val="CJ自评表注"/><w:basedOn w:val="CJAssessText"/><w:qFormat/><w:pPr><w:spacing w:before="160"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:customStyle="1" w:styleId="CJAssessNote"><w:name w:val="CJ自评表注"/><w:basedOn w:val="CJAssessText"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:after="160"/></w:pPr></w:style>
 """
 
 
@@ -102,7 +102,9 @@ def body(sect_pr: str) -> str:
     )
     title = _p("CJAssessTitle", "{{ assessment.title }}")
     note = _p("CJAssessNote", "{{ assessment.footnote }}")
-    return f'<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>{title}{table}{note}{sect_pr}</w:body></w:document>'
+    # The note on the page numbers goes above the table: below it, it would be the only line on
+    # a last page whenever the table ends a page exactly.
+    return f'<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>{title}{note}{table}{sect_pr}</w:body></w:document>'
 
 
 def main() -> int:

@@ -147,6 +147,8 @@ def test_figures_notes_and_declaration(tagged_build: tuple[Path, object]) -> Non
     y0, y1 = (app.values[f"capacity.resources.majors.y{n}"].value for n in (0, 1))
     # the baseline year's figure → the next year's, as the 推荐书 file writes them
     assert f"共建专业：{y0} → {y1}个" in table["3.2"][3].split("\n"), table["3.2"][3]
+    # a yearly text (200 字 a year) is the 推荐书's to print, not a figure
+    assert "动态调整机制情况" not in table["4.1"][3]
     assert table["1.1"][4] == NOTE_1_1
     # In the package, a missing note is a gap to fill in.
     assert table["1.2"][4] == "【待填写：自评 › 自评说明 › 1.2】"
@@ -214,3 +216,46 @@ def test_an_anchor_not_found_maps_to_none() -> None:
     assert locate(pages, ["乙丙", "丁戊", "丁戊", "子丑", "辛"]) == [None, 1, 1, None, 2]
     # a text before the previous hit is not found backwards
     assert locate(pages, ["庚辛", "甲乙"]) == [2, None]
+
+
+def _rebuild_copy(tagged_build: tuple[Path, object], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the tagged build (content and output): a rebuild there compares with its state."""
+    out, _result = tagged_build
+    root = tmp_path / "content"
+    shutil.copytree(out.parent / "content", root)
+    shutil.copytree(out, tmp_path / "out")
+    return root, tmp_path / "out"
+
+
+def test_a_note_changed_rebuilds_only_the_self_assessment(tagged_build: tuple[Path, object], tmp_path: Path) -> None:
+    from generator.pipeline import build
+
+    _out, first = tagged_build
+    root, out = _rebuild_copy(tagged_build, tmp_path)
+    notes = root / "自评.yaml"
+    notes.write_text(notes.read_text(encoding="utf-8").replace(NOTE_1_1, "园区产值高"), encoding="utf-8")
+    again = build(root, out, pdf=True)
+    assert {r.doc.id: r.rebuilt for r in again.documents} == {"plan": False, "recommendation": False, "self_assessment": True}
+    assert again.evidence_pages == first.evidence_pages  # type: ignore[attr-defined]
+    assert rows(_find(out, "自评表", ".docx"))["1.1"][4] == "园区产值高"
+
+
+def test_a_place_not_found_prints_a_dash_and_warns_at_its_tag(
+    tagged_build: tuple[Path, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated: the plan's PDF does not print the text a tag marks (pagemap finds nothing)."""
+    import generator.pdf.pagemap as pagemap
+    from generator.check.report import render_report_text
+    from generator.pipeline import build
+
+    root, out = _rebuild_copy(tagged_build, tmp_path)
+    real = pagemap.printed_pages
+    monkeypatch.setattr(pagemap, "printed_pages", lambda pdf, anchors: [None] * len(anchors) if "建设方案" in pdf.name else real(pdf, anchors))
+    (root / "自评.yaml").write_text((root / "自评.yaml").read_text(encoding="utf-8") + "  1.2: 已纳入考核\n", encoding="utf-8")
+    result = build(root, out, pdf=True)
+    table = rows(_find(out, "自评表", ".docx"))
+    assert table["2.1"][2] == "建设方案 第—页 1.设立产教联合体理事会"
+    assert re.fullmatch(r"推荐书 第\d+页 3\.特色与创新", table["6.1"][2])
+    text = render_report_text(result.report)
+    tag_line = next(n for n, line in enumerate((root / "建设方案/3-建设内容与举措.md").read_text(encoding="utf-8").splitlines(), 1) if "2.1, 2.4" in line)
+    assert re.search(rf"建设方案/3-建设内容与举措\.md:{tag_line}:\d+: 警告: 建设方案 PDF 中找不到此处标注的文字", text), text

@@ -111,8 +111,14 @@ def _unit(label: str, unit: str) -> str:
     return "" if not unit or f"（{unit}）" in label else unit
 
 
+def is_figure(spec: FieldSpec) -> bool:
+    """False for a yearly text (a 200-字 description per year): the 推荐书 prints it; a table
+    column nine 字 wide cannot."""
+    return not (spec.type == FieldType.YEARLY and spec.of is not None and spec.of.type == FieldType.TEXT)
+
+
 def figure_text(app: Application, spec: FieldSpec) -> str:
-    """One 推荐书 figure as the 自评表 prints it: “共建专业：12 → 18 个” for a yearly figure (the
+    """One 推荐书 figure as the 自评表 prints it: “共建专业：12 → 18个” for a yearly figure (the
     baseline year and the next), “/” where the team wrote it does not apply, a list's count."""
     label = app.label(spec)
     if spec.type == FieldType.YEARLY and spec.of is not None:
@@ -147,7 +153,7 @@ def _declaration(app: Application, indicator: IndicatorSpec) -> str:
 
 #: How many 字 one line of each column holds (templates/make_自评表.py: the column's width less
 #: the cell margins, at the table text's 10.5 pt), rounded down.
-CELL_CHARS = {"text": 12, "places": 8, "figures": 7, "note": 8}
+CELL_CHARS = {"text": 11, "places": 8, "figures": 9, "note": 8}
 
 
 def _width(text: str) -> float:
@@ -167,7 +173,7 @@ def glue_names(text: str, chars: float) -> str:
 
 def _row(app: Application, indicator: IndicatorSpec, places: Sequence[Place], packaged: bool) -> dict[str, Any]:
     by_path = app.form.by_path()
-    figures = [figure_text(app, by_path[p]) for p in indicator.fields if p in by_path]
+    figures = [figure_text(app, by_path[p]) for p in indicator.fields if p in by_path and is_figure(by_path[p])]
     if indicator.declaration:
         # 7.其他 is no prose's subject: the team's declaration is what addresses it.
         return {"id": indicator.id, "text": indicator.text, "places": [_declaration(app, indicator)], "figures": figures or [""], "note": _note(app, indicator, False)}
@@ -195,4 +201,5 @@ def assessment_context(app: Application, places: Mapping[str, Sequence[Place]], 
         row.update({k: [glue_names(x, CELL_CHARS[k]) for x in row[k]] for k in ("places", "figures")})
         groups[-1]["rows"].append(row)
     name = str(app.get("basics.name") or "") or gap(("基本信息", "联合体名称"))
-    return {"title": f"{name} 建设指标自评表", "groups": groups, "footnote": footnote}
+    # The document's own name never splits over two lines of the title; the consortium's wraps.
+    return {"title": f"{name} {glued('建设指标自评表')}", "groups": groups, "footnote": footnote}
