@@ -14,6 +14,7 @@ leaves the output folder as it was.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,8 +98,10 @@ def _image_digests(app: Application, doc: Document) -> list[str]:
     return out
 
 
-def _docx_fingerprint(app: Application, doc: Document, extra: tuple[str, ...] = ()) -> str:
-    """`extra`: what else the document prints (the 自评表: the pages it found)."""
+def _docx_fingerprint(app: Application, doc: Document, printed: str | None = None) -> str:
+    """What `doc`'s .docx is made from. `printed`: for a document made from what the others
+    print (the 自评表), everything it prints; then that, not the files it reads, is compared, so a
+    change to the plan that moves no tagged place does not rebuild it."""
     from generator.word.context import document_date
 
     sources = sorted((p, h) for p, h in app.sources.items() if p.startswith(doc.reads))
@@ -106,10 +109,9 @@ def _docx_fingerprint(app: Application, doc: Document, extra: tuple[str, ...] = 
         tool_fingerprint(),
         app.form.version,
         file_digest(templates_dir() / doc.template),
-        *(f"{p}={h}" for p, h in sources),
-        *_image_digests(app, doc),
+        *((printed,) if printed is not None else (f"{p}={h}" for p, h in sources)),
+        *(_image_digests(app, doc) if printed is None else ()),
         str(document_date(app)),
-        *extra,
     )
 
 
@@ -130,11 +132,9 @@ def render_documents(
     from generator.word.blocks import prose_writer, split_runs_by_script
     from generator.word.context import build_context, document_date
     from generator.word.render import render_document
-    from generator.word.selfassessment import assessment_context
 
     context = build_context(app)
-    footnote = PAGES_READ if pages is not None else PAGES_UNKNOWN
-    context["assessment"] = assessment_context(app, _places(app, pages or {}), footnote=footnote)
+    context["assessment"] = _assessment(app, pages)
     when = document_date(app)
     written = []
     for doc in docs:
@@ -149,6 +149,14 @@ def render_documents(
         )
         written.append(out_path)
     return written
+
+
+def _assessment(app: Application, pages: EvidencePages | None) -> dict:
+    """What the 自评表 prints (word.selfassessment): `pages` None when no PDF was read."""
+    from generator.word.selfassessment import assessment_context
+
+    footnote = PAGES_READ if pages is not None else PAGES_UNKNOWN
+    return assessment_context(app, _places(app, pages or {}), footnote=footnote)
 
 
 def _places(app: Application, pages: EvidencePages) -> dict:
@@ -416,7 +424,7 @@ def _render(run: _Run, docs: tuple[Document, ...], pages: EvidencePages | None =
             result.unrendered[doc.title] = reason
             continue
         docx_path = run.out_dir / f"{document_stem(app, doc)}.docx"
-        printed = (repr(sorted(pages.items())) if pages is not None else "no pages",) if doc.id in NEEDS_PAGES else ()
+        printed = json.dumps(_assessment(app, pages), ensure_ascii=False, sort_keys=True) if doc.id in NEEDS_PAGES else None
         docx_fp = _docx_fingerprint(app, doc, printed)
         old = run.old_doc(doc)
         r = DocumentResult(doc, docx_path)
