@@ -37,9 +37,17 @@ TAGS = (
 NOTE_1_1 = "牵头园区产值超过千亿元，牵头企业为行业龙头"
 
 
-def tag_copy(root: Path, *, packaged: bool | None = None) -> Path:
-    """A copy of the example at `root` with TAGS written in, a note for 1.1, and 项目.yaml's
-    申报材料含自评表 set when `packaged` is not None."""
+def all_notes() -> dict[str, str]:
+    """A 自评说明 for every indicator that has one (1.1: NOTE_1_1)."""
+    from generator.form.declaration import load_form
+
+    notes = {i.id: f"观测点{i.id}已落实" for i in load_form().indicators if i.note}
+    return {**notes, "1.1": NOTE_1_1}
+
+
+def tag_copy(root: Path, *, packaged: bool | None = None, notes: dict[str, str] | None = None) -> Path:
+    """A copy of the example at `root` with TAGS written in, `notes` (default: 1.1's only) in
+    自评.yaml, and 项目.yaml's 申报材料含自评表 set when `packaged` is not None."""
     shutil.copytree(EXAMPLE, root)
     for rel, line, ids in TAGS:
         path = root / rel
@@ -47,8 +55,9 @@ def tag_copy(root: Path, *, packaged: bool | None = None) -> Path:
         assert text.count("\n" + line) + text.startswith(line) == 1, (rel, line)
         at = 0 if text.startswith(line) else text.index("\n" + line) + 1
         path.write_text(f"{text[:at]}<!-- 指标: {ids} -->\n{text[at:]}", encoding="utf-8")
-    notes = root / "自评.yaml"
-    notes.write_text(notes.read_text(encoding="utf-8") + f"自评说明:\n  1.1: {NOTE_1_1}\n", encoding="utf-8")
+    path = root / "自评.yaml"
+    written = "".join(f"  {k}: {v}\n" for k, v in (notes or {"1.1": NOTE_1_1}).items())
+    path.write_text(path.read_text(encoding="utf-8") + f"自评说明:\n{written}", encoding="utf-8")
     if packaged is not None:
         project = root / "项目.yaml"
         project.write_text(project.read_text(encoding="utf-8") + f"申报材料含自评表: {'是' if packaged else '否'}\n", encoding="utf-8")
@@ -87,11 +96,11 @@ def stripped(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def tagged_build(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> tuple[Path, object]:
-    """The tagged example with 申报材料含自评表: 是, built once with PDFs."""
+    """The tagged example with every note written and 申报材料含自评表: 是, built once with PDFs."""
     from generator.pipeline import build
 
     base = tmp_path_factory.mktemp("selfdoc")
-    root = tag_copy(base / "content", packaged=True)
+    root = tag_copy(base / "content", packaged=True, notes=all_notes())
     out = base / "out"
     return out, build(root, out, pdf=True)
 
@@ -150,8 +159,7 @@ def test_figures_notes_and_declaration(tagged_build: tuple[Path, object]) -> Non
     # a yearly text (200 字 a year) is the 推荐书's to print, not a figure
     assert "动态调整机制情况" not in table["4.1"][3]
     assert table["1.1"][4] == NOTE_1_1
-    # In the package, a missing note is a gap to fill in.
-    assert table["1.2"][4] == "【待填写：自评 › 自评说明 › 1.2】"
+    assert table["1.2"][4] == "观测点1.2已落实"
     assert table["7"][2] == "近3年未发生重大违法违规事件"
 
 
@@ -181,15 +189,31 @@ def test_in_the_package_only_when_asked(tagged_build: tuple[Path, object], tmp_p
     with_it = count_pages(package)
     self_pages = count_pages(_find(out, "自评表", ".pdf"))
 
-    root = tag_copy(tmp_path / "content", packaged=None)  # default: 否
+    root = tag_copy(tmp_path / "content", packaged=None, notes=all_notes())  # default: 否
     again = build(root, tmp_path / "out", pdf=True)
     assert again.package is not None
     assert "自评表" not in [b.title for b in read_pdf(again.package, text=False).outline if b.level == 0]
     assert count_pages(again.package) == with_it - self_pages
     # always built, also when not submitted
     assert _find(tmp_path / "out", "自评表", ".pdf").is_file()
-    # not in the package: a missing note prints blank, not as a gap
-    assert rows(_find(tmp_path / "out", "自评表", ".docx"))["1.2"][4] == ""
+
+
+def test_a_missing_note_is_a_gap_only_when_submitted(tmp_path: Path) -> None:
+    from generator.pipeline import build
+
+    kept = build(tag_copy(tmp_path / "kept"), tmp_path / "kept-out", pdf=False)
+    # not in the package: a note not written prints blank, and is no error
+    assert rows(_find(tmp_path / "kept-out", "自评表", ".docx"))["1.2"][4] == ""
+    assert not [d for d in kept.report.errors if d.code == "self-assessment-note"]
+
+    sent = build(tag_copy(tmp_path / "sent", packaged=True), tmp_path / "sent-out", pdf=False)
+    table = rows(_find(tmp_path / "sent-out", "自评表", ".docx"))
+    assert table["1.1"][4] == NOTE_1_1
+    assert table["1.2"][4] == "【待填写：自评 › 自评说明 › 1.2】"
+    errors = [d for d in sent.report.errors if d.code == "self-assessment-note"]
+    assert len(errors) == len(all_notes()) - 1 and errors[0].location.path == "自评.yaml"
+    assert "观测点 1.2 的自评说明未填写" in errors[0].message
+    assert sent.exit_code == 1  # with PDFs, the package would wait for the notes
 
 
 def test_without_pdfs_pages_print_as_a_dash_and_the_report_says_why(tmp_path: Path) -> None:

@@ -133,6 +133,16 @@ def figure_text(app: Application, spec: FieldSpec) -> str:
     return f"{label}：{text}{_unit(label, spec.unit) if text not in (NO_PAGE, NOT_APPLICABLE) else ''}"
 
 
+def missing_notes(app: Application) -> list[IndicatorSpec]:
+    """The indicators with a 自评说明 in the form that the team has not written."""
+    out = []
+    for indicator in app.form.indicators:
+        v = app.values.get(indicator.note) if indicator.note else None
+        if indicator.note and not (isinstance(v, Value) and v.value not in (None, "")):
+            out.append(indicator)
+    return out
+
+
 def _note(app: Application, indicator: IndicatorSpec, packaged: bool) -> str:
     v = app.values.get(indicator.note) if indicator.note else None
     if isinstance(v, Value) and v.value not in (None, ""):
