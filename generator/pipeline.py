@@ -423,7 +423,8 @@ def build(
             _package(steps)
             _check_fonts(steps)
         if pages is None and result.pdf_skipped_reason:
-            result.pdf_skipped_reason += _("自评表中的页码印为“—”：页码要从 PDF 读回。")
+            reason = result.pdf_skipped_reason.rstrip("。")
+            result.pdf_skipped_reason = reason + "；" + _("自评表中的页码印为“—”：页码要从 PDF 读回。")
         _finish(steps, fingerprint)
     return result
 
