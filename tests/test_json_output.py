@@ -108,7 +108,7 @@ def test_build_json_good_then_reused(example_root: Path, tmp_path: Path) -> None
     assert "沿用上次生成的文件" in again.stderr  # progress goes to stderr, never into the JSON
     reused = document(again, "build", 0)
     # The same outcome, with every document listed as unchanged (not rebuilt) this time.
-    assert [d["rebuilt"] for d in reused["payload"]["documents"]] == [False, False]
+    assert [d["rebuilt"] for d in reused["payload"]["documents"]] == [False, False, False]
     for d in reused["payload"]["documents"]:
         d["rebuilt"] = True
     assert reused == first
