@@ -14,6 +14,7 @@ leaves the output folder as it was.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from generator.check.results import BuildResult, DocumentResult, Reused
 from generator.core.atomic import write_atomic
 from generator.core.buildcache import (
     CACHE_KEY,
+    EVIDENCE_PAGES,
     STATE_FILE,
     cached_result,
     digest,
@@ -34,6 +36,7 @@ from generator.core.buildcache import (
     load_state,
     previous_outputs,
     save_state,
+    sources_digest,
     tool_fingerprint,
 )
 from generator.core.staging import Stage
@@ -52,6 +55,7 @@ from generator.word.documents import (
 # Only light modules at the top: `chanjiao build` with nothing changed imports this one and ends
 # before any YAML, Markdown, docxtpl or pypdf is loaded. The steps import what they use.
 if TYPE_CHECKING:
+    from generator.check.coverage import Evidence
     from generator.model import Application
     from generator.pdf.layout import Inspection
     from generator.pdf.reader import PackagePart
@@ -59,6 +63,16 @@ if TYPE_CHECKING:
 __all__ = ["STATE_FILE", "BuildResult", "Reused", "build", "render_documents", "run"]
 
 REPORT_STEM = "检查报告"
+
+#: Documents that print where the others print things (the 自评表's page numbers): rendered in a
+#: second phase, after the others are converted and their PDFs read for those pages.
+NEEDS_PAGES = frozenset({"self_assessment"})
+#: What the 自评表 says under its table about its page numbers. Document text: not translated.
+PAGES_READ = "注：页码为建设方案、推荐书页脚所印的页码。"
+PAGES_UNKNOWN = "注：本次未生成 PDF，无法读取页码，页码处印“—”。"
+
+#: Printed page of each tagged place, by buildcache.evidence_key: (document title, page).
+EvidencePages = dict[str, tuple[str, int]]
 
 Progress = Callable[[str], None]
 
@@ -84,7 +98,10 @@ def _image_digests(app: Application, doc: Document) -> list[str]:
     return out
 
 
-def _docx_fingerprint(app: Application, doc: Document) -> str:
+def _docx_fingerprint(app: Application, doc: Document, printed: str | None = None) -> str:
+    """What `doc`'s .docx is made from. `printed`: for a document made from what the others
+    print (the 自评表), everything it prints; then that, not the files it reads, is compared, so a
+    change to the plan that moves no tagged place does not rebuild it."""
     from generator.word.context import document_date
 
     sources = sorted((p, h) for p, h in app.sources.items() if p.startswith(doc.reads))
@@ -92,8 +109,8 @@ def _docx_fingerprint(app: Application, doc: Document) -> str:
         tool_fingerprint(),
         app.form.version,
         file_digest(templates_dir() / doc.template),
-        *(f"{p}={h}" for p, h in sources),
-        *_image_digests(app, doc),
+        *((printed,) if printed is not None else (f"{p}={h}" for p, h in sources)),
+        *(_image_digests(app, doc) if printed is None else ()),
         str(document_date(app)),
     )
 
@@ -101,14 +118,23 @@ def _docx_fingerprint(app: Application, doc: Document) -> str:
 # -- steps ---------------------------------------------------------------------------------------
 
 
-def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...] = DOCUMENTS) -> list[Path]:
-    """Render each document of `docs` into `out_dir` as .docx; returns the paths written."""
+def render_documents(
+    app: Application,
+    out_dir: Path,
+    docs: tuple[Document, ...] = DOCUMENTS,
+    pages: EvidencePages | None = None,
+) -> list[Path]:
+    """Render each document of `docs` into `out_dir` as .docx; returns the paths written.
+
+    `pages`: the printed page of each tagged place, for the 自评表; None when no PDF was read
+    (it prints “—”)."""
     # Imported here: a build with nothing to render never loads docxtpl.
     from generator.word.blocks import prose_writer, split_runs_by_script
     from generator.word.context import build_context, document_date
     from generator.word.render import render_document
 
     context = build_context(app)
+    context["assessment"] = _assessment(app, pages)
     when = document_date(app)
     written = []
     for doc in docs:
@@ -123,6 +149,52 @@ def render_documents(app: Application, out_dir: Path, docs: tuple[Document, ...]
         )
         written.append(out_path)
     return written
+
+
+def _assessment(app: Application, pages: EvidencePages | None) -> dict:
+    """What the 自评表 prints (word.selfassessment): `pages` None when no PDF was read."""
+    from generator.word.selfassessment import assessment_context
+
+    footnote = PAGES_READ if pages is not None else PAGES_UNKNOWN
+    return assessment_context(app, _places(app, pages or {}), footnote=footnote)
+
+
+def _submitted_notes(app: Application) -> list[Diagnostic]:
+    """With the 自评表 in the package, each 自评说明 not written prints as a gap in what is
+    submitted: an error, like every gap (the package waits until it is filled in)."""
+    from generator.word.selfassessment import in_package, missing_notes
+
+    if not in_package(app):
+        return []
+    where = Location(next((s.key for s in app.form.files if s.id == "self_assessment"), ""))
+    return [
+        Diagnostic(
+            where,
+            Severity.ERROR,
+            "self-assessment-note",
+            _("自评表随申报材料提交（申报材料含自评表: 是），观测点 {id} 的自评说明未填写：{text}").format(id=i.id, text=i.text[:20] + "…"),
+            i.note,
+        )
+        for i in missing_notes(app)
+    ]
+
+
+def _places(app: Application, pages: EvidencePages) -> dict:
+    """By indicator id, each place that addresses it as the 自评表 prints it (word.selfassessment.Place)."""
+    from generator.check.coverage import coverage
+    from generator.core.buildcache import evidence_key
+    from generator.word.selfassessment import Place, printed_heading
+
+    titles = {d.id: d.title for d in DOCUMENTS}
+    out: dict[str, list[Place]] = {}
+    for c in coverage(app):
+        places = []
+        for e in c.evidence:
+            found = pages.get(evidence_key(e.loc.path, e.loc.line, e.loc.column))
+            where = printed_heading(app, e.prose, e.loc) or e.part
+            places.append(Place(titles.get(e.document, ""), found[1] if found else None, where))
+        out[c.indicator.id] = places
+    return out
 
 
 def _fonts_dir(app: Application) -> Path | None:
@@ -223,7 +295,11 @@ def _assemble(run: _Run) -> Path:
 
     app, result = run.app, run.result
     package_path = run.out_dir / f"{output_stem(app, 'project.output_names.package', PACKAGE_DEFAULT_NAME)}.pdf"
-    parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in result.documents if r.pdf is not None]
+    from generator.word.selfassessment import in_package
+
+    # The 自评表 is always built, but submitted only when 项目.yaml asks for it.
+    packaged = [r for r in result.documents if r.doc.id not in NEEDS_PAGES or in_package(app)]
+    parts = [PackagePart(r.doc.title, r.pdf, r.numbered_from) for r in packaged if r.pdf is not None]
     parts += _attachment_parts(app)
     title = str(app.get("basics.name") or "")
     package_fp = digest(title, *(f"{p.title}={file_digest(p.path)}" for p in parts))
@@ -334,20 +410,32 @@ def build(
     # All temporary files of the build in one folder named after this run (procs.py).
     with run_temp_dir(), Stage(out_dir) as stage:
         steps = _Run(app, result, out_dir, stage, progress, load_state(out_dir))
-        _render(steps)
-        if _convert(steps, pdf, timeout):
+        # Phase 1: the documents that print content; phase 2: those that print where phase 1's
+        # PDFs print it (the 自评表's page numbers), rendered once those PDFs are read.
+        _render(steps, tuple(d for d in DOCUMENTS if d.id not in NEEDS_PAGES))
+        converted = _convert(steps, pdf, timeout)
+        pages = _evidence_pages(steps) if converted else None
+        second = len(result.documents)
+        _render(steps, tuple(d for d in DOCUMENTS if d.id in NEEDS_PAGES), pages)
+        report.diagnostics.extend(_submitted_notes(app))
+        if converted and _convert(steps, pdf, timeout, result.documents[second:]):
             _read_back(steps)
             _package(steps)
             _check_fonts(steps)
+        if pages is None and result.pdf_skipped_reason:
+            reason = result.pdf_skipped_reason.rstrip("。")
+            result.pdf_skipped_reason = reason + "；" + _("自评表中的页码印为“—”：页码要从 PDF 读回。")
         _finish(steps, fingerprint)
     return result
 
 
-def _render(run: _Run) -> None:
-    """Step 3: each document whose files all read, as .docx; unchanged ones are kept."""
+def _render(run: _Run, docs: tuple[Document, ...], pages: EvidencePages | None = None) -> None:
+    """Step 3: each document of `docs` whose files all read, as .docx; unchanged ones are kept.
+    `pages`: what the 自评表 prints as page numbers (None: no PDF was read)."""
     app, result = run.app, run.result
     todo = []
-    for doc in DOCUMENTS:
+    first = len(result.documents)
+    for doc in docs:
         unreadable = sorted(p for p in app.unreadable if p.startswith(doc.reads))
         if unreadable:
             reason = _("{doc}未生成：{files} 无法读取（见下方错误）").format(doc=doc.title, files="、".join(unreadable))
@@ -358,7 +446,8 @@ def _render(run: _Run) -> None:
             result.unrendered[doc.title] = reason
             continue
         docx_path = run.out_dir / f"{document_stem(app, doc)}.docx"
-        docx_fp = _docx_fingerprint(app, doc)
+        printed = json.dumps(_assessment(app, pages), ensure_ascii=False, sort_keys=True) if doc.id in NEEDS_PAGES else None
+        docx_fp = _docx_fingerprint(app, doc, printed)
         old = run.old_doc(doc)
         r = DocumentResult(doc, docx_path)
         if old.get("docx_fingerprint") != docx_fp or old.get("docx") != docx_path.name or not docx_path.is_file():
@@ -369,16 +458,17 @@ def _render(run: _Run) -> None:
         run.new["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
         result.documents.append(r)
     if todo:  # one call: the template context is built once, not per document
-        render_documents(app, run.stage.dir, tuple(todo))
+        render_documents(app, run.stage.dir, tuple(todo), pages)
     from generator.word.render import printed_gaps
 
-    for r in result.documents:
+    for r in result.documents[first:]:
         r.gaps = printed_gaps(r.docx)
     result.rendered = bool(result.documents)
 
 
-def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
-    """Step 4: PDFs of the documents whose .docx changed. False when no PDF is made (and why)."""
+def _convert(run: _Run, pdf: bool | None, timeout: float, only: list[DocumentResult] | None = None) -> bool:
+    """Step 4: PDFs of the documents (of `only`, else all) whose .docx changed. False when no PDF
+    is made (and why)."""
     from generator.pdf.convert import convert_to_pdf, pdf_plan
 
     result = run.result
@@ -390,7 +480,7 @@ def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
     fonts_dir = _fonts_dir(run.app)
     fonts_fp = fonts_fingerprint(fonts_dir)
     stale = []
-    for r in result.documents:
+    for r in result.documents if only is None else only:
         r.pdf = run.out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
         old = run.old_doc(r.doc)
         pdf_fp = digest(file_digest(r.docx), fonts_fp, str(soffice), tool_fingerprint())
@@ -409,6 +499,63 @@ def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
             _measure(r)
             r.rebuilt = True
     return True
+
+
+def _evidence_pages(run: _Run) -> EvidencePages:
+    """Step 4b: the printed page of each tagged place, read from the PDFs just made; the last
+    build's when neither the content nor those PDFs changed. A place not found is a warning at
+    its tag (the 自评表 prints “—” there, never a wrong page)."""
+    app, result = run.app, run.result
+    sources = sources_digest(app.sources)
+    pdfs = {r.doc.id: r for r in result.documents if r.pdf is not None}
+    old = run.old.get(EVIDENCE_PAGES)
+    if isinstance(old, dict) and old.get("sources") == sources and not any(r.rebuilt for r in pdfs.values()) and "missing" in old:
+        pages = {str(k): (str(v[0]), int(v[1])) for k, v in old.get("pages", {}).items()}
+        missing = [list(m) for m in old["missing"]]
+    else:
+        pages, missing = _read_pages(app, pdfs)
+    run.new[EVIDENCE_PAGES] = {"sources": sources, "pages": {k: list(v) for k, v in pages.items()}, "missing": missing}
+    result.evidence_pages = pages
+    result.report.diagnostics.extend(
+        Diagnostic(
+            Location(str(path), int(line), int(col)),
+            Severity.WARNING,
+            "evidence-page",
+            _("{doc} PDF 中找不到此处标注的文字（“{anchor}”），自评表中该处的页码印为“—”").format(doc=doc, anchor=anchor),
+            str(doc),
+        )
+        for path, line, col, doc, anchor in missing
+    )
+    return pages
+
+
+def _read_pages(app: Application, pdfs: dict[str, DocumentResult]) -> tuple[EvidencePages, list[list]]:
+    """The pages of every tagged place (pdf/pagemap.py), and the places not found."""
+    from generator.check.coverage import coverage
+    from generator.core.buildcache import evidence_key
+    from generator.model import strip_heading_number
+    from generator.pdf.pagemap import printed_pages
+
+    by_doc: dict[str, dict[str, Evidence]] = {}
+    for c in coverage(app):
+        for e in c.evidence:  # each id of a tag is keyed by where it is written
+            by_doc.setdefault(e.document, {}).setdefault(evidence_key(e.loc.path, e.loc.line, e.loc.column), e)
+    order = {path: n for n, path in enumerate(app.prose)}
+    pages: EvidencePages = {}
+    missing: list[list] = []
+    for doc_id, places in by_doc.items():
+        r = pdfs.get(doc_id)
+        if r is None or r.pdf is None:
+            continue  # not rendered: the report says why, and its places print “—”
+        keyed = sorted(places.items(), key=lambda kv: (order.get(kv[1].prose, 0), kv[1].loc.line, kv[1].loc.column))
+        # The heading's number is printed by the tool, and may differ from one the writer typed.
+        found = printed_pages(r.pdf, [strip_heading_number(e.anchor) for _k, e in keyed])
+        for (key, e), page in zip(keyed, found, strict=True):
+            if page is None:
+                missing.append([e.loc.path, e.loc.line, e.loc.column, r.doc.title, e.anchor[:20]])
+            else:
+                pages[key] = (r.doc.title, page)
+    return pages, missing
 
 
 def _read_back(run: _Run) -> None:

@@ -181,7 +181,7 @@ def test_content_errors_still_render_the_drafts_and_leave_other_files_alone(cont
     done = run_chanjiao("build", str(root), "-o", str(out), "--no-pdf", timeout=120)
     assert done.returncode == 1
     assert "未知的键“推荐区”" in done.stdout and "推荐区县：必填项未填写" in done.stdout
-    assert sorted(p.suffix for p in out.glob(f"{NAME}-*")) == [".docx", ".docx"]
+    assert sorted(p.suffix for p in out.glob(f"{NAME}-*")) == [".docx", ".docx", ".docx"]  # 建设方案, 推荐书, 自评表
     assert (out / "old.docx").read_bytes() == b"previous"
 
 
@@ -191,7 +191,7 @@ def test_check_report_files_are_written(example_build: tuple[Path, BuildResult])
 
     data = json.loads((out / "检查报告.json").read_text(encoding="utf-8"))
     assert data["ok"] is True
-    assert {d["document"] for d in data["payload"]["documents"]} == {"建设方案", "推荐书"}
+    assert {d["document"] for d in data["payload"]["documents"]} == {"建设方案", "推荐书", "自评表"}
     assert all(d["pages"] for d in data["payload"]["documents"])
     assert "通过" in (out / "检查报告.txt").read_text(encoding="utf-8")
 
@@ -215,7 +215,7 @@ def test_make_submission_builds_the_content_folder_into_the_output_folder(exampl
     assert command[1:] == ["build", str(example_root), "-o", str(out)]
     done = subprocess.run([*command, "--no-pdf"], cwd=REPO, capture_output=True, text=True, env=user_env(), timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(p.name for p in out.glob(f"{NAME}-*")) == [f"{NAME}-建设方案.docx", f"{NAME}-推荐书.docx"]
+    assert sorted(p.name for p in out.glob(f"{NAME}-*")) == [f"{NAME}-建设方案.docx", f"{NAME}-推荐书.docx", f"{NAME}-自评表.docx"]
 
 
 def test_doctor_names_every_template_font_and_its_stand_in(example_root: Path, libreoffice: Path) -> None:
@@ -273,7 +273,8 @@ def test_cli_second_build_reuses_everything_and_any_change_rebuilds(content_copy
     import json
 
     rebuilt = {d["document"]: d["rebuilt"] for d in json.loads(third.stdout)["payload"]["documents"]}
-    assert rebuilt == {"建设方案": False, "推荐书": True}
+    # the 自评表 prints no prose: unchanged while no tagged place moves
+    assert rebuilt == {"建设方案": False, "推荐书": True, "自评表": False}
 
 
 def test_sigterm_during_conversion_leaves_no_converter_and_no_partial_file(content_copy: ContentCopy, tmp_path: Path) -> None:
@@ -322,5 +323,5 @@ def test_a_missing_attachment_stops_only_the_package(content_copy: ContentCopy, 
     result = build(root, tmp_path / "out", pdf=True)
     assert result.exit_code == 1 and result.package is None
     assert any(d.code == "attachment" and d.location.path == "附件/清单.yaml" for d in result.report.errors)
-    assert sorted(p.suffix for p in (tmp_path / "out").glob(f"{NAME}-*")) == [".docx", ".docx", ".pdf", ".pdf"]
+    assert sorted(p.suffix for p in (tmp_path / "out").glob(f"{NAME}-*")) == [".docx"] * 3 + [".pdf"] * 3
     assert result.package_skipped_reason == "内容有 1 个错误，未合成申报材料 PDF。"

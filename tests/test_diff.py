@@ -129,7 +129,7 @@ def test_redlines_accept_to_round_2_and_reject_to_round_1(round_1_to_2: tuple, r
     old = rendered_texts(EXAMPLE, tmp_path / "a")
     new = rendered_texts(repo, tmp_path / "b")
     docs = redlines(out_dir)
-    assert set(docs) == {"建设方案", "推荐书"}
+    assert set(docs) == {"建设方案", "推荐书", "自评表"}  # the 自评表 prints the changed figures
     for title, data in docs.items():
         assert text(accept_all_docx(data)) == new[title], title
         assert text(reject_all_docx(data)) == old[title], title
@@ -280,7 +280,7 @@ def test_two_folders_without_git(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)["payload"]
     assert data["a"] == str(old) and len(data["changes"]) == 8
-    assert {r["document"] for r in data["redlines"]} == {"建设方案", "推荐书"}
+    assert {r["document"] for r in data["redlines"]} == {"建设方案", "推荐书", "自评表"}
     assert all(r["tracked_changes"] > 0 for r in data["redlines"])
     assert (tmp_path / "build/diff/变更表.md").is_file()
     missing = run(tmp_path, "--dirs", str(old), str(tmp_path / "nowhere"), "--no-pdf")
@@ -404,7 +404,7 @@ def test_a_document_that_cannot_be_rendered_at_one_revision_is_skipped_and_named
     assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(rf"{re.escape(str(new))}:建设方案/1-创建条件\.md:\d+:\d+: 错误: .*不存在\.png", done.stdout), done.stdout
     assert f"建设方案修订对照：{new} 的内容无法生成文档" in done.stdout
-    assert set(redlines(tmp_path / "build/diff")) == {"推荐书"}
+    assert set(redlines(tmp_path / "build/diff")) == {"推荐书", "自评表"}
 
 
 def test_emphasis_only_edit_is_a_format_revision_and_a_table_row(tmp_path: Path) -> None:

@@ -185,8 +185,8 @@ def test_a_long_consortium_name_gives_files_within_the_name_limit(content_copy: 
     result = run("build", str(root), "-o", str(out), "--no-pdf")
     assert result.returncode == 0, result.stdout + result.stderr
     docx = [p.name for p in out.glob("*.docx")]
-    assert len(docx) == 2 and all(len(n.encode()) <= 255 and n.startswith("重庆云岭智能网联") for n in docx)
-    assert sorted(n.rsplit("…", 1)[1].rsplit("-", 1)[1] for n in docx) == sorted(["推荐书.docx", "建设方案.docx"])
+    assert len(docx) == 3 and all(len(n.encode()) <= 255 and n.startswith("重庆云岭智能网联") for n in docx)
+    assert sorted(n.rsplit("…", 1)[1].rsplit("-", 1)[1] for n in docx) == sorted(["推荐书.docx", "建设方案.docx", "自评表.docx"])
     assert "输出文件名“" in result.stdout and "已缩短为“" in result.stdout
 
 

@@ -100,7 +100,7 @@ def test_text_mode_tool_error_is_one_line_on_stderr(tmp_path: Path) -> None:
 def test_build_json_good_then_reused(example_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = document(chanjiao("build", str(example_root), "-o", str(out), "--no-pdf", "--format", "json"), "build", 0)
-    assert [d["document"] for d in first["payload"]["documents"]] == ["建设方案", "推荐书"]
+    assert [d["document"] for d in first["payload"]["documents"]] == ["建设方案", "推荐书", "自评表"]
     assert all(Path(d["docx"]).is_file() and d["rebuilt"] for d in first["payload"]["documents"])
     # The report file CI can read afterwards is the same document stdout printed.
     assert json.loads((out / "检查报告.json").read_text(encoding="utf-8")) == first
@@ -109,7 +109,7 @@ def test_build_json_good_then_reused(example_root: Path, tmp_path: Path) -> None
     assert "沿用上次生成的文件" in again.stderr  # progress goes to stderr, never into the JSON
     reused = document(again, "build", 0)
     # The same outcome, with every document listed as unchanged (not rebuilt) this time.
-    assert [d["rebuilt"] for d in reused["payload"]["documents"]] == [False, False]
+    assert [d["rebuilt"] for d in reused["payload"]["documents"]] == [False, False, False]
     for d in reused["payload"]["documents"]:
         d["rebuilt"] = True
     assert reused == first

@@ -301,7 +301,7 @@ def test_a_build_reports_the_read_back_and_a_rebuild_from_the_state_file_reports
     assert len(found) == sum(len(i.diagnostics) for i in inspections.values())  # type: ignore[union-attr]
     assert all(d["severity"] == ("error" if d["code"].startswith("readback-") else "warning") for d in found)
     text = (out / "检查报告.txt").read_text(encoding="utf-8")
-    assert text.count("每页版心使用") == 2 and text.count("读回核对") == 2
+    assert text.count("每页版心使用") == 3 and text.count("读回核对") == 3  # 建设方案, 推荐书, 自评表
 
     copy = tmp_path / "out"
     shutil.copytree(out, copy)

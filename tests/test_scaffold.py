@@ -97,7 +97,8 @@ def test_make_submission_in_a_completed_team_repo(tmp_path: Path, example_root: 
     assert done.returncode == 0, done.stdout + done.stderr
     built = sorted(p.name for p in (repo / "build").iterdir() if not p.name.startswith("."))
     assert any(n.endswith("-申报材料.pdf") for n in built)
-    assert sum(n.endswith(".docx") for n in built) == 2 and sum(n.endswith(".pdf") for n in built) == 3
+    # 建设方案, 推荐书, 自评表; their PDFs and the package
+    assert sum(n.endswith(".docx") for n in built) == 3 and sum(n.endswith(".pdf") for n in built) == 4
     status = subprocess.run(["git", "status", "--porcelain", "--", "build"], cwd=repo, capture_output=True, text=True)
     assert status.stdout == ""  # build/ is ignored by the team's .gitignore
 

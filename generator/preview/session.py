@@ -28,6 +28,7 @@ from generator.errors import ChanjiaoError, Diagnostic
 from generator.i18n import _
 from generator.model import Application, Value
 from generator.pipeline import (
+    NEEDS_PAGES,
     content_fonts_dir,
     page_limit_diagnostics,
     render_documents,
@@ -35,7 +36,12 @@ from generator.pipeline import (
 from generator.preview.converter import Converter, is_warm
 from generator.preview.pages import PICTURE_SUFFIX, PageScan, PdfPages
 from generator.preview.state import PreviewState
-from generator.word.documents import DOCUMENTS, Document, document_stem
+from generator.word.documents import DOCUMENTS as _ALL_DOCUMENTS
+from generator.word.documents import Document, document_stem
+
+#: What preview shows: the documents a writer edits. The 自评表 prints the pages of the others'
+#: PDFs, which only a build reads back (pipeline.NEEDS_PAGES); `chanjiao build` makes it.
+DOCUMENTS = tuple(d for d in _ALL_DOCUMENTS if d.id not in NEEDS_PAGES)
 
 #: Changed files with these suffixes may be pictures a document prints from anywhere in the repo.
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
