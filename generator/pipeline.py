@@ -159,26 +159,6 @@ def _assessment(app: Application, pages: EvidencePages | None) -> dict:
     return assessment_context(app, _places(app, pages or {}), footnote=footnote)
 
 
-def _submitted_notes(app: Application) -> list[Diagnostic]:
-    """With the 自评表 in the package, each 自评说明 not written prints as a gap in what is
-    submitted: an error, like every gap (the package waits until it is filled in)."""
-    from generator.word.selfassessment import in_package, missing_notes
-
-    if not in_package(app):
-        return []
-    where = Location(next((s.key for s in app.form.files if s.id == "self_assessment"), ""))
-    return [
-        Diagnostic(
-            where,
-            Severity.ERROR,
-            "self-assessment-note",
-            _("自评表随申报材料提交（申报材料含自评表: 是），观测点 {id} 的自评说明未填写：{text}").format(id=i.id, text=i.text[:20] + "…"),
-            i.note,
-        )
-        for i in missing_notes(app)
-    ]
-
-
 def _places(app: Application, pages: EvidencePages) -> dict:
     """By indicator id, each place that addresses it as the 自评表 prints it (word.selfassessment.Place)."""
     from generator.check.coverage import coverage
@@ -417,7 +397,6 @@ def build(
         pages = _evidence_pages(steps) if converted else None
         second = len(result.documents)
         _render(steps, tuple(d for d in DOCUMENTS if d.id in NEEDS_PAGES), pages)
-        report.diagnostics.extend(_submitted_notes(app))
         if converted and _convert(steps, pdf, timeout, result.documents[second:]):
             _read_back(steps)
             _package(steps)

@@ -34,9 +34,9 @@ def test_a_tag_before_a_heading_covers_its_section_and_one_inside_a_paragraph_th
 def test_the_example_tags_resolve_and_an_unknown_id_names_the_closest() -> None:
     from pathlib import Path
 
-    from generator.check.validate import check_content
-
     from conftest import EXAMPLE
+
+    from generator.check.validate import check_content
 
     _report, app = check_content(Path(EXAMPLE))
     assert not list(unknown_tags(app))

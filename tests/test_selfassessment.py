@@ -49,6 +49,11 @@ def tag_copy(root: Path, *, packaged: bool | None = None, notes: dict[str, str] 
     """A copy of the example at `root` with TAGS written in, `notes` (default: 1.1's only) in
     自评.yaml, and 项目.yaml's 申报材料含自评表 set when `packaged` is not None."""
     shutil.copytree(EXAMPLE, root)
+    # The example's own tags and notes out first: these tests place their own, independently.
+    for md in root.rglob("*.md"):
+        md.write_text(re.sub(r"<!--\s*指标[^>]*-->\n?", "", md.read_text(encoding="utf-8")), encoding="utf-8")
+    own = root / "自评.yaml"
+    own.write_text(re.sub(r"^自评说明:\n(?:[ #].*\n|\n)*", "", own.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
     for rel, line, ids in TAGS:
         path = root / rel
         text = path.read_text(encoding="utf-8")
@@ -214,6 +219,13 @@ def test_a_missing_note_is_a_gap_only_when_submitted(tmp_path: Path) -> None:
     assert len(errors) == len(all_notes()) - 1 and errors[0].location.path == "自评.yaml"
     assert "观测点 1.2 的自评说明未填写" in errors[0].message
     assert sent.exit_code == 1  # with PDFs, the package would wait for the notes
+    # `check` says so before any build
+    from generator.check.validate import check_content
+
+    report, _app = check_content(tmp_path / "sent")
+    checked = [d for d in report.errors if d.code == "self-assessment-note"]
+    assert [d.message for d in checked] == [d.message for d in errors]
+    assert {d.location.path for d in checked} == {"自评.yaml"}
 
 
 def test_without_pdfs_pages_print_as_a_dash_and_the_report_says_why(tmp_path: Path) -> None:

@@ -616,6 +616,31 @@ def violations_declared(app: Application) -> Iterator[Diagnostic]:
     )
 
 
+@reads("self-assessment-notes", need("project.package_self_assessment", _T.YESNO))
+def submitted_notes_written(app: Application) -> Iterator[Diagnostic]:
+    """With the 自评表 in the package (申报材料含自评表: 是), each 自评说明 not written prints as a
+    gap in what is submitted: an error, like every gap, at the note's key when written (blank),
+    else at 自评.yaml, where it is to be written."""
+    asked = _value(app, "project.package_self_assessment")
+    if asked is None or asked.value is not True:
+        return
+    for indicator in app.form.indicators:
+        if not indicator.note or _value(app, indicator.note) is not None:
+            continue
+        written = app.values.get(indicator.note)
+        file = next(f.key for f in app.form.files if indicator.note.startswith(f.id + "."))
+        where = written.loc if isinstance(written, Value) and written.loc.line else Location(file)
+        yield _diag(
+            where,
+            Severity.ERROR,
+            "self-assessment-note",
+            _("自评表随申报材料提交（申报材料含自评表: 是），观测点 {id} 的自评说明未填写：{text}").format(
+                id=indicator.id, text=indicator.text[:20] + "…"
+            ),
+            indicator.note,
+        )
+
+
 RULES: tuple[Rule, ...] = (
     type_matches_leads,
     leads_are_members,
@@ -634,6 +659,7 @@ RULES: tuple[Rule, ...] = (
     indicator_tags_known,
     indicators_covered,
     violations_declared,
+    submitted_notes_written,
 )
 
 
