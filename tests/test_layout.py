@@ -266,3 +266,14 @@ def test_the_inspection_survives_the_state_file(inspected: dict[str, Inspection]
     again = Inspection.from_state(json.loads(json.dumps(original.to_state())))
     assert [d.message for d in again.diagnostics] == [d.message for d in original.diagnostics]
     assert [(p.page, round(p.fill, 3)) for p in again.pages] == [(p.page, round(p.fill, 3)) for p in original.pages]
+
+
+def test_a_cell_of_clauses_without_a_full_stop_is_running_prose_and_a_list_of_names_is_not() -> None:
+    from generator.core.unitnames import is_running_prose, unit_names
+    from generator.form.declaration import load_form
+
+    wording = load_form().indicator("1.1").text  # 附件2's wording ends without 。
+    assert is_running_prose(wording) and unit_names(wording) == []
+    names = "重庆云岭智能汽车零部件产业园、重庆云岭职业技术学院、重庆市云岭区教育委员会"
+    assert not is_running_prose(names) and len(unit_names(names)) == 3
+    assert not is_running_prose("共建专业：9 → 12个")

@@ -15,8 +15,21 @@ LIST_ITEM = re.compile(r"[^、，,；;/\s]+")
 SENTENCE_END = re.compile(r"[。！？!?]")
 
 
+#: A piece between list marks longer than this that is no unit name is a clause, not a list item.
+_CLAUSE = 12
+
+
+def is_running_prose(text: str) -> bool:
+    """True for a cell of sentences, where lines break as in any paragraph: it ends a sentence,
+    or it has a clause that is no unit name (附件2's wording: “联合体牵头产业园区总产值较高，…”
+    has no full stop, yet nobody reads it as a list of names)."""
+    if SENTENCE_END.search(text):
+        return True
+    return any(len(item) > _CLAUSE and not UNIT_NAME.fullmatch(item) for item in LIST_ITEM.findall(text))
+
+
 def unit_names(text: str) -> list[tuple[int, int]]:
     """Where the unit names of a list cell are in `text` (start, end); none in running prose."""
-    if SENTENCE_END.search(text):
+    if is_running_prose(text):
         return []
     return [m.span() for m in LIST_ITEM.finditer(text) if UNIT_NAME.fullmatch(m.group())]

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.unitnames import SENTENCE_END, unit_names
+from generator.core.unitnames import is_running_prose, unit_names
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
 from generator.pdf.readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
@@ -210,7 +210,7 @@ def _row_splits(rb: ReadBack, warn: _Warner) -> None:
             continue
         row = rows.setdefault(p.row, _Row(whole=p.row_whole))
         row.text += (" " if row.text else "") + p.text
-        row.prose = row.prose or bool(SENTENCE_END.search(p.text))
+        row.prose = row.prose or is_running_prose(p.text)
         for place in places:
             if place is None:
                 continue
@@ -270,7 +270,7 @@ def _broken_tokens(rb: ReadBack, warn: _Warner) -> None:
         clean = "".join(CHAR_MAP.get(p.text[k], p.text[k]) for k in kept)
         # In running prose (a cell holding sentences) lines break between a figure and its unit
         # as in any paragraph; only phone numbers must never break there.
-        prose = bool(SENTENCE_END.search(clean))
+        prose = is_running_prose(clean)
         found: list[tuple[str, int, int]] = []
         for kind, pattern in _TOKENS:
             if kind == "phone" or not prose:
