@@ -17,6 +17,7 @@ SENTENCE_END = re.compile(r"[。！？!?]")
 
 #: A piece between list marks longer than this that is no unit name is a clause, not a list item.
 _CLAUSE = 12
+_CLAUSE_MARK = re.compile(r"[，；]")
 
 
 def is_running_prose(text: str) -> bool:
@@ -25,6 +26,9 @@ def is_running_prose(text: str) -> bool:
     has no full stop, yet nobody reads it as a list of names)."""
     if SENTENCE_END.search(text):
         return True
+    # A list of names is joined by 、; a comma or semicolon with a long piece that is no name is a clause.
+    if not _CLAUSE_MARK.search(text):
+        return False
     return any(len(item) > _CLAUSE and not UNIT_NAME.fullmatch(item) for item in LIST_ITEM.findall(text))
 
 
