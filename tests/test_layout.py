@@ -274,6 +274,6 @@ def test_a_cell_of_clauses_without_a_full_stop_is_running_prose_and_a_list_of_na
 
     wording = load_form().indicator("1.1").text  # 附件2's wording ends without 。
     assert is_running_prose(wording) and unit_names(wording) == []
-    names = "重庆云岭智能汽车零部件产业园、重庆云岭职业技术学院、重庆市云岭区教育委员会"
+    names = "重庆云岭智能汽车零部件产业园区、重庆云岭职业技术学院、重庆市云岭区教育委员会"
     assert not is_running_prose(names) and len(unit_names(names)) == 3
     assert not is_running_prose("共建专业：9 → 12个")
