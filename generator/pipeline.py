@@ -404,11 +404,21 @@ def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
             stale.append(r)
     if stale:
         run.progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
-        convert_to_pdf([r.docx for r in stale], run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice)
-        for r in stale:
-            _measure(r)
-            r.rebuilt = True
+        by_docx = {r.docx: r for r in stale}
+        # Each PDF is measured and read back as soon as it is there: with a warm converter, while
+        # the next document still converts (step 5 then finds its inspection made).
+        convert_to_pdf(
+            list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice,
+            on_ready=lambda docx, _pdf: _converted(by_docx[docx]),
+        )
     return True
+
+
+def _converted(result: DocumentResult) -> None:
+    """A document's PDF has just been made: its pages, fonts and read-back."""
+    _measure(result)
+    result.rebuilt = True
+    _inspect(result)
 
 
 def _read_back(run: _Run) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import queue
 import shutil
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -144,6 +147,7 @@ def convert_to_pdf(
     timeout: float = 120,
     soffice: Path | None = None,
     processes: int | None = None,
+    on_ready: Ready | None = None,
 ) -> list[Path]:
     """Convert the documents to out_dir/<stem>.pdf, all or none; returns the PDF paths in order.
 
@@ -156,6 +160,11 @@ def convert_to_pdf(
     With `processes` None, a warm converter running for the same LibreOffice and fonts folder
     (`chanjiao preview`'s, pdf/warm.py) converts instead when it answers; anything else about it
     (none running, busy past the timeout, failing) leaves the cold path below unchanged.
+
+    `on_ready(docx, pdf)` is called in the caller's thread for each document as soon as its PDF
+    is in out_dir (warm: while the others still convert, so the caller reads one back as the next
+    converts). With it the PDFs arrive one by one: a failure can leave earlier ones in out_dir
+    (give it a staging folder); an exception it raises stops the conversion and propagates.
     """
     if not docx_paths:
         return []
@@ -165,8 +174,24 @@ def convert_to_pdf(
     if soffice is None:
         raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
     check_inputs(docx_paths, fonts_dir)
-    if processes is None and _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout):
-        return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
+    cold = docx_paths
+    if processes is None:
+        cold = _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout, on_ready)
+    if cold:
+        _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready or _ignore)
+    return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
+
+
+Ready = Callable[[Path, Path], None]
+
+
+def _ignore(_docx: Path, _pdf: Path) -> None:
+    pass
+
+
+def _convert_cold(
+    docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float, processes: int | None, ready: Ready
+) -> None:
     procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
     procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
     tmp_dir = procs.make_temp_dir()
@@ -181,27 +206,62 @@ def convert_to_pdf(
             copy_atomic(pdf_path, target)
     finally:
         procs.remove_temp_dir(tmp_dir)
-    return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
+    for src in docx_paths:
+        ready(src, out_dir / f"{src.stem}.pdf")
 
 
-def _convert_warm(docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float) -> bool:
-    """Convert through a running warm converter; False (nothing written) when none answers well."""
+def _convert_warm(
+    docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float, ready: Ready | None
+) -> list[Path]:
+    """Convert through a running warm converter, one request per document, all sent at once (a
+    converter with two offices converts two side by side). Returns the documents left for the
+    cold path: all of them when none answers. With `ready`, each PDF is checked, moved into
+    out_dir and handed to it as it comes, and only the documents that failed warm are left;
+    without, all or none: any failure leaves every document to the cold path."""
     sock = warmclient.socket_path(soffice, fonts_dir)
     if sock is None:
-        return False
+        return docx_paths
     tmp_dir = procs.make_temp_dir()
     try:
-        if not warmclient.request(sock, docx_paths, tmp_dir, timeout):
-            return False
-        try:  # the same checks as a cold conversion's, made here, not trusted to the server
-            produced = [verify_pdf(src, tmp_dir / f"{src.stem}.pdf") for src in docx_paths]
-        except ToolError:
-            return False
-        for pdf_path, src in zip(produced, docx_paths, strict=True):
-            copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+        made, left = [], []
+        for src, ok in _warm_requests(sock, docx_paths, tmp_dir, timeout):
+            try:  # the same checks as a cold conversion's, made here, not trusted to the server
+                pdf_path = verify_pdf(src, tmp_dir / f"{src.stem}.pdf") if ok else None
+            except ToolError:
+                pdf_path = None
+            if pdf_path is None:
+                left.append(src)
+            elif ready is not None:
+                copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+                ready(src, out_dir / f"{src.stem}.pdf")
+            else:
+                made.append(src)
+        if ready is None and left:
+            return docx_paths
+        for src in made:
+            copy_atomic(tmp_dir / f"{src.stem}.pdf", out_dir / f"{src.stem}.pdf")
     finally:
         procs.remove_temp_dir(tmp_dir)
-    return True
+    return [src for src in docx_paths if src in left]
+
+
+def _warm_requests(sock: Path, docx_paths: list[Path], tmp_dir: Path, timeout: float) -> Iterator[tuple[Path, bool]]:
+    """(document, whether the converter says it made its PDF), in the order they finish. Each
+    document is asked for on its own connection, from its own thread, at once; each thread ends
+    by its own deadline even if the caller stops reading (it only waits on a socket)."""
+    done: queue.SimpleQueue[tuple[Path, bool]] = queue.SimpleQueue()
+
+    def ask(src: Path) -> None:
+        ok = False
+        try:
+            ok = warmclient.request(sock, [src], tmp_dir, timeout)
+        finally:
+            done.put((src, ok))
+
+    for src in docx_paths:
+        threading.Thread(target=ask, args=(src,), name="chanjiao-warm-client", daemon=True).start()
+    for _n in docx_paths:
+        yield done.get()
 
 
 def check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
