@@ -121,8 +121,15 @@ def test_several_documents_keep_their_names_order_and_pages(
         make_docx(tmp_path / "redline.docx", "修订稿正文", page_breaks=1),
     ]
     out_dir = tmp_path / "out"
-    pdfs = convert_to_pdf(docs, out_dir, soffice=soffice, processes=processes)
+    handed: list[tuple[str, int]] = []  # on_ready: each document once, its PDF already in place
+    pdfs = convert_to_pdf(
+        docs, out_dir, soffice=soffice, processes=processes,
+        on_ready=lambda docx, pdf: handed.append((f"{docx.name}→{pdf.name}", read_pdf(pdf).page_count)),
+    )
 
+    assert sorted(handed) == sorted([
+        ("某某产教联合体建设方案.docx→某某产教联合体建设方案.pdf", 3), ("推荐书.docx→推荐书.pdf", 1), ("redline.docx→redline.pdf", 2)
+    ])
     assert pdfs == [
         out_dir / "某某产教联合体建设方案.pdf",
         out_dir / "推荐书.pdf",
