@@ -140,7 +140,9 @@ def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, i
     return out
 
 
-def _measure(result: DocumentResult) -> None:
+def _measure(result: DocumentResult, numbered_from: int | None = None) -> None:
+    """Pages, parts, fonts and the page printed "— 1 —" (`numbered_from`: known from the read-back,
+    else read from the PDF's text)."""
     from generator.pdf.reader import printed_numbering_start, read_pdf
 
     assert result.pdf is not None
@@ -149,7 +151,7 @@ def _measure(result: DocumentResult) -> None:
     top = [(b.title, b.page) for b in info.outline if b.level == 0 and b.page is not None]
     result.part_pages = _part_pages([(t, p) for t, p in top if p is not None], info.page_count)
     result.fonts = list(info.embedded_fonts)
-    result.numbered_from = printed_numbering_start(result.pdf)
+    result.numbered_from = printed_numbering_start(result.pdf) if numbered_from is None else numbered_from
 
 
 def _inspect(result: DocumentResult) -> Inspection:
@@ -415,10 +417,17 @@ def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
 
 
 def _converted(result: DocumentResult) -> None:
-    """A document's PDF has just been made: its pages, fonts and read-back."""
-    _measure(result)
+    """A document's PDF has just been made: its read-back, pages and fonts."""
+    inspection = _inspect(result)
+    # The read-back has read every footer's page number: no second text extraction for "— 1 —".
+    _measure(result, numbering_start(inspection))
     result.rebuilt = True
-    _inspect(result)
+
+
+def numbering_start(inspection: Inspection, probe: int = 3) -> int | None:
+    """The index of the page whose footer prints 1 among the first `probe` pages, as the read-back
+    read it (reader.printed_numbering_start's answer); None when it read none there."""
+    return next((p.page for p in inspection.pages[:probe] if p.printed == "1"), None)
 
 
 def _read_back(run: _Run) -> None:

@@ -422,13 +422,13 @@ def test_a_build_reads_each_document_back_as_soon_as_it_is_converted(
     from generator import pipeline
 
     reads: list[float] = []
-    real_measure = pipeline._measure
+    real_inspect = pipeline._inspect
 
-    def measure(result: pipeline.DocumentResult) -> None:
+    def inspect(result: pipeline.DocumentResult) -> pipeline.Inspection:
         reads.append(time.monotonic())
-        real_measure(result)
+        return real_inspect(result)
 
-    monkeypatch.setattr(pipeline, "_measure", measure)
+    monkeypatch.setattr(pipeline, "_inspect", inspect)
     with WarmConverter(fonts_dir=REPO / "content" / "字体", offices=offices) as conv:
         busy = _record_busy(monkeypatch)
         result = pipeline.build(REPO / "content", tmp_path / "build", pdf=True)
