@@ -379,20 +379,38 @@ def _render(run: _Run) -> None:
     result.rendered = bool(result.documents)
 
 
-def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
-    """Step 4: PDFs of the documents whose .docx changed. False when no PDF is made (and why)."""
+def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentResult] | None = None) -> bool:
+    """Step 4: PDFs of the documents whose .docx changed. False when no PDF is made (and why).
+
+    `docs`: the documents of one phase (default: all rendered so far). They are converted
+    together, side by side when the converter can, and each is read back as soon as its PDF is
+    there, while the others still convert.
+    """
     from generator.pdf.convert import convert_to_pdf, pdf_plan
 
-    result = run.result
     plan = pdf_plan(pdf)
     if plan.soffice is None:
-        result.pdf_skipped_reason = plan.skipped
+        run.result.pdf_skipped_reason = plan.skipped
         return False
-    soffice = plan.soffice
     fonts_dir = _fonts_dir(run.app)
+    stale = _stale_pdfs(run, run.result.documents if docs is None else docs, plan.soffice, fonts_dir)
+    if stale:
+        run.progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
+        by_docx = {r.docx: r for r in stale}
+        # Step 5 then finds each converted document's inspection made.
+        convert_to_pdf(
+            list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice,
+            on_ready=lambda docx, _pdf: _converted(by_docx[docx]),
+        )
+    return True
+
+
+def _stale_pdfs(run: _Run, docs: list[DocumentResult], soffice: Path, fonts_dir: Path | None) -> list[DocumentResult]:
+    """The documents whose PDF must be made (pointed at the staging folder); the others get the
+    last build's PDF and what was read from it."""
     fonts_fp = fonts_fingerprint(fonts_dir)
     stale = []
-    for r in result.documents:
+    for r in docs:
         r.pdf = run.out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
         old = run.old_doc(r.doc)
         pdf_fp = digest(file_digest(r.docx), fonts_fp, str(soffice), tool_fingerprint())
@@ -404,16 +422,7 @@ def _convert(run: _Run, pdf: bool | None, timeout: float) -> bool:
         else:
             r.pdf = run.stage.path(r.pdf.name)
             stale.append(r)
-    if stale:
-        run.progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
-        by_docx = {r.docx: r for r in stale}
-        # Each PDF is measured and read back as soon as it is there: with a warm converter, while
-        # the next document still converts (step 5 then finds its inspection made).
-        convert_to_pdf(
-            list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=soffice,
-            on_ready=lambda docx, _pdf: _converted(by_docx[docx]),
-        )
-    return True
+    return stale
 
 
 def _converted(result: DocumentResult) -> None:

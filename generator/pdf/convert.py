@@ -162,8 +162,8 @@ def convert_to_pdf(
     (none running, busy past the timeout, failing) leaves the cold path below unchanged.
 
     `on_ready(docx, pdf)` is called in the caller's thread for each document as soon as its PDF
-    is in out_dir (warm: while the others still convert, so the caller reads one back as the next
-    converts). With it the PDFs arrive one by one: a failure can leave earlier ones in out_dir
+    is in out_dir, while the others still convert (warm: per document; cold: per process), so
+    the caller reads one back as the next converts. With it the PDFs arrive one by one: a failure can leave earlier ones in out_dir
     (give it a staging folder); an exception it raises stops the conversion and propagates.
     """
     if not docx_paths:
@@ -178,36 +178,39 @@ def convert_to_pdf(
     if processes is None:
         cold = _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout, on_ready)
     if cold:
-        _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready or _ignore)
+        _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready)
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
 Ready = Callable[[Path, Path], None]
 
 
-def _ignore(_docx: Path, _pdf: Path) -> None:
-    pass
-
-
 def _convert_cold(
-    docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float, processes: int | None, ready: Ready
+    docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float, processes: int | None, ready: Ready | None
 ) -> None:
+    """The documents over `processes` LibreOffice processes started for this call. With `ready`,
+    each process's PDFs are checked, moved and handed to it as soon as that process ends."""
     procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
     procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
     tmp_dir = procs.make_temp_dir()
+
+    def finished(job: _Job) -> None:
+        assert ready is not None
+        for index, src in enumerate(job.sources):
+            copy_atomic(_verified_pdf(job, index), out_dir / f"{src.stem}.pdf")
+            ready(src, out_dir / f"{src.stem}.pdf")
+
     try:
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
         jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
-        _run(soffice, jobs, conf_path, timeout)
-        produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
-        sources = [src for job in jobs for src in job.sources]
-        targets = [out_dir / f"{src.stem}.pdf" for src in sources]
-        for pdf_path, target in zip(produced, targets, strict=True):
-            copy_atomic(pdf_path, target)
+        _run(soffice, jobs, conf_path, timeout, finished if ready is not None else None)
+        if ready is None:  # all or none: every PDF checked before any is moved
+            produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
+            sources = [src for job in jobs for src in job.sources]
+            for pdf_path, src in zip(produced, sources, strict=True):
+                copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
     finally:
         procs.remove_temp_dir(tmp_dir)
-    for src in docx_paths:
-        ready(src, out_dir / f"{src.stem}.pdf")
 
 
 def _convert_warm(
@@ -299,23 +302,21 @@ def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
     return jobs
 
 
-def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> None:
+def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float, finished: Callable[[_Job], None] | None = None) -> None:
+    """Run the jobs side by side until all have ended (or one times out); `finished(job)` is
+    called as each ends, in the order they end, while the others still run."""
     marker = procs.new_marker()
     env = {**fontconfig_env(conf_path), procs.MARKER_ENV: marker}
     try:
         for job in jobs:
             job.proc = _start(soffice, job, {**env, "TMPDIR": str(job.tmp_dir)})
         deadline = time.monotonic() + timeout
-        for job in jobs:
-            assert job.proc is not None
-            try:
-                job.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                raise ToolError(
-                    _("LibreOffice 转换超时（{n} 秒）：{files}").format(
-                        n=_seconds(timeout), files=_names(job.sources)
-                    )
-                ) from None
+        pending = list(jobs)
+        while pending:
+            job = _next_ended(pending, deadline, timeout)
+            pending.remove(job)
+            if finished is not None:
+                finished(job)
     finally:
         # On success this only sweeps stragglers; on timeout or Ctrl-C it stops soffice.bin,
         # which outlives its launcher when only the launcher is killed, and any descendant that
@@ -324,6 +325,23 @@ def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> No
             if job.proc is not None:
                 _kill_group(job.proc)
         procs.kill_marked(marker)
+
+
+def _next_ended(pending: list[_Job], deadline: float, timeout: float) -> _Job:
+    """The first of the pending jobs to end; a ToolError naming the first one at the deadline."""
+    while True:
+        for job in pending:
+            assert job.proc is not None
+            if len(pending) == 1:  # nothing else to watch: just wait
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    job.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            if job.proc.poll() is not None:
+                return job
+        if time.monotonic() >= deadline:
+            raise ToolError(
+                _("LibreOffice 转换超时（{n} 秒）：{files}").format(n=_seconds(timeout), files=_names(pending[0].sources))
+            )
+        time.sleep(0.01)
 
 
 def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[bytes]:
