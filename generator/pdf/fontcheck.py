@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from generator.errors import Diagnostic, Location, Severity
@@ -29,7 +29,21 @@ def font_matches(families: tuple[str, ...], fonts_dir: Path | None) -> dict[str,
 
     with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
         conf_path = write_fonts_conf(Path(tmp), fonts_dir)
-        return {family: match_font(family, conf_path) for family in families}
+        return dict(zip(families, _side_by_side(lambda family: match_font(family, conf_path), families), strict=True))
+
+
+#: fc-match calls run at once: each is a process of its own, mostly start-up and waiting
+_FC_PARALLEL = 8
+
+
+def _side_by_side(ask: Callable[[str], FontMatch], items: Sequence[str]) -> list[FontMatch]:
+    """ask(item) for every item, in order, from up to _FC_PARALLEL threads (one fc-match each)."""
+    if len(items) < 2:
+        return [ask(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(_FC_PARALLEL, len(items)), thread_name_prefix="chanjiao-fc") as pool:
+        return list(pool.map(ask, items))
 
 
 def substitutions(matches: dict[str, FontMatch], embedded: set[str]) -> dict[str, str]:
@@ -110,7 +124,9 @@ def _fallback_faces(requested: str, chars: list[str], fonts_dir: Path | None) ->
 
     with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
         conf_path = write_fonts_conf(Path(tmp), fonts_dir)
-        faces = {ch: match_fallback(requested, ch, conf_path).family for ch in chars[:_LOOKUPS]}
+        first = chars[:_LOOKUPS]
+        found = _side_by_side(lambda ch: match_fallback(requested, ch, conf_path), first)
+        faces = {ch: match.family for ch, match in zip(first, found, strict=True)}
         rest = chars[_LOOKUPS:]
         if rest:
             family = match_fallback(requested, "".join(rest), conf_path).family
