@@ -24,6 +24,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from generator.core import procs
 from generator.pdf.convert import find_soffice
 from generator.pdf.warm import WarmConverter
 
@@ -44,6 +46,26 @@ def example_docx(work: Path) -> list[Path]:
 
     build(CONTENT, work / "docx", pdf=False)
     return sorted((work / "docx").glob("*.docx"))
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's waited-for children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def office_cpu(conv: WarmConverter) -> float:
+    """CPU seconds used so far by the converter's LibreOffices (every process of each office)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for marker in conv.markers:
+        for pid in procs.marked_pids(marker):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def cold_soffice(soffice: Path, docx: list[Path], work: Path, n: int) -> float:
@@ -135,11 +157,17 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
             conv.convert(docx, work / "second")  # each office has seen a document of each kind
             before = conv.conversions
             cold, warm, convert, loads = [], [], [], []
+            cold_cpu, build_cpu, lo_cpu = [], [], []  # CPU seconds per run: LibreOffice cold; build; warm offices
             steps: list[dict[str, tuple[float, float]]] = []
             step_walls: list[float] = []
             for n in range(repeat):
+                c0 = children_cpu()
                 cold.append(cold_soffice(soffice, docx, work, n))
+                c1, o1 = children_cpu(), office_cpu(conv)
                 warm.append(warm_build(work, n))
+                cold_cpu.append(c1 - c0)
+                build_cpu.append(children_cpu() - c1)
+                lo_cpu.append(office_cpu(conv) - o1)
                 t = time.perf_counter()
                 conv.convert(docx, work / f"direct{n}")
                 convert.append(time.perf_counter() - t)
@@ -157,6 +185,12 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
         print(f"bare LibreOffice, cold, 2 .docx: median {c:.2f} s (min {min(cold):.2f})")
         print(f"chanjiao build with a warm converter: median {w:.2f} s (min {min(warm):.2f})")
         print(f"  of which the warm conversion of the 2 .docx (in-process): median {v:.2f} s ({v / c:.2f}× cold)")
+        cc, bc, lc = statistics.median(cold_cpu), statistics.median(build_cpu), statistics.median(lo_cpu)
+        cores = len(os.sched_getaffinity(0))
+        print(f"CPU seconds (median): cold LibreOffice {cc:.2f}; warm build: the chanjiao process {bc:.2f} "
+              f"+ the warm LibreOffices {lc:.2f} = {bc + lc:.2f}")
+        print(f"  on {cores} idle cores no warm build can take less than {(bc + lc) / cores:.2f} s "
+              f"(≈ {(bc + lc) / cores / cc:.2f}× the cold CPU; a quiet machine's cold wall ≈ its CPU)")
         if steps:
             print_breakdown(steps, step_walls)
         print(f"ratio warm build / cold LibreOffice: {w / c:.2f}× (target ≤ 0.6×; per round: "

@@ -214,26 +214,28 @@ def test_close_leaves_no_process_folder_or_socket(converter: WarmConverter, smal
     converter.close()  # idempotent
 
 
-def test_our_process_killed_leaves_no_libreoffice(tmp_path: Path) -> None:
-    """SIGKILL of the process that owns the converter: the watchdog kills its LibreOffice."""
+@pytest.mark.parametrize("offices", [1, 2])
+def test_our_process_killed_leaves_no_libreoffice(tmp_path: Path, offices: int) -> None:
+    """SIGKILL of the process that owns the converter: the watchdog kills every LibreOffice of it."""
     script = (
         "import json, sys, time\n"
         "from generator.pdf.warm import WarmConverter\n"
-        "c = WarmConverter(); c.start()\n"
-        "print(json.dumps({'marker': c.marker}), flush=True)\n"
+        f"c = WarmConverter(offices={offices}); c.start()\n"
+        "print(json.dumps({'markers': c.markers}), flush=True)\n"
         "time.sleep(600)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
-        marker = json.loads(child.stdout.readline())["marker"]  # type: ignore[union-attr]
-        pids = office_pids(marker)
-        assert len(pids) >= 2
+        markers = json.loads(child.stdout.readline())["markers"]  # type: ignore[union-attr]
+        assert len(set(markers)) == offices
+        pids = [pid for marker in markers for pid in office_pids(marker)]
+        assert len(pids) >= 2 * offices
     finally:
         child.kill()
         child.wait()
         child.stdout.close()  # type: ignore[union-attr]
     assert gone(pids, wait=20), "the watchdog killed soffice and the bridge"
-    assert procs.marked_pids(marker) == []
+    assert all(procs.marked_pids(marker) == [] for marker in markers)
 
 
 def test_build_uses_a_running_warm_converter(tmp_path: Path) -> None:
@@ -445,4 +447,24 @@ def test_a_build_reads_each_document_back_as_soon_as_it_is_converted(
     assert result.exit_code == 0, [d.message for d in result.report.errors]
     for r in result.documents:
         assert r.inspection is not None and r.pages > 5 and r.pdf is not None and r.pdf.is_file()
+    assert all(procs.marked_pids(m) == [] for m in markers)
+
+
+def test_through_the_socket_a_broken_document_beside_a_good_one_is_named_after_the_good_one_arrives(
+    small_docx: Path, tmp_path: Path, libreoffice: Path
+) -> None:
+    """A build's view (convert_to_pdf with on_ready, asking a two-office converter): the good
+    document is handed over warm; the broken one is refused warm, tried cold, and named."""
+    broken = tmp_path / "被截断.docx"
+    broken.write_bytes(small_docx.read_bytes()[:2000])
+    out = tmp_path / "out"
+    out.mkdir()
+    handed: list[str] = []
+    with WarmConverter(offices=2) as conv:
+        with pytest.raises(ToolError, match="LibreOffice 未生成 PDF：.*被截断.docx"):
+            convert_to_pdf([broken, small_docx], out, soffice=libreoffice, on_ready=lambda docx, _pdf: handed.append(docx.name))
+        assert conv.conversions == 1  # the good one, warm
+        markers = conv.markers
+    assert handed == ["小文档.docx"]
+    assert "产教融合" in "".join(page_texts(out / "小文档.pdf"))
     assert all(procs.marked_pids(m) == [] for m in markers)
