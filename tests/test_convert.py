@@ -377,7 +377,10 @@ def test_with_on_ready_each_process_hands_its_pdf_over_as_soon_as_it_ends(tmp_pa
     pdfs = convert_to_pdf(
         docs, out, soffice=fake, processes=2,
         on_ready=lambda docx, pdf: handed.append((docx.name, time.monotonic() - start, (out / "slow.pdf").exists())),
+        meanwhile=lambda: handed.append(("meanwhile", time.monotonic() - start, (out / "slow.pdf").exists())),
     )
+    assert handed[0][0] == "meanwhile" and handed[0][1] < 2.5, "run once the processes started, before any ended"
+    handed = handed[1:]
     assert [h[0] for h in handed] == ["fast.docx", "slow.docx"]
     assert handed[0][1] < 2.5 and not handed[0][2], "fast was handed over while slow still converted"
     assert handed[1][1] >= 3

@@ -462,9 +462,12 @@ def test_through_the_socket_a_broken_document_beside_a_good_one_is_named_after_t
     handed: list[str] = []
     with WarmConverter(offices=2) as conv:
         with pytest.raises(ToolError, match="LibreOffice 未生成 PDF：.*被截断.docx"):
-            convert_to_pdf([broken, small_docx], out, soffice=libreoffice, on_ready=lambda docx, _pdf: handed.append(docx.name))
+            convert_to_pdf(
+                [broken, small_docx], out, soffice=libreoffice,
+                on_ready=lambda docx, _pdf: handed.append(docx.name), meanwhile=lambda: handed.append("meanwhile"),
+            )
         assert conv.conversions == 1  # the good one, warm
         markers = conv.markers
-    assert handed == ["小文档.docx"]
+    assert handed == ["meanwhile", "小文档.docx"], "meanwhile once, though the cold path ran too"
     assert "产教融合" in "".join(page_texts(out / "小文档.pdf"))
     assert all(procs.marked_pids(m) == [] for m in markers)

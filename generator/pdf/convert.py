@@ -148,6 +148,7 @@ def convert_to_pdf(
     soffice: Path | None = None,
     processes: int | None = None,
     on_ready: Ready | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Convert the documents to out_dir/<stem>.pdf, all or none; returns the PDF paths in order.
 
@@ -165,6 +166,9 @@ def convert_to_pdf(
     is in out_dir, while the others still convert (warm: per document; cold: per process), so
     the caller reads one back as the next converts. With it the PDFs arrive one by one: a failure can leave earlier ones in out_dir
     (give it a staging folder); an exception it raises stops the conversion and propagates.
+
+    `meanwhile()` is called once, in the caller's thread, as soon as LibreOffice is converting:
+    work of the caller's that needs no PDF runs while it would otherwise wait.
     """
     if not docx_paths:
         return []
@@ -174,19 +178,39 @@ def convert_to_pdf(
     if soffice is None:
         raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
     check_inputs(docx_paths, fonts_dir)
+    waiting = _Once(meanwhile)
     cold = docx_paths
     if processes is None:
-        cold = _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout, on_ready)
+        cold = _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout, on_ready, waiting)
     if cold:
-        _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready)
+        _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready, waiting)
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
 Ready = Callable[[Path, Path], None]
 
 
+class _Once:
+    """The caller's `meanwhile`, run at most once (warm, then cold for what the warm one left)."""
+
+    def __init__(self, work: Callable[[], None] | None) -> None:
+        self.work = work
+
+    def __call__(self) -> None:
+        work, self.work = self.work, None
+        if work is not None:
+            work()
+
+
 def _convert_cold(
-    docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float, processes: int | None, ready: Ready | None
+    docx_paths: list[Path],
+    out_dir: Path,
+    fonts_dir: Path | None,
+    soffice: Path,
+    timeout: float,
+    processes: int | None,
+    ready: Ready | None,
+    meanwhile: Callable[[], None],
 ) -> None:
     """The documents over `processes` LibreOffice processes started for this call. With `ready`,
     each process's PDFs are checked, moved and handed to it as soon as that process ends."""
@@ -203,7 +227,7 @@ def _convert_cold(
     try:
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
         jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
-        _run(soffice, jobs, conf_path, timeout, finished if ready is not None else None)
+        _run(soffice, jobs, conf_path, timeout, finished if ready is not None else None, meanwhile)
         if ready is None:  # all or none: every PDF checked before any is moved
             produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
             sources = [src for job in jobs for src in job.sources]
@@ -214,7 +238,13 @@ def _convert_cold(
 
 
 def _convert_warm(
-    docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float, ready: Ready | None
+    docx_paths: list[Path],
+    out_dir: Path,
+    fonts_dir: Path | None,
+    soffice: Path,
+    timeout: float,
+    ready: Ready | None,
+    meanwhile: Callable[[], None],
 ) -> list[Path]:
     """Convert through a running warm converter, one request per document, all sent at once (a
     converter with two offices converts two side by side). Returns the documents left for the
@@ -227,7 +257,7 @@ def _convert_warm(
     tmp_dir = procs.make_temp_dir()
     try:
         made, left = [], []
-        for src, ok in _warm_requests(sock, docx_paths, tmp_dir, timeout):
+        for src, ok in _warm_requests(sock, docx_paths, tmp_dir, timeout, meanwhile):
             try:  # the same checks as a cold conversion's, made here, not trusted to the server
                 pdf_path = verify_pdf(src, tmp_dir / f"{src.stem}.pdf") if ok else None
             except ToolError:
@@ -248,10 +278,13 @@ def _convert_warm(
     return [src for src in docx_paths if src in left]
 
 
-def _warm_requests(sock: Path, docx_paths: list[Path], tmp_dir: Path, timeout: float) -> Iterator[tuple[Path, bool]]:
+def _warm_requests(
+    sock: Path, docx_paths: list[Path], tmp_dir: Path, timeout: float, meanwhile: Callable[[], None]
+) -> Iterator[tuple[Path, bool]]:
     """(document, whether the converter says it made its PDF), in the order they finish. Each
-    document is asked for on its own connection, from its own thread, at once; each thread ends
-    by its own deadline even if the caller stops reading (it only waits on a socket)."""
+    document is asked for on its own connection, from its own thread, at once (then `meanwhile()`
+    runs); each thread ends by its own deadline even if the caller stops reading (it only waits
+    on a socket)."""
     done: queue.SimpleQueue[tuple[Path, bool]] = queue.SimpleQueue()
 
     def ask(src: Path) -> None:
@@ -263,6 +296,7 @@ def _warm_requests(sock: Path, docx_paths: list[Path], tmp_dir: Path, timeout: f
 
     for src in docx_paths:
         threading.Thread(target=ask, args=(src,), name="chanjiao-warm-client", daemon=True).start()
+    meanwhile()
     for _n in docx_paths:
         yield done.get()
 
@@ -302,15 +336,24 @@ def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
     return jobs
 
 
-def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float, finished: Callable[[_Job], None] | None = None) -> None:
-    """Run the jobs side by side until all have ended (or one times out); `finished(job)` is
-    called as each ends, in the order they end, while the others still run."""
+def _run(
+    soffice: Path,
+    jobs: list[_Job],
+    conf_path: Path,
+    timeout: float,
+    finished: Callable[[_Job], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Run the jobs side by side until all have ended (or one times out); `meanwhile()` once
+    they are started, `finished(job)` as each ends, in the order they end, while the others run."""
     marker = procs.new_marker()
     env = {**fontconfig_env(conf_path), procs.MARKER_ENV: marker}
     try:
         for job in jobs:
             job.proc = _start(soffice, job, {**env, "TMPDIR": str(job.tmp_dir)})
         deadline = time.monotonic() + timeout
+        if meanwhile is not None:
+            meanwhile()
         pending = list(jobs)
         while pending:
             job = _next_ended(pending, deadline, timeout)
