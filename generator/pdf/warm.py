@@ -29,7 +29,14 @@ Surviving what warm LibreOffice is known for:
   is killed (SIGKILL included), kill LibreOffice with all its descendants.
 The PDFs are checked like the cold path's (convert.verify_pdf), under the same fonts.conf.
 
-While running, the converter also serves `build`s on a Unix socket (pdf/warmclient.py).
+While running, the converter also serves `build`s on a Unix socket (pdf/warmclient.py), each
+request on a thread of its own: a build asks for each document on its own connection and reads
+one back as soon as it is converted.
+
+**Several offices** (`offices=2`): LibreOffice converts on one core, so a converter may keep a
+pool of LibreOffices, each with its own profile, bridge and marker, and hand each a document: a
+call's documents (or two builds' requests) convert side by side. Everything above holds per
+office: a hang or crash of one restarts that one and converts its document cold; the others go on.
 """
 
 from __future__ import annotations
