@@ -138,7 +138,10 @@ def warm_breakdown(work: Path, n: int) -> tuple[float, dict[str, tuple[float, fl
 def print_breakdown(rounds: list[dict[str, tuple[float, float]]], walls: list[float]) -> None:
     print(f"breakdown of a warm build (median of {len(rounds)}; wall / CPU of the build process):")
     print(f"  {'whole command (interpreter start included)':50s} {statistics.median(walls):5.2f} s")
-    for label in rounds[0]:
+    order = ["python start + imports", "load + check", "render .docx", "convert (+ measure, read back as each arrives)",
+             "  of which read-back + layout", "  of which measure", "read back (the rest)", "package", "font check",
+             "reports + state", "build (total)"]
+    for label in [lb for lb in order if lb in rounds[0]]:
         wall = statistics.median(r[label][0] for r in rounds)
         cpu = statistics.median(r[label][1] for r in rounds)
         print(f"  {label:50s} {wall:5.2f} s" + (f"   cpu {cpu:5.2f} s" if cpu else ""))
