@@ -448,14 +448,8 @@ def _converted(result: DocumentResult) -> None:
     """A document's PDF has just been made: its read-back, pages and fonts."""
     inspection = _inspect(result)
     # The read-back has read every footer's page number: no second text extraction for "— 1 —".
-    _measure(result, numbering_start(inspection))
+    _measure(result, inspection.numbering_start())
     result.rebuilt = True
-
-
-def numbering_start(inspection: Inspection, probe: int = 3) -> int | None:
-    """The index of the page whose footer prints 1 among the first `probe` pages, as the read-back
-    read it (reader.printed_numbering_start's answer); None when it read none there."""
-    return next((p.page for p in inspection.pages[:probe] if p.printed == "1"), None)
 
 
 def _read_back(run: _Run) -> None:

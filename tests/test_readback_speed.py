@@ -10,7 +10,6 @@ import pytest
 
 from generator.pdf.layout import Inspection, PageFill, inspect_pdf
 from generator.pdf.reader import printed_numbering_start, read_printed_text
-from generator.pipeline import numbering_start
 
 
 @pytest.mark.libreoffice
@@ -22,14 +21,14 @@ def test_the_build_takes_numbered_from_from_the_read_back_and_it_matches_the_pdf
         from_text = printed_numbering_start(r.pdf)
         assert from_text == 1, r.pdf.name  # the example: a cover, then "— 1 —"
         assert r.numbered_from == from_text
-        assert numbering_start(inspect_pdf(r.doc.title, r.docx, r.pdf)) == from_text
+        assert inspect_pdf(r.doc.title, r.docx, r.pdf).numbering_start() == from_text
 
 
 def test_no_footer_printing_1_in_the_first_pages_leaves_it_to_the_pdf_text() -> None:
     pages = [PageFill(0, "", 0.5, False), PageFill(1, "7", 0.9, False), PageFill(2, "8", 0.9, False), PageFill(3, "1", 0.9, False)]
-    assert numbering_start(Inspection(pages)) is None  # "1" only on the 4th page: not probed
-    assert numbering_start(Inspection(pages[:3] + [PageFill(3, "1", 1, False)], [], 0), probe=4) == 3
-    assert numbering_start(Inspection([PageFill(0, "1", 0.5, False)])) == 0
+    assert Inspection(pages).numbering_start() is None  # "1" only on the 4th page: not probed
+    assert Inspection(pages).numbering_start(probe=4) == 3
+    assert Inspection([PageFill(0, "1", 0.5, False)]).numbering_start() == 0
 
 
 @pytest.mark.libreoffice
