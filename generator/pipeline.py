@@ -400,7 +400,7 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
         # Step 5 then finds each converted document's inspection made.
         convert_to_pdf(
             list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice,
-            on_ready=lambda docx, _pdf: _converted(by_docx[docx]), meanwhile=_while_converting,
+            on_ready=lambda docx, _pdf: _converted(by_docx[docx]), meanwhile=lambda: _while_converting(run.app, fonts_dir),
         )
     return True
 
@@ -417,11 +417,16 @@ _AFTER_CONVERSION = (
 )
 
 
-def _while_converting() -> None:
+def _while_converting(app: Application, fonts_dir: Path | None) -> None:
+    """What needs no PDF, done while LibreOffice converts: the later steps' imports, and the font
+    check's questions to fontconfig (_check_fonts then finds them answered)."""
     import importlib
 
     for name in _AFTER_CONVERSION:
         importlib.import_module(name)
+    from generator.pdf.fontcheck import prefetch
+
+    prefetch(app, template_font_families(), fonts_dir)
 
 
 def _stale_pdfs(run: _Run, docs: list[DocumentResult], soffice: Path, fonts_dir: Path | None) -> list[DocumentResult]:

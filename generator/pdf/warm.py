@@ -158,10 +158,14 @@ class _Office:
         return all(p is not None and p.poll() is None for p in (self.soffice, self.bridge))
 
     def still_alive(self, grace: float = 1.0) -> bool:
-        """alive() after `grace` seconds: when soffice.bin is killed mid-load, the bridge may
-        report a load error before the launcher (which waits for soffice.bin) has exited."""
+        """Whether LibreOffice still runs, asked after the bridge reported a load error: when
+        soffice.bin is killed mid-load, that error comes before the launcher (which waits for
+        soffice.bin) has exited, on a busy machine well after. So soffice.bin itself is looked
+        at; without /proc, alive() after `grace` seconds."""
         if self.soffice is None:
             return False
+        if os.path.isdir("/proc/self"):
+            return self.alive() and any(_is_soffice_bin(pid) for pid in procs.marked_pids(self.marker))
         try:
             self.soffice.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -231,6 +235,16 @@ class _Office:
                         proc.stdout.close()
                 proc.wait()
         procs.remove_temp_dir(self.work_dir)
+
+
+def _is_soffice_bin(pid: int) -> bool:
+    """Whether pid is a live (not zombie) soffice.bin."""
+    try:
+        program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return program.endswith(b"soffice.bin") and state not in ("Z", "X")
 
 
 def _utf8_locale(env: dict[str, str]) -> dict[str, str]:
