@@ -1,7 +1,7 @@
 """The warm converter: `chanjiao build` of the example with one running vs bare LibreOffice cold,
 and its memory over many conversions.
 
-Run: .venv/bin/python benchmarks/bench_warm.py [--repeat R]
+Run: .venv/bin/python benchmarks/bench_warm.py [--repeat R] [--offices N] [--breakdown]
      .venv/bin/python benchmarks/bench_warm.py --soak 500 [--every 50] [--max-conversions 200]
 
 The first compares, in one run and interleaved (so both see the same machine load):
@@ -9,7 +9,11 @@ The first compares, in one run and interleaved (so both see the same machine loa
   (what LibreOffice alone costs; the cold build adds rendering and checks on top of it);
 - warm: `chanjiao build content -o <new folder>` (the whole command a user runs: Python start,
   rendering, checks, conversion, package) while a WarmConverter for the example's fonts runs in
-  this process. Target: warm build ≤ 0.6 × cold LibreOffice.
+  this process (--offices LibreOffices, default 2: the two documents convert side by side).
+  Target: warm build ≤ 0.6 × cold LibreOffice. The load average is printed with every round
+  (the machine may be shared: cold and warm alternate so that both see the same load).
+--breakdown adds, per round, a warm build run under a timer of each step of pipeline.build
+(wall and CPU seconds of the build process; the conversion's CPU is LibreOffice's, not ours).
 The soak converts the example's documents N times, one at a time, printing the RSS of the
 LibreOffice process tree every --every conversions, and the restarts.
 """
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from generator.core import procs
 from generator.pdf.convert import find_soffice
 from generator.pdf.warm import WarmConverter
 
@@ -39,6 +46,26 @@ def example_docx(work: Path) -> list[Path]:
 
     build(CONTENT, work / "docx", pdf=False)
     return sorted((work / "docx").glob("*.docx"))
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's waited-for children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def office_cpu(conv: WarmConverter) -> float:
+    """CPU seconds used so far by the converter's LibreOffices (every process of each office)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for marker in conv.markers:
+        for pid in procs.marked_pids(marker):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def cold_soffice(soffice: Path, docx: list[Path], work: Path, n: int) -> float:
@@ -64,32 +91,113 @@ def warm_build(work: Path, n: int) -> float:
     return elapsed
 
 
-def compare(repeat: int) -> None:
+#: Run in a fresh interpreter (as `chanjiao build` is): times each step of pipeline.build.
+_STEPS = """
+import json, sys, time
+started = time.perf_counter()
+import generator.cli  # what `chanjiao` imports before it does anything
+from pathlib import Path
+from generator import pipeline
+from generator.check import validate
+imported = time.perf_counter() - started
+times = {}
+def timed(module, name, label):
+    real = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            w0, c0 = times.get(label, (0.0, 0.0))
+            times[label] = (w0 + time.perf_counter() - t, c0 + time.process_time() - c)
+    setattr(module, name, wrapper)
+timed(validate, "check_content", "load + check")
+for name, label in [("_render", "render .docx"), ("_convert", "convert (+ measure, read back as each arrives)"),
+                    ("_measure", "  of which measure"), ("_inspect", "  of which read-back + layout"),
+                    ("_read_back", "read back (the rest)"), ("_package", "package"), ("_check_fonts", "font check"),
+                    ("_finish", "reports + state")]:
+    timed(pipeline, name, label)
+t = time.perf_counter()
+pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]), pdf=True)
+times["build (total)"] = (time.perf_counter() - t, 0.0)
+times["python start + imports"] = (imported, 0.0)
+print(json.dumps(times))
+"""
+
+
+def warm_breakdown(work: Path, n: int) -> tuple[float, dict[str, tuple[float, float]]]:
+    """One warm build under the step timer: its wall time (interpreter start included) and steps."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(REPO / ".venv/bin/python"), "-c", _STEPS, str(CONTENT), str(work / f"steps{n}")],
+        check=True, capture_output=True, text=True, cwd=REPO,
+    )
+    return time.perf_counter() - started, json.loads(done.stdout.splitlines()[-1])
+
+
+def print_breakdown(rounds: list[dict[str, tuple[float, float]]], walls: list[float]) -> None:
+    print(f"breakdown of a warm build (median of {len(rounds)}; wall / CPU of the build process):")
+    print(f"  {'whole command (interpreter start included)':50s} {statistics.median(walls):5.2f} s")
+    order = ["python start + imports", "load + check", "render .docx", "convert (+ measure, read back as each arrives)",
+             "  of which read-back + layout", "  of which measure", "read back (the rest)", "package", "font check",
+             "reports + state", "build (total)"]
+    for label in [lb for lb in order if lb in rounds[0]]:
+        wall = statistics.median(r[label][0] for r in rounds)
+        cpu = statistics.median(r[label][1] for r in rounds)
+        print(f"  {label:50s} {wall:5.2f} s" + (f"   cpu {cpu:5.2f} s" if cpu else ""))
+
+
+def compare(repeat: int, offices: int, breakdown: bool) -> None:
     soffice = find_soffice()
     assert soffice is not None, "LibreOffice is needed"
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
         work = Path(tmp)
         docx = example_docx(work)
         started = time.perf_counter()
-        with WarmConverter(fonts_dir=FONTS) as conv:
-            print(f"warm converter started in {time.perf_counter() - started:.2f} s")
+        with WarmConverter(fonts_dir=FONTS, offices=offices) as conv:
+            print(f"warm converter ({offices} offices) started in {time.perf_counter() - started:.2f} s")
             conv.convert(docx, work / "first")  # LibreOffice's first document loads fonts and filters
+            conv.convert(docx, work / "second")  # each office has seen a document of each kind
             before = conv.conversions
-            cold, warm, convert = [], [], []
+            cold, warm, convert, loads = [], [], [], []
+            cold_cpu, build_cpu, lo_cpu = [], [], []  # CPU seconds per run: LibreOffice cold; build; warm offices
+            steps: list[dict[str, tuple[float, float]]] = []
+            step_walls: list[float] = []
             for n in range(repeat):
+                c0 = children_cpu()
                 cold.append(cold_soffice(soffice, docx, work, n))
+                c1, o1 = children_cpu(), office_cpu(conv)
                 warm.append(warm_build(work, n))
+                cold_cpu.append(c1 - c0)
+                build_cpu.append(children_cpu() - c1)
+                lo_cpu.append(office_cpu(conv) - o1)
                 t = time.perf_counter()
                 conv.convert(docx, work / f"direct{n}")
                 convert.append(time.perf_counter() - t)
-                print(f"  round {n + 1}: cold LibreOffice {cold[-1]:.2f} s, warm build {warm[-1]:.2f} s, "
-                      f"warm conversion alone {convert[-1]:.2f} s, load {os.getloadavg()[0]:.1f}")
-            assert conv.conversions - before == 4 * repeat, "every build went through the warm converter"
+                loads.append(os.getloadavg()[0])
+                print(f"  round {n + 1}: cold LibreOffice {cold[-1]:.2f} s, warm build {warm[-1]:.2f} s "
+                      f"({warm[-1] / cold[-1]:.2f}×), warm conversion alone {convert[-1]:.2f} s, load {loads[-1]:.1f}")
+                if breakdown:
+                    wall, times = warm_breakdown(work, n)
+                    step_walls.append(wall)
+                    steps.append(times)
+            assert conv.conversions - before == (4 + 2 * breakdown) * repeat, "every build went through the warm converter"
+            assert not conv.fell_back
         c, w, v = statistics.median(cold), statistics.median(warm), statistics.median(convert)
+        print(f"load average during the run: {min(loads):.1f}–{max(loads):.1f} (1 min), now {os.getloadavg()}")
         print(f"bare LibreOffice, cold, 2 .docx: median {c:.2f} s (min {min(cold):.2f})")
         print(f"chanjiao build with a warm converter: median {w:.2f} s (min {min(warm):.2f})")
         print(f"  of which the warm conversion of the 2 .docx (in-process): median {v:.2f} s ({v / c:.2f}× cold)")
-        print(f"ratio warm build / cold LibreOffice: {w / c:.2f}× (target ≤ 0.6×)")
+        cc, bc, lc = statistics.median(cold_cpu), statistics.median(build_cpu), statistics.median(lo_cpu)
+        cores = len(os.sched_getaffinity(0))
+        print(f"CPU seconds (median): cold LibreOffice {cc:.2f}; warm build: the chanjiao process {bc:.2f} "
+              f"+ the warm LibreOffices {lc:.2f} = {bc + lc:.2f}")
+        print(f"  on {cores} idle cores no warm build can take less than {(bc + lc) / cores:.2f} s "
+              f"(≈ {(bc + lc) / cores / cc:.2f}× the cold CPU; a quiet machine's cold wall ≈ its CPU)")
+        if steps:
+            print_breakdown(steps, step_walls)
+        print(f"ratio warm build / cold LibreOffice: {w / c:.2f}× (target ≤ 0.6×; per round: "
+              f"{', '.join(f'{a / b:.2f}' for a, b in zip(warm, cold, strict=True))})")
 
 
 def soak(total: int, every: int, max_conversions: int, ceiling: int) -> None:
@@ -116,6 +224,8 @@ def main() -> None:
         sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--offices", type=int, default=2, help="LibreOffices the warm converter keeps")
+    parser.add_argument("--breakdown", action="store_true", help="also time each step of a warm build")
     parser.add_argument("--soak", type=int, default=0, metavar="N", help="convert N documents and watch memory")
     parser.add_argument("--every", type=int, default=50)
     parser.add_argument("--max-conversions", type=int, default=200)
@@ -125,7 +235,7 @@ def main() -> None:
     if args.soak:
         soak(args.soak, args.every, args.max_conversions, args.memory_ceiling)
     else:
-        compare(args.repeat)
+        compare(args.repeat, args.offices, args.breakdown)
     sys.stdout.flush()
 
 

@@ -121,8 +121,15 @@ def test_several_documents_keep_their_names_order_and_pages(
         make_docx(tmp_path / "redline.docx", "修订稿正文", page_breaks=1),
     ]
     out_dir = tmp_path / "out"
-    pdfs = convert_to_pdf(docs, out_dir, soffice=soffice, processes=processes)
+    handed: list[tuple[str, int]] = []  # on_ready: each document once, its PDF already in place
+    pdfs = convert_to_pdf(
+        docs, out_dir, soffice=soffice, processes=processes,
+        on_ready=lambda docx, pdf: handed.append((f"{docx.name}→{pdf.name}", read_pdf(pdf).page_count)),
+    )
 
+    assert sorted(handed) == sorted([
+        ("某某产教联合体建设方案.docx→某某产教联合体建设方案.pdf", 3), ("推荐书.docx→推荐书.pdf", 1), ("redline.docx→redline.pdf", 2)
+    ])
     assert pdfs == [
         out_dir / "某某产教联合体建设方案.pdf",
         out_dir / "推荐书.pdf",
@@ -346,3 +353,58 @@ def test_the_pipe_name_is_the_one_libreoffice_uses() -> None:
 
     # Read off a real run: -env:UserInstallation=file:///tmp/ho/t/profile made this socket.
     assert osl_pipe("file:///tmp/ho/t/profile").name.endswith("_SingleOfficeIPC_3f0beb8ed63fabec67762a7be5cf5")
+
+
+def test_with_on_ready_each_process_hands_its_pdf_over_as_soon_as_it_ends(tmp_path: Path, fresh_tmp: Path) -> None:
+    from pypdf import PdfWriter
+
+    blank = tmp_path / "blank.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    with blank.open("wb") as f:
+        writer.write(f)
+    # Plays LibreOffice: the document named slow takes 3 s, the other none.
+    fake = fake_soffice(
+        tmp_path / "soffice",
+        'while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;; *.docx) doc="$1";; esac; shift; done\n'
+        f'case "$doc" in *slow*) sleep 3;; esac\ncp {blank} "$out/$(basename "$doc" .docx).pdf"\n',
+    )
+    docs = [make_docx(tmp_path / "slow.docx", "慢"), make_docx(tmp_path / "fast.docx", "快")]
+    out = tmp_path / "out"
+    out.mkdir()
+    handed: list[tuple[str, float, bool]] = []
+    start = time.monotonic()
+    pdfs = convert_to_pdf(
+        docs, out, soffice=fake, processes=2,
+        on_ready=lambda docx, pdf: handed.append((docx.name, time.monotonic() - start, (out / "slow.pdf").exists())),
+        meanwhile=lambda: handed.append(("meanwhile", time.monotonic() - start, (out / "slow.pdf").exists())),
+    )
+    assert handed[0][0] == "meanwhile" and handed[0][1] < 2.5, "run once the processes started, before any ended"
+    handed = handed[1:]
+    assert [h[0] for h in handed] == ["fast.docx", "slow.docx"]
+    assert handed[0][1] < 2.5 and not handed[0][2], "fast was handed over while slow still converted"
+    assert handed[1][1] >= 3
+    assert pdfs == [out / "slow.pdf", out / "fast.pdf"] and all(p.is_file() for p in pdfs)
+    assert list(fresh_tmp.iterdir()) == []
+
+
+def test_with_on_ready_a_failing_process_is_named_after_the_other_was_handed_over(tmp_path: Path, fresh_tmp: Path) -> None:
+    from pypdf import PdfWriter
+
+    blank = tmp_path / "blank.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    with blank.open("wb") as f:
+        writer.write(f)
+    fake = fake_soffice(
+        tmp_path / "soffice",
+        'while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;; *.docx) doc="$1";; esac; shift; done\n'
+        f'case "$doc" in *broken*) sleep 1; echo "soffice.bin: fatal error" >&2; exit 134;; esac\n'
+        f'cp {blank} "$out/$(basename "$doc" .docx).pdf"\n',
+    )
+    docs = [make_docx(tmp_path / "good.docx", "好"), make_docx(tmp_path / "broken.docx", "坏")]
+    handed: list[str] = []
+    with pytest.raises(ToolError, match="异常退出（退出码 134）：broken.docx"):
+        convert_to_pdf(docs, tmp_path / "out", soffice=fake, processes=2, on_ready=lambda docx, _pdf: handed.append(docx.name))
+    assert handed == ["good.docx"]
+    assert list(fresh_tmp.iterdir()) == []

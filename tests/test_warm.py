@@ -214,26 +214,28 @@ def test_close_leaves_no_process_folder_or_socket(converter: WarmConverter, smal
     converter.close()  # idempotent
 
 
-def test_our_process_killed_leaves_no_libreoffice(tmp_path: Path) -> None:
-    """SIGKILL of the process that owns the converter: the watchdog kills its LibreOffice."""
+@pytest.mark.parametrize("offices", [1, 2])
+def test_our_process_killed_leaves_no_libreoffice(tmp_path: Path, offices: int) -> None:
+    """SIGKILL of the process that owns the converter: the watchdog kills every LibreOffice of it."""
     script = (
         "import json, sys, time\n"
         "from generator.pdf.warm import WarmConverter\n"
-        "c = WarmConverter(); c.start()\n"
-        "print(json.dumps({'marker': c.marker}), flush=True)\n"
+        f"c = WarmConverter(offices={offices}); c.start()\n"
+        "print(json.dumps({'markers': c.markers}), flush=True)\n"
         "time.sleep(600)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
-        marker = json.loads(child.stdout.readline())["marker"]  # type: ignore[union-attr]
-        pids = office_pids(marker)
-        assert len(pids) >= 2
+        markers = json.loads(child.stdout.readline())["markers"]  # type: ignore[union-attr]
+        assert len(set(markers)) == offices
+        pids = [pid for marker in markers for pid in office_pids(marker)]
+        assert len(pids) >= 2 * offices
     finally:
         child.kill()
         child.wait()
         child.stdout.close()  # type: ignore[union-attr]
     assert gone(pids, wait=20), "the watchdog killed soffice and the bridge"
-    assert procs.marked_pids(marker) == []
+    assert all(procs.marked_pids(marker) == [] for marker in markers)
 
 
 def test_build_uses_a_running_warm_converter(tmp_path: Path) -> None:
@@ -311,3 +313,161 @@ def test_a_bridge_python_without_uno_falls_back_cold_and_says_how_to_install(
         assert "产教融合" in "".join(page_texts(pdf))
     finally:
         conv.close()
+
+
+# -- two offices: documents side by side --------------------------------------------------------
+
+
+def _record_busy(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[tuple[float, float]]]:
+    """When each office (by its marker) was converting: from the request sent to the reply read."""
+    busy: dict[str, list[tuple[float, float]]] = {}
+    real_send, real_receive = _Office.send, _Office.receive
+    sent: dict[str, float] = {}
+
+    def send(office: _Office, message: dict[str, str]) -> None:
+        sent[office.marker] = time.monotonic()
+        real_send(office, message)
+
+    def receive(office: _Office, timeout: float) -> dict[str, object] | None:
+        reply = real_receive(office, timeout)
+        if office.marker in sent:
+            busy.setdefault(office.marker, []).append((sent.pop(office.marker), time.monotonic()))
+        return reply
+
+    monkeypatch.setattr(_Office, "send", send)
+    monkeypatch.setattr(_Office, "receive", receive)
+    return busy
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return min(a[1], b[1]) - max(a[0], b[0])
+
+
+def test_two_offices_convert_two_documents_at_the_same_time_with_the_text_of_one(
+    example_docx: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with WarmConverter(fonts_dir=REPO / "content" / "字体") as one:
+        single = one.convert(example_docx, tmp_path / "one")
+    with WarmConverter(fonts_dir=REPO / "content" / "字体", offices=2) as conv:
+        assert conv.starts == 2 and len(set(conv.markers)) == 2 and conv.offices == 2
+        busy = _record_busy(monkeypatch)
+        pdfs = conv.convert(example_docx, tmp_path / "two")
+        assert not conv.fell_back and conv.conversions == 2
+        # each office converted one document, and they were converting at the same time
+        assert sorted(busy) == sorted(conv.markers) and all(len(v) == 1 for v in busy.values())
+        (a,), (b,) = busy.values()
+        assert _overlap(a, b) > 0, busy
+        markers = conv.markers
+    assert [p.name for p in pdfs] == [p.name for p in single]
+    for two, ref in zip(pdfs, single, strict=True):
+        assert page_texts(two) == page_texts(ref), two.name
+        assert sorted(embedded_fonts(two)) == sorted(embedded_fonts(ref)), two.name
+    assert all(procs.marked_pids(m) == [] for m in markers), "close() left no LibreOffice of either office"
+
+
+def test_a_broken_document_beside_a_good_one_is_named_and_nothing_is_written(
+    small_docx: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "被截断.docx"
+    broken.write_bytes(small_docx.read_bytes()[:2000])
+    out = tmp_path / "out"
+    out.mkdir()
+    with WarmConverter(offices=2) as conv:
+        with pytest.raises(ToolError, match="LibreOffice 未生成 PDF：.*被截断.docx") as caught:
+            conv.convert([small_docx, broken], out)
+        assert "小文档" not in str(caught.value)
+        assert list(out.iterdir()) == [], "all or none: the good document's PDF waits for the other"
+        (pdf,) = conv.convert([small_docx], out)  # both offices still serve
+        assert "产教融合" in "".join(page_texts(pdf))
+        markers = conv.markers
+        assert len(markers) == 2
+    assert all(procs.marked_pids(m) == [] for m in markers)
+
+
+def test_one_of_two_offices_killed_mid_conversion_falls_back_for_its_document_only(
+    small_docx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_convert import make_docx
+
+    other = make_docx(tmp_path / "另一个.docx", "校企合作，共建专业。", page_breaks=2)
+    with WarmConverter(offices=2) as conv:
+        first, second = conv.markers
+        victim = soffice_bin(first)
+        real_send = _Office.send
+
+        def send_then_kill(office: _Office, message: dict[str, str]) -> None:
+            real_send(office, message)
+            if office.marker == first:
+                os.kill(victim, signal.SIGKILL)
+
+        monkeypatch.setattr(_Office, "send", send_then_kill)
+        pdfs = conv.convert([small_docx, other], tmp_path / "out")
+        monkeypatch.setattr(_Office, "send", real_send)
+        assert conv.fell_back and conv.message is not None and "单独启动" in conv.message
+        assert conv.conversions == 1, "the other office's document was converted warm"
+        assert ["产教融合" in "".join(page_texts(pdfs[0])), "共建专业" in "".join(page_texts(pdfs[1]))] == [True, True]
+        assert gone(procs.marked_pids(first)), "the killed office's processes are all gone"
+        assert office_pids(second), "the other office still runs"
+        conv.convert([small_docx, other], tmp_path / "next")
+        assert not conv.fell_back and conv.starts == 3 and conv.conversions == 3
+        markers = conv.markers
+    assert all(procs.marked_pids(m) == [] for m in [first, *markers])
+
+
+@pytest.mark.parametrize("offices", [1, 2])
+def test_a_build_reads_each_document_back_as_soon_as_it_is_converted(
+    offices: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process build against a running converter: each document is requested on its own
+    connection (side by side with two offices), and read back by the build as soon as its PDF is
+    there: with one office, the first document is read back while the second converts."""
+    from generator import pipeline
+
+    reads: list[float] = []
+    real_inspect = pipeline._inspect
+
+    def inspect(result: pipeline.DocumentResult) -> pipeline.Inspection:
+        reads.append(time.monotonic())
+        return real_inspect(result)
+
+    monkeypatch.setattr(pipeline, "_inspect", inspect)
+    with WarmConverter(fonts_dir=REPO / "content" / "字体", offices=offices) as conv:
+        busy = _record_busy(monkeypatch)
+        result = pipeline.build(REPO / "content", tmp_path / "build", pdf=True)
+        assert conv.conversions == 2 and not conv.fell_back
+        markers = conv.markers
+    spans = sorted(span for v in busy.values() for span in v)
+    assert len(spans) == 2 and len(reads) == 2
+    if offices == 2:
+        assert sorted(busy) == sorted(markers), "each office converted one document"
+        assert _overlap(*spans) > 0, spans
+    else:
+        assert spans[0][1] <= spans[1][0], "one office: one document after the other"
+        assert spans[0][1] <= min(reads) < spans[1][1], "the first was read back while the second converted"
+    assert result.exit_code == 0, [d.message for d in result.report.errors]
+    for r in result.documents:
+        assert r.inspection is not None and r.pages > 5 and r.pdf is not None and r.pdf.is_file()
+    assert all(procs.marked_pids(m) == [] for m in markers)
+
+
+def test_through_the_socket_a_broken_document_beside_a_good_one_is_named_after_the_good_one_arrives(
+    small_docx: Path, tmp_path: Path, libreoffice: Path
+) -> None:
+    """A build's view (convert_to_pdf with on_ready, asking a two-office converter): the good
+    document is handed over warm; the broken one is refused warm, tried cold, and named."""
+    broken = tmp_path / "被截断.docx"
+    broken.write_bytes(small_docx.read_bytes()[:2000])
+    out = tmp_path / "out"
+    out.mkdir()
+    handed: list[str] = []
+    with WarmConverter(offices=2) as conv:
+        with pytest.raises(ToolError, match="LibreOffice 未生成 PDF：.*被截断.docx"):
+            convert_to_pdf(
+                [broken, small_docx], out, soffice=libreoffice,
+                on_ready=lambda docx, _pdf: handed.append(docx.name), meanwhile=lambda: handed.append("meanwhile"),
+            )
+        assert conv.conversions == 1  # the good one, warm
+        markers = conv.markers
+    assert handed == ["meanwhile", "小文档.docx"], "meanwhile once, though the cold path ran too"
+    assert "产教融合" in "".join(page_texts(out / "小文档.pdf"))
+    assert all(procs.marked_pids(m) == [] for m in markers)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import queue
 import shutil
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -144,6 +147,8 @@ def convert_to_pdf(
     timeout: float = 120,
     soffice: Path | None = None,
     processes: int | None = None,
+    on_ready: Ready | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Convert the documents to out_dir/<stem>.pdf, all or none; returns the PDF paths in order.
 
@@ -156,6 +161,14 @@ def convert_to_pdf(
     With `processes` None, a warm converter running for the same LibreOffice and fonts folder
     (`chanjiao preview`'s, pdf/warm.py) converts instead when it answers; anything else about it
     (none running, busy past the timeout, failing) leaves the cold path below unchanged.
+
+    `on_ready(docx, pdf)` is called in the caller's thread for each document as soon as its PDF
+    is in out_dir, while the others still convert (warm: per document; cold: per process), so
+    the caller reads one back as the next converts. With it the PDFs arrive one by one: a failure can leave earlier ones in out_dir
+    (give it a staging folder); an exception it raises stops the conversion and propagates.
+
+    `meanwhile()` is called once, in the caller's thread, as soon as LibreOffice is converting:
+    work of the caller's that needs no PDF runs while it would otherwise wait.
     """
     if not docx_paths:
         return []
@@ -165,43 +178,127 @@ def convert_to_pdf(
     if soffice is None:
         raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
     check_inputs(docx_paths, fonts_dir)
-    if processes is None and _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout):
-        return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
-    procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
-    procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
-    tmp_dir = procs.make_temp_dir()
-    try:
-        conf_path = write_fonts_conf(tmp_dir, fonts_dir)
-        jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
-        _run(soffice, jobs, conf_path, timeout)
-        produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
-        sources = [src for job in jobs for src in job.sources]
-        targets = [out_dir / f"{src.stem}.pdf" for src in sources]
-        for pdf_path, target in zip(produced, targets, strict=True):
-            copy_atomic(pdf_path, target)
-    finally:
-        procs.remove_temp_dir(tmp_dir)
+    waiting = _Once(meanwhile)
+    cold = docx_paths
+    if processes is None:
+        cold = _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout, on_ready, waiting)
+    if cold:
+        _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready, waiting)
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
-def _convert_warm(docx_paths: list[Path], out_dir: Path, fonts_dir: Path | None, soffice: Path, timeout: float) -> bool:
-    """Convert through a running warm converter; False (nothing written) when none answers well."""
-    sock = warmclient.socket_path(soffice, fonts_dir)
-    if sock is None:
-        return False
+Ready = Callable[[Path, Path], None]
+
+
+class _Once:
+    """The caller's `meanwhile`, run at most once (warm, then cold for what the warm one left)."""
+
+    def __init__(self, work: Callable[[], None] | None) -> None:
+        self.work = work
+
+    def __call__(self) -> None:
+        work, self.work = self.work, None
+        if work is not None:
+            work()
+
+
+def _convert_cold(
+    docx_paths: list[Path],
+    out_dir: Path,
+    fonts_dir: Path | None,
+    soffice: Path,
+    timeout: float,
+    processes: int | None,
+    ready: Ready | None,
+    meanwhile: Callable[[], None],
+) -> None:
+    """The documents over `processes` LibreOffice processes started for this call. With `ready`,
+    each process's PDFs are checked, moved and handed to it as soon as that process ends."""
+    procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
+    procs.start_watchdog()  # if chanjiao is killed from here on, the watchdog cleans up
     tmp_dir = procs.make_temp_dir()
+
+    def finished(job: _Job) -> None:
+        assert ready is not None
+        for index, src in enumerate(job.sources):
+            copy_atomic(_verified_pdf(job, index), out_dir / f"{src.stem}.pdf")
+            ready(src, out_dir / f"{src.stem}.pdf")
+
     try:
-        if not warmclient.request(sock, docx_paths, tmp_dir, timeout):
-            return False
-        try:  # the same checks as a cold conversion's, made here, not trusted to the server
-            produced = [verify_pdf(src, tmp_dir / f"{src.stem}.pdf") for src in docx_paths]
-        except ToolError:
-            return False
-        for pdf_path, src in zip(produced, docx_paths, strict=True):
-            copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+        conf_path = write_fonts_conf(tmp_dir, fonts_dir)
+        jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
+        _run(soffice, jobs, conf_path, timeout, finished if ready is not None else None, meanwhile)
+        if ready is None:  # all or none: every PDF checked before any is moved
+            produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
+            sources = [src for job in jobs for src in job.sources]
+            for pdf_path, src in zip(produced, sources, strict=True):
+                copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
     finally:
         procs.remove_temp_dir(tmp_dir)
-    return True
+
+
+def _convert_warm(
+    docx_paths: list[Path],
+    out_dir: Path,
+    fonts_dir: Path | None,
+    soffice: Path,
+    timeout: float,
+    ready: Ready | None,
+    meanwhile: Callable[[], None],
+) -> list[Path]:
+    """Convert through a running warm converter, one request per document, all sent at once (a
+    converter with two offices converts two side by side). Returns the documents left for the
+    cold path: all of them when none answers. With `ready`, each PDF is checked, moved into
+    out_dir and handed to it as it comes, and only the documents that failed warm are left;
+    without, all or none: any failure leaves every document to the cold path."""
+    sock = warmclient.socket_path(soffice, fonts_dir)
+    if sock is None:
+        return docx_paths
+    tmp_dir = procs.make_temp_dir()
+    try:
+        made, left = [], []
+        for src, ok in _warm_requests(sock, docx_paths, tmp_dir, timeout, meanwhile):
+            try:  # the same checks as a cold conversion's, made here, not trusted to the server
+                pdf_path = verify_pdf(src, tmp_dir / f"{src.stem}.pdf") if ok else None
+            except ToolError:
+                pdf_path = None
+            if pdf_path is None:
+                left.append(src)
+            elif ready is not None:
+                copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+                ready(src, out_dir / f"{src.stem}.pdf")
+            else:
+                made.append(src)
+        if ready is None and left:
+            return docx_paths
+        for src in made:
+            copy_atomic(tmp_dir / f"{src.stem}.pdf", out_dir / f"{src.stem}.pdf")
+    finally:
+        procs.remove_temp_dir(tmp_dir)
+    return [src for src in docx_paths if src in left]
+
+
+def _warm_requests(
+    sock: Path, docx_paths: list[Path], tmp_dir: Path, timeout: float, meanwhile: Callable[[], None]
+) -> Iterator[tuple[Path, bool]]:
+    """(document, whether the converter says it made its PDF), in the order they finish. Each
+    document is asked for on its own connection, from its own thread, at once (then `meanwhile()`
+    runs); each thread ends by its own deadline even if the caller stops reading (it only waits
+    on a socket)."""
+    done: queue.SimpleQueue[tuple[Path, bool]] = queue.SimpleQueue()
+
+    def ask(src: Path) -> None:
+        ok = False
+        try:
+            ok = warmclient.request(sock, [src], tmp_dir, timeout)
+        finally:
+            done.put((src, ok))
+
+    for src in docx_paths:
+        threading.Thread(target=ask, args=(src,), name="chanjiao-warm-client", daemon=True).start()
+    meanwhile()
+    for _n in docx_paths:
+        yield done.get()
 
 
 def check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
@@ -239,23 +336,30 @@ def _plan(docx_paths: list[Path], tmp_dir: Path, processes: int) -> list[_Job]:
     return jobs
 
 
-def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> None:
+def _run(
+    soffice: Path,
+    jobs: list[_Job],
+    conf_path: Path,
+    timeout: float,
+    finished: Callable[[_Job], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Run the jobs side by side until all have ended (or one times out); `meanwhile()` once
+    they are started, `finished(job)` as each ends, in the order they end, while the others run."""
     marker = procs.new_marker()
     env = {**fontconfig_env(conf_path), procs.MARKER_ENV: marker}
     try:
         for job in jobs:
             job.proc = _start(soffice, job, {**env, "TMPDIR": str(job.tmp_dir)})
         deadline = time.monotonic() + timeout
-        for job in jobs:
-            assert job.proc is not None
-            try:
-                job.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                raise ToolError(
-                    _("LibreOffice 转换超时（{n} 秒）：{files}").format(
-                        n=_seconds(timeout), files=_names(job.sources)
-                    )
-                ) from None
+        if meanwhile is not None:
+            meanwhile()
+        pending = list(jobs)
+        while pending:
+            job = _next_ended(pending, deadline, timeout)
+            pending.remove(job)
+            if finished is not None:
+                finished(job)
     finally:
         # On success this only sweeps stragglers; on timeout or Ctrl-C it stops soffice.bin,
         # which outlives its launcher when only the launcher is killed, and any descendant that
@@ -264,6 +368,23 @@ def _run(soffice: Path, jobs: list[_Job], conf_path: Path, timeout: float) -> No
             if job.proc is not None:
                 _kill_group(job.proc)
         procs.kill_marked(marker)
+
+
+def _next_ended(pending: list[_Job], deadline: float, timeout: float) -> _Job:
+    """The first of the pending jobs to end; a ToolError naming the first one at the deadline."""
+    while True:
+        for job in pending:
+            assert job.proc is not None
+            if len(pending) == 1:  # nothing else to watch: just wait
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    job.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            if job.proc.poll() is not None:
+                return job
+        if time.monotonic() >= deadline:
+            raise ToolError(
+                _("LibreOffice 转换超时（{n} 秒）：{files}").format(n=_seconds(timeout), files=_names(pending[0].sources))
+            )
+        time.sleep(0.01)
 
 
 def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[bytes]:

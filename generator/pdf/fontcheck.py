@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from generator.errors import Diagnostic, Location, Severity
@@ -14,6 +14,7 @@ from generator.form.declaration import load_form
 from generator.i18n import _
 from generator.model import Application, Item, ListValue, Value, block_texts
 from generator.pdf.fonts import FontMatch, font_characters
+from generator.pdf.warmclient import fonts_state
 
 
 def _font_key(name: str) -> str:
@@ -23,13 +24,64 @@ def _font_key(name: str) -> str:
     return re.sub(r"cjk(jp|sc|tc|kr|hk)", "cjk", key)
 
 
+# -- asked ahead: a build asks while LibreOffice converts (prefetch), then once more after -----
+
+#: what prefetch() computed, by kind: (the arguments' key, the answer). Taken by the next call
+#: with the same arguments and the same fonts folder, once: any other call asks fontconfig anew.
+_ahead: dict[str, tuple[tuple[object, ...], object]] = {}
+
+
+def prefetch(app: Application, families: tuple[str, ...], fonts_dir: Path | None) -> None:
+    """Compute now what the font check will ask after the conversion (fontconfig's picks and the
+    characters the body font lacks: none of it reads a PDF), for the next font_matches and
+    missing_glyphs calls with the same arguments."""
+    _ahead.clear()
+    matches = font_matches(families, fonts_dir)
+    _ahead["matches"] = (_matches_key(families, fonts_dir), matches)
+    if BODY_FONT in matches:
+        glyphs = missing_glyphs(app, matches[BODY_FONT], fonts_dir)
+        _ahead["glyphs"] = (_glyphs_key(app, matches[BODY_FONT], fonts_dir), (app, glyphs))
+
+
+def _taken(kind: str, key: tuple[object, ...]) -> object | None:
+    entry = _ahead.pop(kind, None)
+    return entry[1] if entry is not None and entry[0] == key else None
+
+
+def _matches_key(families: tuple[str, ...], fonts_dir: Path | None) -> tuple[object, ...]:
+    # the folder's files (name, size, time): a font added since the question was asked is seen
+    return (tuple(families), fonts_dir, fonts_state(fonts_dir))
+
+
+def _glyphs_key(app: Application, match: FontMatch, fonts_dir: Path | None) -> tuple[object, ...]:
+    # the same content object (by identity: the entry holds it, so its id is not reused)
+    return (id(app), match, *_matches_key((), fonts_dir))
+
+
 def font_matches(families: tuple[str, ...], fonts_dir: Path | None) -> dict[str, FontMatch]:
     """What fontconfig, under our map, picks for each of `families`."""
+    ahead = _taken("matches", _matches_key(families, fonts_dir)) if _ahead else None
+    if ahead is not None:
+        return ahead  # type: ignore[return-value]
     from generator.pdf.fonts import match_font, write_fonts_conf
 
     with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
         conf_path = write_fonts_conf(Path(tmp), fonts_dir)
-        return {family: match_font(family, conf_path) for family in families}
+        return dict(zip(families, _side_by_side(lambda family: match_font(family, conf_path), families), strict=True))
+
+
+#: fc-match calls run at once: each is a process of its own, mostly start-up and waiting
+_FC_PARALLEL = 8
+
+
+def _side_by_side(ask: Callable[[str], FontMatch], items: Sequence[str]) -> list[FontMatch]:
+    """ask(item) for every item, in order, from up to _FC_PARALLEL threads (one fc-match each)."""
+    if len(items) < 2:
+        return [ask(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(_FC_PARALLEL, len(items)), thread_name_prefix="chanjiao-fc") as pool:
+        return list(pool.map(ask, items))
 
 
 def substitutions(matches: dict[str, FontMatch], embedded: set[str]) -> dict[str, str]:
@@ -79,6 +131,9 @@ def _drawn_by_stand_in(ch: str) -> bool:
 def missing_glyphs(app: Application, match: FontMatch, fonts_dir: Path | None = None) -> list[Diagnostic]:
     """A warning for each character the body font's stand-in cannot draw, naming the face that
     draws it instead (asked of fontconfig the way LibreOffice asks it)."""
+    ahead = _taken("glyphs", _glyphs_key(app, match, fonts_dir)) if _ahead else None
+    if isinstance(ahead, tuple) and ahead[0] is app:
+        return ahead[1]
     if match.kind.value == "real":
         return []
     covered = font_characters(match.file)
@@ -110,7 +165,9 @@ def _fallback_faces(requested: str, chars: list[str], fonts_dir: Path | None) ->
 
     with tempfile.TemporaryDirectory(prefix="chanjiao-fc-") as tmp:
         conf_path = write_fonts_conf(Path(tmp), fonts_dir)
-        faces = {ch: match_fallback(requested, ch, conf_path).family for ch in chars[:_LOOKUPS]}
+        first = chars[:_LOOKUPS]
+        found = _side_by_side(lambda ch: match_fallback(requested, ch, conf_path), first)
+        faces = {ch: match.family for ch, match in zip(first, found, strict=True)}
         rest = chars[_LOOKUPS:]
         if rest:
             family = match_fallback(requested, "".join(rest), conf_path).family

@@ -55,6 +55,11 @@ class Inspection:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
 
+    def numbering_start(self, probe: int = 3) -> int | None:
+        """The index of the page whose footer prints 1 among the first `probe` pages, as the
+        read-back read it (reader.printed_numbering_start's answer); None when it read none there."""
+        return next((p.page for p in self.pages[:probe] if p.printed == "1"), None)
+
     def to_state(self) -> dict:
         """Plain data for the build's state file (a no-op build reports it again)."""
         return {

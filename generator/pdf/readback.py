@@ -219,11 +219,12 @@ class _Side:
     origin: list[tuple[int, int]] = field(default_factory=list)  # (paragraph or page, offset)
 
     def add(self, text: str, where: int, first: int = 0) -> None:
+        chars, origin, mapped = self.chars, self.origin, CHAR_MAP.get  # locals: called per character
         for offset, raw in enumerate(text, first):
-            ch = CHAR_MAP.get(raw, raw)
+            ch = mapped(raw, raw)
             if ch and not ch.isspace():
-                self.chars.append(ch)
-                self.origin.append((where, offset))
+                chars.append(ch)
+                origin.append((where, offset))
 
 
 def _body_side(paragraphs: tuple[Paragraph, ...]) -> tuple[_Side, set[int], set[int]]:
@@ -234,6 +235,9 @@ def _body_side(paragraphs: tuple[Paragraph, ...]) -> tuple[_Side, set[int], set[
     for n, p in enumerate(paragraphs):
         refs = set(p.note_refs)
         spans = p.generated
+        if not refs and not spans:  # most paragraphs: the whole text at once
+            side.add(p.text, n)
+            continue
         for offset, ch in enumerate(p.text):
             if offset in refs:
                 note_at.add(len(side.chars))
@@ -335,10 +339,15 @@ class _Reader:
         self.margin_text: list[dict[int, _Side]] = []
         for index, page in enumerate(pages):
             section = page_section(structure, page)
-            zones: dict[int, _Side] = {-1: _Side(), 1: _Side()}
-            for k in _reading_order(page):
-                zone = _zone(page, section, k)
-                (self.body_pdf if zone == 0 else zones[zone]).add(page.text[k], index, k)
+            zones: dict[int, _Side] = {-1: _Side(), 0: self.body_pdf, 1: _Side()}
+            text, mapped = page.text, CHAR_MAP.get
+            for k in _reading_order(page):  # _Side.add inlined: this runs once per printed character
+                ch = mapped(text[k], text[k])
+                if ch and not ch.isspace():
+                    side = zones[_zone(page, section, k)]
+                    side.chars.append(ch)
+                    side.origin.append((index, k))
+            del zones[0]
             self.margin_text.append(zones)
 
     def report(self, code: str, page: int, chars: str, context: str) -> None:

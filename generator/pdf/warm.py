@@ -29,7 +29,14 @@ Surviving what warm LibreOffice is known for:
   is killed (SIGKILL included), kill LibreOffice with all its descendants.
 The PDFs are checked like the cold path's (convert.verify_pdf), under the same fonts.conf.
 
-While running, the converter also serves `build`s on a Unix socket (pdf/warmclient.py).
+While running, the converter also serves `build`s on a Unix socket (pdf/warmclient.py), each
+request on a thread of its own: a build asks for each document on its own connection and reads
+one back as soon as it is converted.
+
+**Several offices** (`offices=2`): LibreOffice converts on one core, so a converter may keep a
+pool of LibreOffices, each with its own profile, bridge and marker, and hand each a document: a
+call's documents (or two builds' requests) convert side by side. Everything above holds per
+office: a hang or crash of one restarts that one and converts its document cold; the others go on.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import selectors
 import signal
 import socket
@@ -150,10 +158,14 @@ class _Office:
         return all(p is not None and p.poll() is None for p in (self.soffice, self.bridge))
 
     def still_alive(self, grace: float = 1.0) -> bool:
-        """alive() after `grace` seconds: when soffice.bin is killed mid-load, the bridge may
-        report a load error before the launcher (which waits for soffice.bin) has exited."""
+        """Whether LibreOffice still runs, asked after the bridge reported a load error: when
+        soffice.bin is killed mid-load, that error comes before the launcher (which waits for
+        soffice.bin) has exited, on a busy machine well after. So soffice.bin itself is looked
+        at; without /proc, alive() after `grace` seconds."""
         if self.soffice is None:
             return False
+        if os.path.isdir("/proc/self"):
+            return self.alive() and any(_is_soffice_bin(pid) for pid in procs.marked_pids(self.marker))
         try:
             self.soffice.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -225,6 +237,16 @@ class _Office:
         procs.remove_temp_dir(self.work_dir)
 
 
+def _is_soffice_bin(pid: int) -> bool:
+    """Whether pid is a live (not zombie) soffice.bin."""
+    try:
+        program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return program.endswith(b"soffice.bin") and state not in ("Z", "X")
+
+
 def _utf8_locale(env: dict[str, str]) -> dict[str, str]:
     """env with a UTF-8 character type: under the C locale LibreOffice cannot turn a file URL
     with Chinese in it back into a path ("type detection failed"); the cold path is not affected
@@ -240,11 +262,21 @@ class _Failure(Exception):
     """The warm office failed (hang, crash, broken bridge): restart it and convert cold."""
 
 
+class _Slot:
+    """One office of the pool and what belongs to it: used by one conversion at a time."""
+
+    def __init__(self) -> None:
+        self.office: _Office | None = None
+
+
 class WarmConverter:
     """LibreOffice kept running for many conversions; see the module docstring.
 
-    Thread-safe (one conversion at a time). `fell_back` tells whether the last convert() fell back
-    to a cold conversion, and `message` says why, in words the caller can print.
+    `offices` LibreOffice processes are kept (default 1): LibreOffice converts on one core, so
+    with 2 a call with two documents converts them at the same time, and two builds' requests are
+    served side by side. Each office converts one document at a time; a document waits for a free
+    one. Thread-safe. `fell_back` tells whether the last convert() fell back to a cold conversion
+    (for any of its documents), and `message` says why, in words the caller can print.
     """
 
     def __init__(
@@ -255,21 +287,26 @@ class WarmConverter:
         max_conversions: int = 200,
         memory_ceiling_mb: int = 1500,
         timeout: float = 60,
+        offices: int = 1,
     ) -> None:
         self.fonts_dir = fonts_dir
         self.soffice = soffice
         self.max_conversions = max_conversions
-        self.memory_ceiling_mb = memory_ceiling_mb
+        self.memory_ceiling_mb = memory_ceiling_mb  # per office
         self.timeout = timeout
         self.fell_back = False
         self.message: str | None = None
-        #: how often LibreOffice was (re)started, and why the last restart happened
+        #: how often a LibreOffice was (re)started, and why the last restart happened
         self.starts = 0
         #: documents converted warm since this converter was made
         self.conversions = 0
         self.restart_reason: str | None = None
-        self._office: _Office | None = None
-        self._lock = threading.RLock()
+        self._slots = [_Slot() for _ in range(max(1, offices))]
+        # LIFO: an idle converter hands a lone document to the first office, as with one office
+        self._free: queue.LifoQueue[_Slot] = queue.LifoQueue()
+        for slot in reversed(self._slots):
+            self._free.put(slot)
+        self._lock = threading.RLock()  # counters, the socket server, convert()'s fell_back/message
         self._server: _Server | None = None
 
     def __enter__(self) -> WarmConverter:
@@ -280,20 +317,43 @@ class WarmConverter:
         self.close()
 
     def start(self) -> None:
-        """Start LibreOffice (and publish this converter for builds) unless it is running."""
+        """Start every office that is not running (side by side), and publish this converter for
+        builds. A ToolError when one cannot start (the others are kept)."""
+        slots = self._take_all()
+        try:
+            errors: list[ToolError] = []
+            threads = [threading.Thread(target=self._start_collecting, args=(s, errors), daemon=True) for s in slots[1:]]
+            for thread in threads:
+                thread.start()
+            self._start_collecting(slots[0], errors)
+            for thread in threads:
+                thread.join()
+            if errors:
+                raise errors[0]
+        finally:
+            self._give_back(slots)
+
+    def _start_collecting(self, slot: _Slot, errors: list[ToolError]) -> None:
+        try:
+            self._start_slot(slot)
+        except ToolError as exc:
+            errors.append(exc)
+
+    def _start_slot(self, slot: _Slot) -> None:
+        """Start this slot's office unless it is running (the caller holds the slot)."""
+        if slot.office is not None and slot.office.alive():
+            return
+        self._stop_slot(slot)
+        soffice = self._find_soffice()
+        python = find_uno_python()
+        if python is None:
+            raise ToolError(_("未找到带 uno 模块的 Python，请安装：{hint}").format(hint=UNO_HINT))
+        procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
+        procs.start_watchdog()  # from here on, our death (even SIGKILL) kills what we start
+        # a (re)start, fresh profile included, is slower than a conversion, and on a busy
+        # machine much slower: it gets its own, longer deadline
+        slot.office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT))
         with self._lock:
-            if self._office is not None and self._office.alive():
-                return
-            self._stop_office()
-            soffice = self._find_soffice()
-            python = find_uno_python()
-            if python is None:
-                raise ToolError(_("未找到带 uno 模块的 Python，请安装：{hint}").format(hint=UNO_HINT))
-            procs.sweep_leftovers()  # what earlier killed runs left (never a live run's files)
-            procs.start_watchdog()  # from here on, our death (even SIGKILL) kills what we start
-            # a (re)start, fresh profile included, is slower than a conversion, and on a busy
-            # machine much slower: it gets its own, longer deadline
-            self._office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT))
             self.starts += 1
             name = warmclient.socket_name(soffice, self.fonts_dir)
             if self._server is not None and self._server.path.name != name:  # the fonts changed
@@ -305,120 +365,193 @@ class WarmConverter:
     def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
         """Convert to out_dir/<stem>.pdf, all or none, checked like convert_to_pdf's output.
 
-        If the warm LibreOffice fails (a hang past the timeout, a crash), it is killed, this call
-        converts cold once instead (fell_back, message), and the next call starts a fresh one.
+        The documents are spread over the free offices. If a warm LibreOffice fails (a hang past
+        the timeout, a crash), it is killed, its document is converted cold once instead
+        (fell_back, message), and its next conversion starts a fresh one.
         """
-        with self._lock:
-            self.fell_back, self.message = False, None
-            pdfs, self.message = self._convert(docx_paths, out_dir)
-            self.fell_back = self.message is not None
-            return pdfs
+        # Not under the lock: the documents' threads and the builds served meanwhile take it.
+        self.fell_back, self.message = False, None
+        pdfs, message = self._convert(docx_paths, out_dir)
+        self.fell_back, self.message = message is not None, message
+        return pdfs
 
     def _convert(self, docx_paths: list[Path], out_dir: Path) -> tuple[list[Path], str | None]:
         """convert() without touching fell_back/message (builds served on the socket use it too):
         the PDFs, and the fallback's message if there was one."""
-        with self._lock:
-            if not docx_paths:
-                return [], None
-            check_inputs(docx_paths, self.fonts_dir)
+        if not docx_paths:
+            return [], None
+        check_inputs(docx_paths, self.fonts_dir)
+        tmp_dir = procs.make_temp_dir()  # this call's PDFs, until all are made
+        try:
+            outcomes = self._convert_all(docx_paths, tmp_dir)
+            failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+            if failed is not None:
+                raise failed  # the first document (in order) that could not be converted
+            for src in docx_paths:
+                copy_atomic(tmp_dir / f"{src.stem}.pdf", out_dir / f"{src.stem}.pdf")
+        finally:
+            procs.remove_temp_dir(tmp_dir)
+        message = next((o for o in outcomes if isinstance(o, str)), None)
+        return [out_dir / f"{src.stem}.pdf" for src in docx_paths], message
+
+    def _convert_all(self, docx_paths: list[Path], tmp_dir: Path) -> list[str | None | BaseException]:
+        """Each document converted into tmp_dir, side by side when there are several offices:
+        per document, None (warm), the fallback's message, or the exception it raised."""
+        outcomes: list[str | None | BaseException] = [None] * len(docx_paths)
+
+        def one(index: int) -> None:
             try:
-                self._maybe_recycle()
+                outcomes[index] = self._convert_one(docx_paths[index], tmp_dir)
+            except BaseException as exc:  # noqa: BLE001 (re-raised by _convert, in the caller's thread)
+                outcomes[index] = exc
+
+        parallel = min(len(self._slots), len(docx_paths))
+        threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(1, len(docx_paths))] if parallel > 1 else []
+        for thread in threads:
+            thread.start()
+        for index in range(len(docx_paths)) if not threads else (0,):
+            one(index)
+        for thread in threads:
+            thread.join()
+        return outcomes
+
+    def _convert_one(self, src: Path, tmp_dir: Path) -> str | None:
+        """src → tmp_dir/<stem>.pdf in a free office; the fallback's message if it fell back."""
+        slot = self._free.get()  # waits for a free office
+        try:
+            try:
+                self._maybe_recycle(slot)
                 try:
-                    self.start()
+                    self._start_slot(slot)
                 except ToolError as exc:  # e.g. python3-uno missing: the cold path still works
                     raise _Failure(str(exc)) from exc
-                produced = self._convert_warm(docx_paths)
-                for pdf_path, src in zip(produced, docx_paths, strict=True):
-                    copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
-                self.conversions += len(docx_paths)
+                assert slot.office is not None
+                copy_atomic(self._convert_warm(slot.office, src), tmp_dir / f"{src.stem}.pdf")
+                with self._lock:
+                    self.conversions += 1
+                return None
             except _Failure as exc:
-                self._stop_office()
-                self.restart_reason = str(exc)
+                self._stop_slot(slot)
+                with self._lock:
+                    self.restart_reason = str(exc)
                 message = _("常驻 LibreOffice 出错（{reason}），本次改用单独启动的 LibreOffice 转换；下次转换时重新启动").format(reason=exc)
                 # A cold start takes longer than a warm conversion: at least the cold path's own
                 # timeout. processes=1 also keeps convert_to_pdf from asking a warm converter (us).
                 cold_timeout = max(self.timeout, _COLD_TIMEOUT)
-                soffice = self._find_soffice()
-                return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=cold_timeout, soffice=soffice, processes=1), message
+                convert_to_pdf([src], tmp_dir, fonts_dir=self.fonts_dir, timeout=cold_timeout, soffice=self._find_soffice(), processes=1)
+                return message
             finally:
-                if self._office is not None:
-                    _clear(self._office.out_dir)
-            return [out_dir / f"{src.stem}.pdf" for src in docx_paths], None
+                if slot.office is not None:
+                    _clear(slot.office.out_dir)
+        finally:
+            self._free.put(slot)
 
     def close(self) -> None:
-        """Stop serving builds and kill LibreOffice with every child; safe to call again."""
+        """Stop serving builds and kill every LibreOffice with every child; safe to call again.
+        Waits for conversions under way (each has its deadline)."""
         with self._lock:
             if self._server is not None:
                 self._server.close()
                 self._server = None
-            self._stop_office()
+        slots = self._take_all()
+        try:
+            for slot in slots:
+                self._stop_slot(slot)
+        finally:
+            self._give_back(slots)
 
     def rss_mb(self) -> float:
-        """Resident memory of the running LibreOffice's process tree in MB (0 if not running)."""
-        with self._lock:
-            return self._office.rss_mb() if self._office is not None else 0.0
+        """Resident memory of the running LibreOffices' process trees in MB (0 if none runs)."""
+        return sum(office.rss_mb() for office in self._offices())
+
+    @property
+    def offices(self) -> int:
+        return len(self._slots)
+
+    @property
+    def _office(self) -> _Office | None:
+        """The first office (the one a lone document goes to when all are idle)."""
+        return self._slots[0].office
 
     @property
     def pid(self) -> int | None:
-        """The running LibreOffice launcher's pid (for tests and diagnostics)."""
+        """The first running LibreOffice launcher's pid (for tests and diagnostics)."""
         office = self._office
         return office.soffice.pid if office is not None and office.soffice is not None else None
 
     @property
     def marker(self) -> str | None:
+        """The first office's run marker (every office has its own)."""
         office = self._office
         return office.marker if office is not None else None
 
-    def _find_soffice(self) -> Path:
-        if self.soffice is None:
-            procs.check_soffice_setting()
-            self.soffice = find_soffice()
-        if self.soffice is None:
-            raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
-        return self.soffice
+    @property
+    def markers(self) -> list[str]:
+        """Every running office's run marker."""
+        return [office.marker for office in self._offices()]
 
-    def _maybe_recycle(self) -> None:
+    def _offices(self) -> list[_Office]:
+        return [s.office for s in self._slots if s.office is not None]
+
+    def _take_all(self) -> list[_Slot]:
+        """Every slot, waiting for conversions under way to end; in pool order."""
+        taken = [self._free.get() for _ in self._slots]
+        return sorted(taken, key=self._slots.index)
+
+    def _give_back(self, slots: list[_Slot]) -> None:
+        for slot in reversed(slots):
+            self._free.put(slot)
+
+    def _find_soffice(self) -> Path:
+        with self._lock:
+            if self.soffice is None:
+                procs.check_soffice_setting()
+                self.soffice = find_soffice()
+            if self.soffice is None:
+                raise ToolError(_("未找到 LibreOffice，请安装：{hint}").format(hint=INSTALL_HINT))
+            return self.soffice
+
+    def _maybe_recycle(self, slot: _Slot) -> None:
         """Restart before converting once LibreOffice did enough work or holds too much memory."""
-        office = self._office
+        office = slot.office
         if office is None:
             return
         if office.fonts != warmclient.fonts_state(self.fonts_dir):
-            self.restart_reason = _("字体文件夹有变化")
+            reason = _("字体文件夹有变化")
         elif office.conversions >= self.max_conversions:
-            self.restart_reason = _("已转换 {n} 个文档").format(n=office.conversions)
+            reason = _("已转换 {n} 个文档").format(n=office.conversions)
         elif (rss := office.rss_mb()) > self.memory_ceiling_mb:
-            self.restart_reason = _("内存 {n} MB 超过上限 {limit} MB").format(n=int(rss), limit=self.memory_ceiling_mb)
+            reason = _("内存 {n} MB 超过上限 {limit} MB").format(n=int(rss), limit=self.memory_ceiling_mb)
         else:
             return
-        self._stop_office()
+        with self._lock:
+            self.restart_reason = reason
+        self._stop_slot(slot)
 
-    def _convert_warm(self, docx_paths: list[Path]) -> list[Path]:
-        office = self._office
-        assert office is not None
-        produced = []
-        for src in docx_paths:
-            target = office.out_dir / f"{src.stem}.pdf"
-            office.send({"src": str(src.resolve()), "out": str(target)})
-            reply = office.receive(self.timeout)
-            office.conversions += 1
-            if reply is None:
-                if office.alive():
-                    raise _Failure(_("转换超时（{n} 秒）：{file}").format(n=f"{self.timeout:g}", file=src.name))
-                raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
-            if not reply.get("ok"):
-                if reply.get("kind") == "load" and office.still_alive():
-                    # LibreOffice is fine, the file is not: the cold path gives the usual error
-                    raise ToolError(
-                        _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(file=src, log="\n" + str(reply.get("error") or ""))
-                    )
-                raise _Failure(str(reply.get("error") or _("未知错误")))
-            produced.append(verify_pdf(src, target, office.log_tail()))
-        return produced
+    def _convert_warm(self, office: _Office, src: Path) -> Path:
+        """src converted by `office`: the checked PDF in the office's folder."""
+        target = office.out_dir / f"{src.stem}.pdf"
+        office.send({"src": str(src.resolve()), "out": str(target)})
+        reply = office.receive(self.timeout)
+        office.conversions += 1
+        if reply is None:
+            if office.alive():
+                raise _Failure(_("转换超时（{n} 秒）：{file}").format(n=f"{self.timeout:g}", file=src.name))
+            raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
+        if not reply.get("ok"):
+            if reply.get("kind") == "load" and office.still_alive():
+                # LibreOffice is fine, the file is not: the cold path gives the usual error
+                raise ToolError(
+                    _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(file=src, log="\n" + str(reply.get("error") or ""))
+                )
+            raise _Failure(str(reply.get("error") or _("未知错误")))
+        return verify_pdf(src, target, office.log_tail())
 
-    def _stop_office(self) -> None:
-        if self._office is not None:
-            self._office.stop()
-            self._office = None
+    @staticmethod
+    def _stop_slot(slot: _Slot) -> None:
+        if slot.office is not None:
+            slot.office.stop()
+            slot.office = None
 
 
 def _clear(folder: Path) -> None:
@@ -460,8 +593,12 @@ class _Server:
                 conn, _addr = self.sock.accept()
             except OSError:
                 return  # closed
-            with conn, contextlib.suppress(OSError):
-                conn.sendall(self._answer(conn))
+            # one thread per request: two documents of a build convert side by side (offices > 1)
+            threading.Thread(target=self._reply, args=(conn,), name="chanjiao-warm-request", daemon=True).start()
+
+    def _reply(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.sendall(self._answer(conn))
 
     def _answer(self, conn: socket.socket) -> bytes:
         conn.settimeout(5)
