@@ -468,7 +468,9 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
         # Step 5 then finds each converted document's inspection made.
         convert_to_pdf(
             list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice,
-            on_ready=lambda docx, _pdf: _converted(by_docx[docx]), meanwhile=lambda: _while_converting(run.app, fonts_dir),
+            on_ready=lambda docx, _pdf: _converted(by_docx[docx]),
+            # once per build: a later phase (the 自评表) finds the imports done and the fonts asked
+            meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else None,
         )
     return True
 

@@ -101,6 +101,6 @@ def test_a_build_asks_fontconfig_once_and_while_libreoffice_converts(
     monkeypatch.setattr(pipeline, "_converted", converted)
     result = pipeline.build(REPO / "content", tmp_path / "out", pdf=True)
     assert result.exit_code == 0
-    assert len(handed) == 2 and result.substitutions
+    assert len(handed) == len(result.documents) == 3 and result.substitutions
     assert len([q for q, _t in asked if q in template_font_families()]) == len(template_font_families()), "asked once"
     assert max(t for _q, t in asked) < min(handed), "every question asked before the first PDF was there"

@@ -16,10 +16,11 @@ from generator.pdf.reader import printed_numbering_start, read_printed_text
 def test_the_build_takes_numbered_from_from_the_read_back_and_it_matches_the_pdf_text(example_build: tuple[Path, object]) -> None:
     _out, result = example_build
     documents = result.documents  # type: ignore[attr-defined]
-    assert len(documents) == 2
+    assert [r.doc.id for r in documents] == ["plan", "recommendation", "self_assessment"]
     for r in documents:
         from_text = printed_numbering_start(r.pdf)
-        assert from_text == 1, r.pdf.name  # the example: a cover, then "— 1 —"
+        # the plan and the 推荐书: a cover, then "— 1 —"; the 自评表 has no cover
+        assert from_text == (0 if r.doc.id == "self_assessment" else 1), r.pdf.name
         assert r.numbered_from == from_text
         assert inspect_pdf(r.doc.title, r.docx, r.pdf).numbering_start() == from_text
 

@@ -262,6 +262,11 @@ class _Failure(Exception):
     """The warm office failed (hang, crash, broken bridge): restart it and convert cold."""
 
 
+class _Refused(_Failure):
+    """The warm office runs but did not open the file: convert cold (which names a broken file),
+    and keep the office."""
+
+
 class _Slot:
     """One office of the pool and what belongs to it: used by one conversion at a time."""
 
@@ -431,7 +436,8 @@ class WarmConverter:
                     self.conversions += 1
                 return None
             except _Failure as exc:
-                self._stop_slot(slot)
+                if not isinstance(exc, _Refused):  # a refused file leaves a working office running
+                    self._stop_slot(slot)
                 with self._lock:
                     self.restart_reason = str(exc)
                 message = _("常驻 LibreOffice 出错（{reason}），本次改用单独启动的 LibreOffice 转换；下次转换时重新启动").format(reason=exc)
@@ -540,10 +546,11 @@ class WarmConverter:
             raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
         if not reply.get("ok"):
             if reply.get("kind") == "load" and office.still_alive():
-                # LibreOffice is fine, the file is not: the cold path gives the usual error
-                raise ToolError(
-                    _("LibreOffice 未生成 PDF：{file}（文件可能已损坏，或不是 Word 文档）{log}").format(file=src, log="\n" + str(reply.get("error") or ""))
-                )
+                # LibreOffice runs but did not open the file. The file may be broken, or the warm
+                # office may be (with a second office killed beside it, a load once failed with
+                # UNO's "illegal object given!"): a cold conversion decides, and names the file
+                # with the usual error if it is the file.
+                raise _Refused(str(reply.get("error") or _("未知错误")))
             raise _Failure(str(reply.get("error") or _("未知错误")))
         return verify_pdf(src, target, office.log_tail())
 
