@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/bench_warm.py [--repeat R] [--offices N] [--bre
      .venv/bin/python benchmarks/bench_warm.py --soak 500 [--every 50] [--max-conversions 200]
 
 The first compares, in one run and interleaved (so both see the same machine load):
-- cold: `soffice --headless --convert-to pdf` of the example's two .docx, a fresh profile each time
+- cold: `soffice --headless --convert-to pdf` of the example's .docx (all three), a fresh profile each time
   (what LibreOffice alone costs; the cold build adds rendering and checks on top of it);
 - warm: `chanjiao build content -o <new folder>` (the whole command a user runs: Python start,
   rendering, checks, conversion, package) while a WarmConverter for the example's fonts runs in
@@ -87,7 +87,9 @@ def warm_build(work: Path, n: int) -> float:
     started = time.perf_counter()
     subprocess.run([str(REPO / ".venv/bin/chanjiao"), "build", str(CONTENT), "-o", str(out)], check=True, capture_output=True)
     elapsed = time.perf_counter() - started
-    assert len(list(out.glob("*.pdf"))) == 3  # the two documents and the package
+    from generator.word.documents import DOCUMENTS
+
+    assert len(list(out.glob("*.pdf"))) == len(DOCUMENTS) + 1  # every document and the package
     return elapsed
 
 
@@ -181,13 +183,15 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
                     wall, times = warm_breakdown(work, n)
                     step_walls.append(wall)
                     steps.append(times)
-            assert conv.conversions - before == (4 + 2 * breakdown) * repeat, "every build went through the warm converter"
+            # per round: each build converts every document, and the direct conversion does too
+            per_build = len(docx)
+            assert conv.conversions - before == (2 * per_build + per_build * breakdown) * repeat, "every build went through the warm converter"
             assert not conv.fell_back
         c, w, v = statistics.median(cold), statistics.median(warm), statistics.median(convert)
         print(f"load average during the run: {min(loads):.1f}–{max(loads):.1f} (1 min), now {os.getloadavg()}")
-        print(f"bare LibreOffice, cold, 2 .docx: median {c:.2f} s (min {min(cold):.2f})")
+        print(f"bare LibreOffice, cold, {len(docx)} .docx: median {c:.2f} s (min {min(cold):.2f})")
         print(f"chanjiao build with a warm converter: median {w:.2f} s (min {min(warm):.2f})")
-        print(f"  of which the warm conversion of the 2 .docx (in-process): median {v:.2f} s ({v / c:.2f}× cold)")
+        print(f"  the warm conversion of the {len(docx)} .docx alone (in-process): median {v:.2f} s ({v / c:.2f}× cold)")
         cc, bc, lc = statistics.median(cold_cpu), statistics.median(build_cpu), statistics.median(lo_cpu)
         cores = len(os.sched_getaffinity(0))
         print(f"CPU seconds (median): cold LibreOffice {cc:.2f}; warm build: the chanjiao process {bc:.2f} "

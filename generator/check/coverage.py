@@ -129,9 +129,17 @@ def _evidence(app: Application, prose: Prose, block: int, loc: Location) -> Evid
 
 
 def coverage(app: Application) -> list[Coverage]:
-    """Every indicator of the form, in order, with the places that address it (in file order)."""
+    """Every indicator of the form, in order, with the places that address it in the order a
+    reader meets them: the plan before the 推荐书, each in the form's order of its parts."""
     found: dict[str, list[Evidence]] = {i.id: [] for i in app.form.indicators}
-    for prose in app.prose.values():
+    documents = [d.reads for d in app.form.documents]
+    parts = {s.path: n for n, s in enumerate(app.form.files)}
+
+    def reading_order(prose: Prose) -> tuple[int, int]:
+        first = next((n for n, reads in enumerate(documents) if prose.loc.path.startswith(reads)), len(documents))
+        return first, parts.get(prose.spec.path, len(parts))
+
+    for prose in sorted(app.prose.values(), key=reading_order):
         for tag in prose.tags:
             if tag.block < 0:
                 continue
