@@ -355,7 +355,9 @@ def test_the_pipe_name_is_the_one_libreoffice_uses() -> None:
     assert osl_pipe("file:///tmp/ho/t/profile").name.endswith("_SingleOfficeIPC_3f0beb8ed63fabec67762a7be5cf5")
 
 
-def test_with_on_ready_each_process_hands_its_pdf_over_as_soon_as_it_ends(tmp_path: Path, fresh_tmp: Path) -> None:
+def _per_document_soffice(tmp_path: Path, behaviour: str) -> Path:
+    """A fake LibreOffice converting one .docx per process into a blank page, after `behaviour`
+    (a shell line that sees the document as $doc)."""
     from pypdf import PdfWriter
 
     blank = tmp_path / "blank.pdf"
@@ -363,12 +365,16 @@ def test_with_on_ready_each_process_hands_its_pdf_over_as_soon_as_it_ends(tmp_pa
     writer.add_blank_page(595, 842)
     with blank.open("wb") as f:
         writer.write(f)
-    # Plays LibreOffice: the document named slow takes 3 s, the other none.
-    fake = fake_soffice(
+    return fake_soffice(
         tmp_path / "soffice",
         'while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;; *.docx) doc="$1";; esac; shift; done\n'
-        f'case "$doc" in *slow*) sleep 3;; esac\ncp {blank} "$out/$(basename "$doc" .docx).pdf"\n',
+        f'{behaviour}\ncp {blank} "$out/$(basename "$doc" .docx).pdf"\n',
     )
+
+
+def test_with_on_ready_each_process_hands_its_pdf_over_as_soon_as_it_ends(tmp_path: Path, fresh_tmp: Path) -> None:
+    # Plays LibreOffice: the document named slow takes 3 s, the other none.
+    fake = _per_document_soffice(tmp_path, 'case "$doc" in *slow*) sleep 3;; esac')
     docs = [make_docx(tmp_path / "slow.docx", "慢"), make_docx(tmp_path / "fast.docx", "快")]
     out = tmp_path / "out"
     out.mkdir()
@@ -389,19 +395,7 @@ def test_with_on_ready_each_process_hands_its_pdf_over_as_soon_as_it_ends(tmp_pa
 
 
 def test_with_on_ready_a_failing_process_is_named_after_the_other_was_handed_over(tmp_path: Path, fresh_tmp: Path) -> None:
-    from pypdf import PdfWriter
-
-    blank = tmp_path / "blank.pdf"
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    with blank.open("wb") as f:
-        writer.write(f)
-    fake = fake_soffice(
-        tmp_path / "soffice",
-        'while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;; *.docx) doc="$1";; esac; shift; done\n'
-        f'case "$doc" in *broken*) sleep 1; echo "soffice.bin: fatal error" >&2; exit 134;; esac\n'
-        f'cp {blank} "$out/$(basename "$doc" .docx).pdf"\n',
-    )
+    fake = _per_document_soffice(tmp_path, 'case "$doc" in *broken*) sleep 1; echo "soffice.bin: fatal error" >&2; exit 134;; esac')
     docs = [make_docx(tmp_path / "good.docx", "好"), make_docx(tmp_path / "broken.docx", "坏")]
     handed: list[str] = []
     with pytest.raises(ToolError, match="异常退出（退出码 134）：broken.docx"):
