@@ -133,7 +133,7 @@ def test_ten_missing_values_build_both_documents_with_every_gap_visible_and_no_p
         assert any(line.startswith(f"{where}: 错误: ") for line in lines), where
     assert "未通过：10 个错误" in done.stdout
     # The read-back (the PDF's text against the .docx's) accepts the gaps: they are printed text.
-    assert done.stdout.count("读回核对：PDF 文字与 Word 文档一致") == 2, done.stdout
+    assert done.stdout.count("读回核对：PDF 文字与 Word 文档一致") == 3, done.stdout  # the 自评表 too
     # No package: it is what is submitted; the report says why.
     assert not list(out.glob("*申报材料.pdf"))
     assert "内容有 10 个错误，未合成申报材料 PDF。" in lines
@@ -192,7 +192,7 @@ def test_a_no_op_build_lists_its_files_as_unchanged(tmp_path: Path, example_root
     assert again.returncode == 0
     assert "沿用上次生成的文件" in again.stderr
     docx_lines = [line for line in again.stdout.splitlines() if line.endswith(")") and ".docx" in line]
-    assert len(docx_lines) == 2 and all(line.endswith("(无变化)") for line in docx_lines), again.stdout
+    assert len(docx_lines) == 3 and all(line.endswith("(无变化)") for line in docx_lines), again.stdout  # with the 自评表
 
 
 def test_a_gap_gets_a_highlighted_run_of_its_own_in_schema_order_even_when_glued() -> None:
