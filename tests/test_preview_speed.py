@@ -144,7 +144,8 @@ def test_the_parts_page_counts_are_the_ones_build_counts(example_build):
         with PdfPages(doc.pdf) as pdf:
             assert pdf.part_pages() == counted.part_pages
             assert len(pdf.scan()) == counted.pages
-        assert len(counted.part_pages) >= 5, counted.part_pages
+        if doc.doc.id != "self_assessment":  # the 自评表 is one table: no parts
+            assert len(counted.part_pages) >= 5, counted.part_pages
 
 
 # -- the server waits for a picture being made ----------------------------------------------------
