@@ -163,7 +163,7 @@ def _places(app: Application, pages: EvidencePages) -> dict:
     """By indicator id, each place that addresses it as the 自评表 prints it (word.selfassessment.Place)."""
     from generator.check.coverage import coverage
     from generator.core.buildcache import evidence_key
-    from generator.word.selfassessment import Place, printed_heading
+    from generator.word.selfassessment import Place
 
     titles = {d.id: d.title for d in DOCUMENTS}
     out: dict[str, list[Place]] = {}
@@ -171,7 +171,7 @@ def _places(app: Application, pages: EvidencePages) -> dict:
         places = []
         for e in c.evidence:
             found = pages.get(evidence_key(e.loc.path, e.loc.line, e.loc.column))
-            where = printed_heading(app, e.prose, e.loc) or e.part
+            where = f"{e.number}{e.heading}" or e.part  # the heading as the document prints it
             places.append(Place(titles.get(e.document, ""), found[1] if found else None, where))
         out[c.indicator.id] = places
     return out

@@ -76,22 +76,10 @@ def _document_of(app: Application, prose: Prose) -> str:
 
 #: The Markdown levels the plan numbers (word/blocks.py PLAN_HEADING_STYLES: # ## ###).
 NUMBERED_LEVELS = 3
-_DIGITS = "零一二三四五六七八九"
-
-
 def printed_number(app: Application, level: int, n: int) -> str:
-    """The number the plan prints before the `n`th heading at `level`, as word/blocks.py's
-    heading_number makes it (a test keeps the two equal). Not imported from there: word.blocks
-    brings python-docx and lxml, 0.2–0.4 s that `check` otherwise never spends."""
-    tens, ones = divmod(n, 10)
-    if n < 10:
-        cn = _DIGITS[n]
-    elif n < 100:
-        cn = ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
-    else:
-        cn = str(n)
-    formats = app.form.heading_numbers
-    return formats[min(level, len(formats)) - 1].format(n=n, cn=cn)
+    """The number the plan prints before the `n`th heading at `level` (the form's numbering, as
+    word/blocks.py's heading_number prints it)."""
+    return app.form.heading_number(level, n)
 
 
 def _heading_number(app: Application, prose: Prose, block: int) -> str:

@@ -156,6 +156,12 @@ class FormSpec:
     #: 附件2's observation points, in order (1.1 … 6.3, then 7)
     indicators: tuple[IndicatorSpec, ...] = ()
 
+    def heading_number(self, level: int, n: int) -> str:
+        """The printed number of the `n`th heading at Markdown `level`: （一）, 1., （1）, as
+        `heading_numbers` say (deeper levels take the last format)."""
+        formats = self.heading_numbers
+        return formats[min(level, len(formats)) - 1].format(n=n, cn=chinese_numeral(n))
+
     def indicator(self, id_: str) -> IndicatorSpec | None:
         """The indicator with id `id_` ("3.2"), if the form has one."""
         return next((i for i in self.indicators if i.id == id_), None)
@@ -181,6 +187,19 @@ class FormSpec:
             for s in f.walk():
                 if s.limit is not None or s.type is FieldType.YEARLY and s.of is not None and s.of.limit is not None:
                     yield s
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """`n` in Chinese numerals as headings count: 一 … 十, 十一 … 九十九."""
+    if n < 10:
+        return _DIGITS[n]
+    if n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
 def year_labels(baseline: int) -> dict[str, int]:

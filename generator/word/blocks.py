@@ -49,7 +49,6 @@ IMAGE_HEIGHT_SHARE = 0.85
 _TWIPS_PER_EMU = 1 / 635
 
 #: Chinese digits, circled numbers and bullets for headings and list markers the tool prints.
-_DIGITS = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _BULLETS = ("●", "○")
 _TEXT_CHILDREN = frozenset(
@@ -61,21 +60,10 @@ _LATIN_FONT_ATTRS = tuple(w(a) for a in ("ascii", "hAnsi", "asciiTheme", "hAnsiT
 # -- numbering -----------------------------------------------------------------------------------
 
 
-def chinese_numeral(n: int) -> str:
-    """`n` in Chinese numerals as headings count: 一 … 十, 十一 … 九十九."""
-    if n < 10:
-        return _DIGITS[n]
-    if n >= 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
-
-
 def heading_number(level: int, n: int) -> str:
     """The printed number of the `n`th heading at Markdown `level`: （一）, 1., （1）, as the form
     declaration's `heading_numbers` say (deeper levels take the last format)."""
-    formats = load_form().heading_numbers
-    return formats[min(level, len(formats)) - 1].format(n=n, cn=chinese_numeral(n))
+    return load_form().heading_number(level, n)
 
 
 def list_marker(ordered: bool, depth: int, n: int) -> str:

@@ -14,18 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.core.unitnames import unit_names
-from generator.errors import Location
 from generator.form.declaration import FieldSpec, FieldType, IndicatorSpec
 from generator.model import (
     Application,
-    Heading,
     ListValue,
     NotApplicable,
     Value,
-    spans_text,
-    strip_heading_number,
 )
-from generator.word.blocks import PLAN_HEADING_STYLES, heading_number
 from generator.word.context import format_value, gap, glued
 
 #: What a place prints instead of a page number it does not know (no PDF, or not found in it).
@@ -55,37 +50,6 @@ def in_package(app: Application) -> bool:
     if isinstance(v, Value) and isinstance(v.value, bool):
         return v.value
     return False
-
-
-def _heading_index(blocks: Sequence[Any], block: int) -> int:
-    for index in range(min(block, len(blocks) - 1), -1, -1):
-        if isinstance(blocks[index], Heading):
-            return index
-    return -1
-
-
-def printed_heading(app: Application, prose_path: str, tag_loc: Location) -> str:
-    """The heading above the place tagged at `tag_loc` as the document prints it: with the
-    number the plan's outline gives it (（三）, 2.), without one in the 推荐书; "" when none."""
-    prose = next((p for p in app.prose.values() if p.spec.path == prose_path), None)
-    tag = next((t for t in prose.tags if tag_loc in t.locs), None) if prose is not None else None
-    if prose is None or tag is None:
-        return ""
-    index = _heading_index(prose.blocks, tag.block)
-    if index < 0:
-        return ""
-    heading = prose.blocks[index]
-    assert isinstance(heading, Heading)
-    text = strip_heading_number(spans_text(heading.spans)).strip()
-    if not prose_path.startswith("plan_") or heading.level not in PLAN_HEADING_STYLES:
-        return text
-    # Count as the prose writer does (blocks.py): each level restarts under a higher one.
-    counters = [0] * len(PLAN_HEADING_STYLES)
-    for b in prose.blocks[: index + 1]:
-        if isinstance(b, Heading) and b.level in PLAN_HEADING_STYLES:
-            counters[b.level - 1] += 1
-            counters[b.level :] = [0] * (len(counters) - b.level)
-    return heading_number(heading.level, counters[heading.level - 1]) + text
 
 
 def place_text(place: Place) -> str:
