@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,13 +92,17 @@ def _run_alive(pid: int, start: int) -> bool:
 # -- process trees -------------------------------------------------------------------------------
 
 _counter = 0
+_counter_lock = threading.Lock()
 
 
 def new_marker() -> str:
-    """A marker for one conversion: this run's id and a serial number."""
+    """A marker for one conversion: this run's id and a serial number, unique across threads
+    (offices start side by side: two with one marker would be killed together)."""
     global _counter
-    _counter += 1
-    return f"{run_id()}/{_counter}"
+    with _counter_lock:
+        _counter += 1
+        serial = _counter
+    return f"{run_id()}/{serial}"
 
 
 def marked_pids(marker: str, *, prefix: bool = False) -> list[int]:
@@ -270,6 +275,7 @@ class _Watchdog:
 
 
 _watchdog: _Watchdog | None = None
+_watchdog_lock = threading.Lock()
 #: seconds a normal exit waits for the watchdog's clean-up
 _WATCHDOG_EXIT_WAIT = 5
 
@@ -277,9 +283,10 @@ _WATCHDOG_EXIT_WAIT = 5
 def start_watchdog() -> None:
     """Start the watchdog once per run (a no-op afterwards). It lives until this process ends."""
     global _watchdog
-    if _watchdog is None and sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            _watchdog = _Watchdog()
+    with _watchdog_lock:  # offices start side by side: one watchdog for all of them
+        if _watchdog is None and sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):
+                _watchdog = _Watchdog()
 
 
 def watch_output(out_dir: Path, on: bool = True) -> None:

@@ -8,6 +8,8 @@ venv's Python). It connects to the LibreOffice that warm.py started with
     ← {"ready": true}                                    once connected (or {"error": …} and exit)
     → {"src": "/abs/a.docx", "out": "/abs/out/a.pdf"}   one document per request
     ← {"ok": true}  or  {"ok": false, "kind": "load"|"export"|"office", "error": "…"}
+    → {"ping": true}                                    is LibreOffice still there?
+    ← {"ok": true}  or  {"ok": false, "kind": "office", "error": "…"}
 
 "load" means LibreOffice is fine but could not read this file (a broken document); "office"
 means the connection to LibreOffice broke (crashed or killed): warm.py restarts it. Standard
@@ -57,7 +59,7 @@ def _convert(desktop, src, out):
     except DisposedException as exc:
         return {"ok": False, "kind": "office", "error": _message(exc)}
     except Exception as exc:  # uno raises its own exception types, with a Message
-        return {"ok": False, "kind": _kind(exc, "load"), "error": _message(exc)}
+        return {"ok": False, "kind": _kind(desktop, exc, "load"), "error": _message(exc)}
     if doc is None:
         return {"ok": False, "kind": "load", "error": "LibreOffice could not load the document"}
     try:
@@ -65,7 +67,7 @@ def _convert(desktop, src, out):
         store = (_prop("FilterName", "writer_pdf_Export"), _prop("Overwrite", True))
         doc.storeToURL(uno.systemPathToFileUrl(out), store)
     except Exception as exc:
-        return {"ok": False, "kind": _kind(exc, "export"), "error": _message(exc)}
+        return {"ok": False, "kind": _kind(desktop, exc, "export"), "error": _message(exc)}
     finally:
         # A document left open keeps its memory: the leak warm services are known for.
         with contextlib.suppress(Exception):
@@ -73,9 +75,22 @@ def _convert(desktop, src, out):
     return {"ok": True}
 
 
-def _kind(exc, default):
-    name = type(exc).__name__
-    return "office" if name in ("DisposedException", "RuntimeException") else default
+def _ping(desktop):
+    """A call that goes through the connection: it fails once LibreOffice is gone or going."""
+    try:
+        desktop.getComponents().createEnumeration().hasMoreElements()
+    except Exception as exc:
+        return {"ok": False, "kind": "office", "error": _message(exc)}
+    return {"ok": True}
+
+
+def _kind(desktop, exc, default):
+    """"office" if the connection to LibreOffice is gone, else `default`. The exception's type
+    does not tell (a killed office has answered a load with a RuntimeException, "illegal object
+    given!", not only with a DisposedException), so LibreOffice is asked."""
+    if type(exc).__name__ == "DisposedException":
+        return "office"
+    return default if _ping(desktop)["ok"] else "office"
 
 
 def _message(exc):
@@ -99,7 +114,7 @@ def main(argv):
         if not line.strip():
             continue
         request = json.loads(line)
-        reply = _convert(desktop, request["src"], request["out"])
+        reply = _ping(desktop) if request.get("ping") else _convert(desktop, request["src"], request["out"])
         _send(reply)
         if reply.get("kind") == "office":
             return 2  # the connection is gone: warm.py restarts LibreOffice and us

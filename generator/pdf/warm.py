@@ -157,20 +157,30 @@ class _Office:
     def alive(self) -> bool:
         return all(p is not None and p.poll() is None for p in (self.soffice, self.bridge))
 
-    def still_alive(self, grace: float = 1.0) -> bool:
-        """Whether LibreOffice still runs, asked after the bridge reported a load error: when
-        soffice.bin is killed mid-load, that error comes before the launcher (which waits for
-        soffice.bin) has exited, on a busy machine well after. So soffice.bin itself is looked
-        at; without /proc, alive() after `grace` seconds."""
-        if self.soffice is None:
+    def still_alive(self, grace: float = 1.0, answer_within: float = 10.0) -> bool:
+        """Whether LibreOffice still runs and answers, asked after the bridge reported a load
+        error. When soffice.bin is killed mid-load, that error can come while the process is
+        still exiting: its state alone (or the launcher's, which waits for soffice.bin) is not
+        an answer. So the office is asked through the bridge too, a call over the same
+        connection, which fails or goes unanswered once LibreOffice is gone or going."""
+        if self.soffice is None or not self.alive():
             return False
         if os.path.isdir("/proc/self"):
-            return self.alive() and any(_is_soffice_bin(pid) for pid in procs.marked_pids(self.marker))
+            if not any(_is_soffice_bin(pid) for pid in procs.marked_pids(self.marker)):
+                return False
+        else:
+            try:
+                self.soffice.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+            else:
+                return False
         try:
-            self.soffice.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            return self.alive()
-        return False
+            self.send({"ping": "1"})
+        except ToolError:
+            return False
+        reply = self.receive(answer_within)
+        return bool(reply and reply.get("ok"))
 
     def send(self, message: dict[str, str]) -> None:
         assert self.bridge is not None and self.bridge.stdin is not None
@@ -546,10 +556,9 @@ class WarmConverter:
             raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
         if not reply.get("ok"):
             if reply.get("kind") == "load" and office.still_alive():
-                # LibreOffice runs but did not open the file. The file may be broken, or the warm
-                # office may be (with a second office killed beside it, a load once failed with
-                # UNO's "illegal object given!"): a cold conversion decides, and names the file
-                # with the usual error if it is the file.
+                # LibreOffice runs and answers but did not open the file: the file is broken, or
+                # something in LibreOffice refused it. A cold conversion decides, and names the file
+                # with the usual error if it is the file; the office stays up.
                 raise _Refused(str(reply.get("error") or _("未知错误")))
             raise _Failure(str(reply.get("error") or _("未知错误")))
         return verify_pdf(src, target, office.log_tail())
