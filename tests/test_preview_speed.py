@@ -132,6 +132,78 @@ def test_a_save_shows_the_text_first_then_the_changed_pages_first_changed_first_
     session.close()
 
 
+PLAN_MD = "建设方案/3-建设内容与举措.md"
+
+
+@pytest.mark.libreoffice
+def test_a_warm_preview_shows_the_pages_a_change_is_on_before_the_whole_document(
+    content_copy: Callable[..., Path], tmp_path: Path, libreoffice: Path
+):
+    """With a warm LibreOffice, the pages where the changed paragraph was are exported first and
+    shown (text and pictures) while the rest of the document is exported; the whole follows."""
+    from generator.preview.converter import is_warm, open_converter
+    from tests.test_warm import _has_uno
+
+    if not _has_uno():
+        pytest.skip("python3-uno not installed")
+    root, out = content_copy(), tmp_path / "out"
+    out.mkdir()
+    state = PreviewState("t")
+    session = Session(root, out, state, lambda fonts: open_converter(fonts_dir=fonts, soffice=libreoffice, timeout=60))
+    events: list[tuple[str, object]] = []
+    update, status = state.update, state.status
+
+    def recording_update(**fields: object) -> int:
+        if "documents" in fields:
+            events.append(("documents", _document_from(fields["documents"], "plan")))
+        return update(**fields)
+
+    def recording_status(phase: str, message: str, **extra: object) -> None:
+        events.append(("status", (phase, message)))
+        status(phase, message, **extra)
+
+    try:
+        session.rebuild(None)
+        assert session.converter is not None and is_warm(session.converter)
+        before = _document(state, "plan")
+        md = root / PLAN_MD
+        lines = md.read_text(encoding="utf-8").splitlines()
+        at = next(i for i, line in enumerate(lines) if i > len(lines) // 2 and len(line) > 60 and not line.startswith(("#", "<", "|", "-")))
+        sentence = "先显示改动所在页面的句子：洪崖洞夜景。"
+        lines[at] += sentence
+        md.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        state.update, state.status = recording_update, recording_status  # type: ignore[method-assign]
+        session.rebuild({PLAN_MD})
+        assert state.get("status")["phase"] == "done", state.get("status")
+
+        def with_sentence(doc: dict) -> list[int]:
+            return [p["n"] for p in doc["pages"] if sentence in "".join(p["text"].split())]
+
+        shown = [(n, e) for n, (kind, e) in enumerate(events) if kind == "documents" and with_sentence(e)]  # type: ignore[arg-type]
+        whole = next(n for n, (kind, e) in enumerate(events) if kind == "status" and e[0] == "rasterising")  # type: ignore[index]
+        assert shown and shown[0][0] < whole, "the changed page was shown before the whole PDF was there"
+        early = shown[0][1]
+        assert any(kind == "status" and "已先显示" in e[1] for kind, e in events)  # type: ignore[index]
+        assert early["page_count"] == before["page_count"]  # the other pages are still the shown ones
+        final = _document(state, "plan")
+        assert with_sentence(final) == with_sentence(early)  # the early page is the page it is on
+        assert with_sentence(final)[0] > 5  # a page in the middle: a whole export would have made it later
+        with PdfPages(out / next(f for f in final["files"] if f.endswith(".pdf"))) as pdf:
+            assert [p["text"] for p in final["pages"]] == [p.text for p in pdf.scan()]  # the whole, as built
+        for page in final["pages"]:
+            assert state.picture(page["src"].removeprefix("/pages/")).startswith(b"\xff\xd8\xff")
+        markers = session.converter.markers  # type: ignore[union-attr]
+    finally:
+        session.close()
+    from generator.core import procs
+
+    assert all(procs.marked_pids(m) == [] for m in markers)
+
+
+def _document_from(documents: object, doc_id: str) -> dict:
+    return next(d for d in documents if d["id"] == doc_id)  # type: ignore[union-attr]
+
+
 @pytest.mark.libreoffice
 def test_the_parts_page_counts_are_the_ones_build_counts(example_build):
     from generator.pipeline import measure_pdf

@@ -8,6 +8,9 @@ venv's Python). It connects to the LibreOffice that warm.py started with
     ← {"ready": true}                                    once connected (or {"error": …} and exit)
     → {"src": "/abs/a.docx", "out": "/abs/out/a.pdf"}   one document per request
     ← {"ok": true}  or  {"ok": false, "kind": "load"|"export"|"office", "error": "…"}
+    → {"src": …, "out": …, "first": "5-7", "first_out": "/abs/out/a.first.pdf"}
+    ← {"first": true, "ok": true|false}                 those pages first, from the same load,
+    ← {"ok": true}  or  …                               then the whole document
     → {"ping": true}                                    is LibreOffice still there?
     ← {"ok": true}  or  {"ok": false, "kind": "office", "error": "…"}
 
@@ -50,29 +53,51 @@ def _connect(connection, deadline):
             time.sleep(0.05)
 
 
-def _convert(desktop, src, out):
+def _convert(desktop, request):
+    """Load request["src"], export it; the reply. The document is closed by the caller, after
+    the reply is sent (closing a 28-page document takes 50–100 ms nobody needs to wait for)."""
     # Hidden: no window even if a display exists. ReadOnly: never a lock file next to the user's
     # .docx. UpdateDocMode 0 (NO_UPDATE): links to other files are not fetched while loading.
     load = (_prop("Hidden", True), _prop("ReadOnly", True), _prop("UpdateDocMode", 0))
     try:
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, load)
+        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
     except DisposedException as exc:
-        return {"ok": False, "kind": "office", "error": _message(exc)}
+        return {"ok": False, "kind": "office", "error": _message(exc)}, None
     except Exception as exc:  # uno raises its own exception types, with a Message
-        return {"ok": False, "kind": _kind(desktop, exc, "load"), "error": _message(exc)}
+        return {"ok": False, "kind": _kind(desktop, exc, "load"), "error": _message(exc)}, None
     if doc is None:
-        return {"ok": False, "kind": "load", "error": "LibreOffice could not load the document"}
+        return {"ok": False, "kind": "load", "error": "LibreOffice could not load the document"}, None
     try:
-        # The same filter as the cold path's `--convert-to pdf:writer_pdf_Export`, default options.
-        store = (_prop("FilterName", "writer_pdf_Export"), _prop("Overwrite", True))
-        doc.storeToURL(uno.systemPathToFileUrl(out), store)
+        if request.get("first"):
+            # The pages a change is on, before the whole: the same layout, one export of a few
+            # pages (preview shows them while the rest is exported). A failure here is not the
+            # document's: the whole export below decides.
+            try:
+                _export(doc, request["first_out"], request["first"])
+                _send({"first": True, "ok": True})
+            except Exception as exc:
+                _send({"first": True, "ok": False, "error": _message(exc)})
+        _export(doc, request["out"])
     except Exception as exc:
-        return {"ok": False, "kind": _kind(desktop, exc, "export"), "error": _message(exc)}
-    finally:
-        # A document left open keeps its memory: the leak warm services are known for.
+        return {"ok": False, "kind": _kind(desktop, exc, "export"), "error": _message(exc)}, doc
+    return {"ok": True}, doc
+
+
+def _export(doc, out, pages=None):
+    # The same filter as the cold path's `--convert-to pdf:writer_pdf_Export`, default options
+    # (but the page range, when asked for).
+    store = [_prop("FilterName", "writer_pdf_Export"), _prop("Overwrite", True)]
+    if pages:
+        data = uno.Any("[]com.sun.star.beans.PropertyValue", (_prop("PageRange", pages),))
+        store.append(_prop("FilterData", data))
+    uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(out), tuple(store)))
+
+
+def _close(doc):
+    # A document left open keeps its memory: the leak warm services are known for.
+    if doc is not None:
         with contextlib.suppress(Exception):
             doc.close(True)
-    return {"ok": True}
 
 
 def _ping(desktop):
@@ -114,8 +139,12 @@ def main(argv):
         if not line.strip():
             continue
         request = json.loads(line)
-        reply = _ping(desktop) if request.get("ping") else _convert(desktop, request["src"], request["out"])
+        if request.get("ping"):
+            reply, doc = _ping(desktop), None
+        else:
+            reply, doc = _convert(desktop, request)
         _send(reply)
+        _close(doc)
         if reply.get("kind") == "office":
             return 2  # the connection is gone: warm.py restarts LibreOffice and us
     return 0

@@ -52,6 +52,8 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -277,6 +279,20 @@ class _Refused(_Failure):
     and keep the office."""
 
 
+@dataclass(frozen=True)
+class FirstPages:
+    """Pages of a document wanted before the whole of it (preview: the pages a change is on).
+
+    `pages` is a 1-based, inclusive page range of the new document. `ready(pdf, first_index)` is
+    called with a PDF of just those pages (its first page is the document's page first_index,
+    0-based) while LibreOffice goes on exporting the whole, from the converting thread; the file is
+    gone after ready returns. A failure of this early export is not reported: the whole decides.
+    """
+
+    pages: tuple[int, int]
+    ready: Callable[[Path, int], None]
+
+
 class _Slot:
     """One office of the pool and what belongs to it: used by one conversion at a time."""
 
@@ -377,8 +393,9 @@ class WarmConverter:
             if self._server is None:
                 self._server = _Server.open(self, soffice)
 
-    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+    def convert(self, docx_paths: list[Path], out_dir: Path, first: Mapping[Path, FirstPages] | None = None) -> list[Path]:
         """Convert to out_dir/<stem>.pdf, all or none, checked like convert_to_pdf's output.
+        `first`: pages of some documents to hand over early (FirstPages), warm conversions only.
 
         The documents are spread over the free offices. If a warm LibreOffice fails (a hang past
         the timeout, a crash), it is killed, its document is converted cold once instead
@@ -386,11 +403,11 @@ class WarmConverter:
         """
         # Not under the lock: the documents' threads and the builds served meanwhile take it.
         self.fell_back, self.message = False, None
-        pdfs, message = self._convert(docx_paths, out_dir)
+        pdfs, message = self._convert(docx_paths, out_dir, first or {})
         self.fell_back, self.message = message is not None, message
         return pdfs
 
-    def _convert(self, docx_paths: list[Path], out_dir: Path) -> tuple[list[Path], str | None]:
+    def _convert(self, docx_paths: list[Path], out_dir: Path, first: Mapping[Path, FirstPages] | None = None) -> tuple[list[Path], str | None]:
         """convert() without touching fell_back/message (builds served on the socket use it too):
         the PDFs, and the fallback's message if there was one."""
         if not docx_paths:
@@ -398,7 +415,7 @@ class WarmConverter:
         check_inputs(docx_paths, self.fonts_dir)
         tmp_dir = procs.make_temp_dir()  # this call's PDFs, until all are made
         try:
-            outcomes = self._convert_all(docx_paths, tmp_dir)
+            outcomes = self._convert_all(docx_paths, tmp_dir, first or {})
             failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
             if failed is not None:
                 raise failed  # the first document (in order) that could not be converted
@@ -409,14 +426,14 @@ class WarmConverter:
         message = next((o for o in outcomes if isinstance(o, str)), None)
         return [out_dir / f"{src.stem}.pdf" for src in docx_paths], message
 
-    def _convert_all(self, docx_paths: list[Path], tmp_dir: Path) -> list[str | None | BaseException]:
+    def _convert_all(self, docx_paths: list[Path], tmp_dir: Path, first: Mapping[Path, FirstPages]) -> list[str | None | BaseException]:
         """Each document converted into tmp_dir, side by side when there are several offices:
         per document, None (warm), the fallback's message, or the exception it raised."""
         outcomes: list[str | None | BaseException] = [None] * len(docx_paths)
 
         def one(index: int) -> None:
             try:
-                outcomes[index] = self._convert_one(docx_paths[index], tmp_dir)
+                outcomes[index] = self._convert_one(docx_paths[index], tmp_dir, first.get(docx_paths[index]))
             except BaseException as exc:  # noqa: BLE001 (re-raised by _convert, in the caller's thread)
                 outcomes[index] = exc
 
@@ -430,7 +447,7 @@ class WarmConverter:
             thread.join()
         return outcomes
 
-    def _convert_one(self, src: Path, tmp_dir: Path) -> str | None:
+    def _convert_one(self, src: Path, tmp_dir: Path, first: FirstPages | None = None) -> str | None:
         """src → tmp_dir/<stem>.pdf in a free office; the fallback's message if it fell back."""
         slot = self._free.get()  # waits for a free office
         try:
@@ -441,7 +458,7 @@ class WarmConverter:
                 except ToolError as exc:  # e.g. python3-uno missing: the cold path still works
                     raise _Failure(str(exc)) from exc
                 assert slot.office is not None
-                copy_atomic(self._convert_warm(slot.office, src), tmp_dir / f"{src.stem}.pdf")
+                copy_atomic(self._convert_warm(slot.office, src, first), tmp_dir / f"{src.stem}.pdf")
                 with self._lock:
                     self.conversions += 1
                 return None
@@ -544,16 +561,31 @@ class WarmConverter:
             self.restart_reason = reason
         self._stop_slot(slot)
 
-    def _convert_warm(self, office: _Office, src: Path) -> Path:
+    def _convert_warm(self, office: _Office, src: Path, first: FirstPages | None = None) -> Path:
         """src converted by `office`: the checked PDF in the office's folder."""
         target = office.out_dir / f"{src.stem}.pdf"
-        office.send({"src": str(src.resolve()), "out": str(target)})
+        message = {"src": str(src.resolve()), "out": str(target)}
+        if first is not None:
+            early = office.out_dir / f"{src.stem}.first.pdf"
+            message |= {"first": "{}-{}".format(*first.pages), "first_out": str(early)}
+        deadline = time.monotonic() + self.timeout
+        office.send(message)
         reply = office.receive(self.timeout)
+        failed: BaseException | None = None  # the early pages' consumer's, raised once in step again
+        if reply is not None and reply.get("first") and first is not None:
+            if reply.get("ok") and early.is_file():
+                try:
+                    first.ready(early, first.pages[0] - 1)
+                except BaseException as exc:  # noqa: BLE001 (re-raised below, once the office's reply is read)
+                    failed = exc
+            reply = office.receive(max(0.0, deadline - time.monotonic()))
         office.conversions += 1
         if reply is None:
             if office.alive():
                 raise _Failure(_("转换超时（{n} 秒）：{file}").format(n=f"{self.timeout:g}", file=src.name))
             raise _Failure(_("LibreOffice 意外退出：{file}").format(file=src.name))
+        if failed is not None:
+            raise failed
         if not reply.get("ok"):
             if reply.get("kind") == "load" and office.still_alive():
                 # LibreOffice runs and answers but did not open the file: the file is broken, or

@@ -6,12 +6,13 @@ cannot start (no Python with LibreOffice's uno module), each conversion starts i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
 from generator.errors import ChanjiaoError
 from generator.pdf.convert import convert_to_pdf
-from generator.pdf.warm import WarmConverter
+from generator.pdf.warm import FirstPages, WarmConverter
 
 
 class Converter(Protocol):
@@ -21,7 +22,7 @@ class Converter(Protocol):
 
     def start(self) -> None: ...
 
-    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]: ...
+    def convert(self, docx_paths: list[Path], out_dir: Path, first: Mapping[Path, FirstPages] | None = None) -> list[Path]: ...
 
     def close(self) -> None: ...
 
@@ -40,8 +41,9 @@ class ColdConverter:
     def start(self) -> None:
         """Nothing to start: each conversion starts its own LibreOffice."""
 
-    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
-        """The documents as out_dir/<stem>.pdf, in order."""
+    def convert(self, docx_paths: list[Path], out_dir: Path, first: Mapping[Path, FirstPages] | None = None) -> list[Path]:
+        """The documents as out_dir/<stem>.pdf, in order (`first` is a warm converter's: a cold
+        LibreOffice gives nothing before the whole)."""
         # One process: a preview rebuild converts one or two documents, and a second start-up
         # would compete with the render of the next save for the same cores.
         return convert_to_pdf(docx_paths, out_dir, fonts_dir=self.fonts_dir, timeout=self.timeout, soffice=self.soffice, processes=1)

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from generator.check.validate import Report, check_content
 from generator.errors import ChanjiaoError, Diagnostic
 from generator.i18n import _
 from generator.model import Application, Value
+from generator.pdf.warm import FirstPages
 from generator.pipeline import (
     NEEDS_PAGES,
     content_fonts_dir,
@@ -34,6 +35,7 @@ from generator.pipeline import (
     render_documents,
 )
 from generator.preview.converter import Converter, is_warm
+from generator.preview.firstpages import changed_pages, paragraph_texts
 from generator.preview.pages import PICTURE_SUFFIX, PageScan, PdfPages
 from generator.preview.state import PreviewState
 from generator.word.documents import DOCUMENTS as _ALL_DOCUMENTS
@@ -263,7 +265,8 @@ class Session:
         how = _("热转换") if is_warm(converter) else _("冷启动 LibreOffice")
         self.state.status("converting", _("转换为 PDF（{how}）：{names}…").format(how=how, names="、".join(d.title for d, _p in todo)))
         t = time.perf_counter()
-        pdfs = converter.convert([p for _d, p in todo], work)
+        first = self._first_pages(app, todo) if is_warm(converter) else {}
+        pdfs = converter.convert([p for _d, p in todo], work, first=first) if first else converter.convert([p for _d, p in todo], work)
         self.timings["convert"] = _ms(t)
         if self._superseded():
             raise Superseded
@@ -284,15 +287,53 @@ class Session:
             self.state.expect_pictures({self._picture_name(doc, page) for doc, _pdf, page in wanted})
             self._publish_documents(app)
             self.timings["published"] = _ms(self._started)
-            for n, (doc, pdf, page) in enumerate(wanted):
-                self.state.add_picture(self._picture_name(doc, page), pdf.picture(page.index))
-                if n == 0:
-                    self.timings["first_picture"] = _ms(self._started)
+            self._make_pictures(wanted)
         finally:
             self.state.give_up_pictures()
             for _doc, pdf in opened:
                 pdf.close()
         self.timings["rasterise"] = _ms(t)
+
+    def _make_pictures(self, wanted: list[tuple[Document, PdfPages, PageScan]]) -> None:
+        for n, (doc, pdf, page) in enumerate(wanted):
+            self.state.add_picture(self._picture_name(doc, page), pdf.picture(page.index))
+            if n == 0 and "first_picture" not in self.timings:
+                self.timings["first_picture"] = _ms(self._started)
+
+    def _first_pages(self, app: Application, todo: list[tuple[Document, Path]]) -> dict[Path, FirstPages]:
+        """For one document already shown: the pages its change is on, to be shown while the
+        warm LibreOffice exports the rest (their text and pictures replace the shown ones)."""
+        if len(todo) != 1:
+            return {}  # two documents convert side by side: each arrives whole soon enough
+        doc, docx = todo[0]
+        shown = self._shown[doc.id]
+        if shown.docx is None or not shown.docx.is_file() or not shown.pages:
+            return {}
+        pages = changed_pages(paragraph_texts(shown.docx), paragraph_texts(docx), [p["text"] for p in shown.pages])
+        if pages is None:
+            return {}
+
+        def ready(pdf_path: Path, start: int) -> None:
+            if self._superseded():
+                raise Superseded
+            with PdfPages(pdf_path) as pdf:
+                scans = [PageScan(start + p.index, p.fingerprint, p.text, p.width, p.height) for p in pdf.scan()]
+                shown_now = list(shown.pages)
+                for page in scans:
+                    entry = {"n": page.index + 1, "src": f"/pages/{self._picture_name(doc, page)}", "text": page.text,
+                             "width": page.width, "height": page.height, "changed": shown.fingerprints.get(page.index) != page.fingerprint}
+                    shown_now[page.index:page.index + 1] = [entry]
+                new = [(n, page) for n, page in enumerate(scans) if not self.state.has_picture(self._picture_name(doc, page))]
+                self.state.expect_pictures({self._picture_name(doc, page) for _n, page in new})
+                self._publish_documents(app, {doc.id: replace(shown, pages=shown_now, changed_now=True)})
+                self.timings["first_pages"] = _ms(self._started)
+                self.state.status("converting", _("已先显示改动所在的第 {a}–{b} 页；正在转换其余页面…").format(a=pages[0], b=pages[1]))
+                for n, page in new:
+                    self.state.add_picture(self._picture_name(doc, page), pdf.picture(n))
+                    if "first_picture" not in self.timings:
+                        self.timings["first_picture"] = _ms(self._started)
+
+        return {docx: FirstPages(pages, ready)}
 
     def _place(self, doc: Document, docx: Path, pdf: Path) -> Path:
         """Move the new files into place (the previous ones go); the PDF's new path."""
@@ -323,7 +364,8 @@ class Session:
         shown.part_pages = pdf.part_pages()
         shown.inspected, shown.changed_now = False, True
         self._stale.discard(doc.id)
-        return [p for p in pages if p.index in changed or not self.state.has_picture(self._picture_name(doc, p))]
+        # a page shown early (FirstPages) already has its picture: the names carry the fingerprint
+        return [p for p in pages if not self.state.has_picture(self._picture_name(doc, p))]
 
     @staticmethod
     def _picture_name(doc: Document, page: PageScan) -> str:
@@ -351,13 +393,15 @@ class Session:
 
     # -- what the page shows -----------------------------------------------------------------------
 
-    def _publish_documents(self, app: Application) -> None:
+    def _publish_documents(self, app: Application, early: dict[str, _Shown] | None = None) -> None:
+        """What the page shows of every document; `early`: documents shown by their first pages."""
+        showing = {**self._shown, **(early or {})}
         results = []
-        for shown in self._shown.values():
+        for shown in showing.values():
             r = DocumentResult(shown.doc, shown.docx or Path(), shown.pdf, len(shown.pages) if shown.pdf else None, shown.part_pages)
             results.append(r)
         page_diags = page_limit_diagnostics(app, [r for r in results if r.pdf is not None])
-        documents = [self._document_json(app, s) for s in self._shown.values()]
+        documents = [self._document_json(app, s) for s in showing.values()]
         names = {p["src"].removeprefix("/pages/") for d in documents for p in d["pages"]}
         self.state.keep_pictures(names)
         outputs = {p.name: p for s in self._shown.values() for p in (s.docx, s.pdf) if p is not None}

@@ -1,0 +1,64 @@
+"""Which pages of a document a change is on, guessed before it is converted.
+
+Preview asks the warm LibreOffice for those pages first (pdf.warm.FirstPages) and shows them while
+the whole document is exported: the first paragraph whose text differs between the shown .docx
+and the new one is looked for in the shown PDF's page texts; the pages from there on are wanted.
+A guess only decides what is shown ~0.3 s earlier: the whole document follows and replaces it, so
+a wrong guess costs nothing but that head start.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Pages asked for early: the change's page and the next ones (a longer paragraph pushes text on).
+SPAN = 3
+#: Characters of a paragraph searched for in a page's text: enough to be unique in a document,
+#: few enough to sit on the paragraph's first page.
+_NEEDLE = 12
+_PARAGRAPH = re.compile(rb"<w:p[ >].*?</w:p>", re.S)
+_TEXT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_SPACE = re.compile(r"\s+")
+
+
+def paragraph_texts(docx: Path) -> list[str]:
+    """The body's paragraphs as printed text, without spaces (tables' paragraphs included)."""
+    with zipfile.ZipFile(docx) as z:
+        xml = z.read("word/document.xml")
+    texts = []
+    for paragraph in _PARAGRAPH.finditer(xml):
+        text = b"".join(_TEXT.findall(paragraph.group())).decode("utf-8", "replace")
+        text = _SPACE.sub("", _unescape(text))
+        if text:
+            texts.append(text)
+    return texts
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+def changed_pages(old: Sequence[str], new: Sequence[str], page_texts: Sequence[str]) -> tuple[int, int] | None:
+    """The 1-based page range to ask for first, or None when no page can be named.
+
+    old/new: paragraph_texts of the shown and the new .docx; page_texts: the shown PDF's pages.
+    """
+    if not page_texts:
+        return None
+    at = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+    if at >= len(new) and at >= len(old):
+        return None  # the text did not change (a picture, a style): nothing to point at
+    pages = [_SPACE.sub("", t) for t in page_texts]
+    # the changed paragraph's old text, else the paragraph before it (a paragraph was added)
+    for candidate in (old[at] if at < len(old) else None, old[at - 1] if 0 < at <= len(old) else None):
+        if not candidate:
+            continue
+        needle = candidate[:_NEEDLE]
+        found = [n for n, text in enumerate(pages) if needle in text]
+        if len(found) == 1 or (found and len(needle) == _NEEDLE):
+            first = found[0] + 1
+            return first, first + SPAN - 1
+    return None
