@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.preview.firstpages import SPAN, changed_pages, paragraph_texts
+from generator.preview.firstpages import BEFORE, SPAN, changed_pages, paragraph_texts
 
 PAGES = [
     "— 1 —\n一、创建条件\n（一）区位优势\n云岭区地处渝西地区，距中心城区 45 公里。",
@@ -19,14 +19,15 @@ OLD = ["一、创建条件", "（一）区位优势", "云岭区地处渝西地�
 def test_the_page_of_the_first_changed_paragraph_and_the_next_ones():
     new = list(OLD)
     new[5] += "新增一句。"
-    assert changed_pages(OLD, new, PAGES) == (3, 3 + SPAN - 1)
+    assert changed_pages(OLD, new, PAGES) == (3 - BEFORE, 3 + SPAN - 1)
     new = list(OLD)
     new[3] = "园区紧邻现代物流园，改写了后半句。"
-    assert changed_pages(OLD, new, PAGES) == (2, 1 + SPAN)
+    assert changed_pages(OLD, new, PAGES) == (2 - BEFORE, 1 + SPAN)
 
 
 def test_an_added_paragraph_is_looked_for_after_the_one_before_it_and_an_unchanged_text_names_no_page():
-    assert changed_pages(OLD, [*OLD, "（二）新设一节"], PAGES) == (4, 3 + SPAN)
+    assert changed_pages(OLD, [*OLD, "（二）新设一节"], PAGES) == (4 - BEFORE, 3 + SPAN)
+    assert changed_pages([*OLD[:1], "删掉的一段"], OLD[:1], PAGES) == (1, SPAN)  # never before page 1
     assert changed_pages(OLD, OLD, PAGES) is None  # only a picture or a style changed
     assert changed_pages(OLD, [*OLD[:5], "全新的一段，旧文里没有。", *OLD[5:]], []) is None  # nothing shown yet
 

@@ -41,3 +41,22 @@ def test_the_example_tags_resolve_and_an_unknown_id_names_the_closest() -> None:
     _report, app = check_content(Path(EXAMPLE))
     assert not list(unknown_tags(app))
     assert len(coverage(app)) == 26
+
+
+def test_check_folds_the_25_notes_into_one_row_but_shows_a_note_over_its_limit_on_its_own(content_copy) -> None:
+    import json
+
+    from conftest import run_chanjiao
+
+    long_note = "理事会由政府部门、园区、企业、院校、科研机构和行业组织共同组成" * 4  # > 100 字
+    root = content_copy({"自评.yaml": lambda text: text.replace(
+        "  2.1: 理事会由政府部门、园区、企业、院校、科研机构和行业组织16家单位组成，每年召开2次全体会议。", f"  2.1: {long_note}")})
+    done = run_chanjiao("check", str(root))
+    table = done.stdout.split("\n\n")[0].splitlines()
+    notes = [line for line in table if "自评说明" in line]
+    assert len(notes) == 2, notes
+    assert notes[0].startswith("自评说明（24 条，最长为 ") and notes[0].split()[-1] == "符合"
+    assert notes[1].startswith("2.1 自评说明") and "超出" in notes[1]
+    assert "自评.yaml:10:8: 错误: 2.1 自评说明：" in done.stdout + done.stderr
+    limits = json.loads(run_chanjiao("check", str(root), "--format", "json").stdout)["payload"]["limits"]
+    assert len([r for r in limits if "自评说明" in r["field"]]) == 25  # the JSON keeps every row

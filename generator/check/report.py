@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import unicodedata
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from generator.i18n import _
 if TYPE_CHECKING:
     from generator.check.coverage import Coverage, Declaration, Evidence
     from generator.check.results import BuildResult
-    from generator.check.validate import Report
+    from generator.check.validate import LimitRow, Report
     from generator.pdf.layout import Inspection
 
 #: The version of the JSON shape (docs/output.schema.json); raised when a field changes meaning
@@ -156,17 +157,7 @@ def render_report_text(report: Report, pages: Pages | None = None) -> str:
     lines: list[str] = []
     if report.limits:
         header = [_("字段"), _("字数"), _("上限"), _("字符数(不计空格)"), _("状态")]
-        rows = []
-        for row in report.limits:
-            if row.limit is None:
-                status = "—"
-            elif row.over:
-                status = _("超出 {n} 字").format(n=row.over)
-            else:
-                status = _("符合")
-            rows.append(
-                [_shorten(row.label) + (f"（{row.year}年）" if row.year else ""), str(row.words), str(row.limit) if row.limit is not None else "—", str(row.chars_no_spaces), status]
-            )
+        rows = [_limit_cells(row) for row in _folded(report.limits)]
         lines.extend(_table(header, rows, {1, 2, 3}))
         lines.append("")
     lines.extend(coverage_lines(report, report.evidence_pages if pages is None else pages))
@@ -176,6 +167,40 @@ def render_report_text(report: Report, pages: Pages | None = None) -> str:
         lines.append("")
     lines.append(report.verdict())
     return "\n".join(lines)
+
+
+def _limit_cells(row: LimitRow) -> list[str]:
+    if row.limit is None:
+        status = "—"
+    elif row.over:
+        status = _("超出 {n} 字").format(n=row.over)
+    else:
+        status = _("符合")
+    label = _shorten(row.label) + (f"（{row.year}年）" if row.year else "")
+    return [label, str(row.words), str(row.limit) if row.limit is not None else "—", str(row.chars_no_spaces), status]
+
+
+def _folded(rows: list[LimitRow]) -> list[LimitRow]:
+    """The rows the terminal table shows: a family's rows within their limits (the 25 自评说明)
+    as one row with the longest one's count, where the first of them stood; any row over its
+    limit on its own. The JSON report and the preview keep every row."""
+    out: list[LimitRow] = []
+    families: dict[str, list[LimitRow]] = {}
+    for row in rows:
+        if row.family is None or row.over:
+            out.append(row)
+            continue
+        if row.family not in families:
+            families[row.family] = []
+            out.append(row)  # the family's place, replaced below
+        families[row.family].append(row)
+    for n, row in enumerate(out):
+        members = families.get(row.family or "") if not row.over else None
+        if members and len(members) > 1:
+            longest = max(members, key=lambda r: r.words)
+            label = _("{family}（{n} 条，最长为 {label}）").format(family=row.family, n=len(members), label=longest.label.split(" ")[0])
+            out[n] = dataclasses.replace(longest, label=label, family=None)
+    return out
 
 
 def diagnostic_line(d: Diagnostic, where: str = "") -> str:

@@ -29,6 +29,9 @@ class LimitRow:
     chars_no_spaces: int
     limit: int | None
     year: int | None = None
+    #: the label of the family this field is one of, when the form repeats it per 附件2 point
+    #: (the 25 自评说明): the terminal report folds a family's rows that are within their limits
+    family: str | None = None
 
     @property
     def full_label(self) -> str:
@@ -120,12 +123,20 @@ class Report:
 def _limit_rows(app: Application) -> list[LimitRow]:
     rows: list[LimitRow] = []
 
-    def add(label: str, text: str, loc: Location, limit: int | None, year: int | None = None) -> None:
+    def add(label: str, text: str, loc: Location, limit: int | None, year: int | None = None, family: str | None = None) -> None:
         c = count_words(text)
-        rows.append(LimitRow(label, loc, c.words, c.chars_no_spaces, limit, year))
+        rows.append(LimitRow(label, loc, c.words, c.chars_no_spaces, limit, year, family))
 
+    notes = {i.note for i in app.form.indicators if i.note}
+    specs = app.form.by_path()
     for spec in app.form.limited_fields():
         label = app.label(spec)
+        if spec.path in notes:
+            parent = specs.get(spec.path.rpartition(".")[0])
+            v = app.values.get(spec.path)
+            if isinstance(v, Value) and v.present:
+                add(label, str(v.value), v.loc, spec.limit, family=app.label(parent) if parent else label)
+            continue
         if spec.type is FieldType.PROSE:
             prose = app.prose.get(spec.path)
             if prose is not None:

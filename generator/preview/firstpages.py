@@ -14,8 +14,10 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-#: Pages asked for early: the change's page and the next ones (a longer paragraph pushes text on).
-SPAN = 3
+#: Pages asked for early: the one before the changed paragraph's page (an inserted paragraph goes
+#: before the paragraph found, which may start a page), that page and the next ones (a longer
+#: paragraph pushes text on). Each page more costs ~15 ms of LibreOffice's export.
+BEFORE, SPAN = 1, 3
 #: Characters of a paragraph searched for in a page's text: enough to be unique in a document,
 #: few enough to sit on the paragraph's first page.
 _NEEDLE = 12
@@ -60,5 +62,5 @@ def changed_pages(old: Sequence[str], new: Sequence[str], page_texts: Sequence[s
         found = [n for n, text in enumerate(pages) if needle in text]
         if len(found) == 1 or (found and len(needle) == _NEEDLE):
             first = found[0] + 1
-            return first, first + SPAN - 1
+            return max(1, first - BEFORE), first + SPAN - 1
     return None
