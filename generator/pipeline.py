@@ -575,7 +575,9 @@ def _read_pages(app: Application, pdfs: dict[str, DocumentResult]) -> tuple[Evid
             continue  # not rendered: the report says why, and its places print “—”
         keyed = sorted(places.items(), key=lambda kv: (order.get(kv[1].prose, 0), kv[1].loc.line, kv[1].loc.column))
         # The heading's number is printed by the tool, and may differ from one the writer typed.
-        found = printed_pages(r.pdf, [strip_heading_number(e.anchor) for _k, e in keyed])
+        # The read-back's characters of this PDF when it was read in this build: not read twice.
+        read = r.inspection.printed if r.inspection is not None and r.inspection.printed else None
+        found = printed_pages(r.pdf, [strip_heading_number(e.anchor) for _k, e in keyed], read)
         for (key, e), page in zip(keyed, found, strict=True):
             if page is None:
                 missing.append([e.loc.path, e.loc.line, e.loc.column, r.doc.title, e.anchor[:20]])

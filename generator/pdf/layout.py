@@ -16,6 +16,7 @@ from pathlib import Path
 from generator.core.unitnames import is_running_prose, unit_names
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
+from generator.pdf.reader import PageChars
 from generator.pdf.readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
 from generator.word.text import Paragraph
 
@@ -54,6 +55,9 @@ class Inspection:
     pages: list[PageFill] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    #: The characters read from the PDF, for later steps of the same build (the 自评表's page
+    #: map) so that each PDF is read once; not in the state file: () when restored from it.
+    printed: tuple[PageChars, ...] = field(default=(), repr=False, compare=False)
 
     def numbering_start(self, probe: int = 3) -> int | None:
         """The index of the page whose footer prints 1 among the first `probe` pages, as the
@@ -89,6 +93,7 @@ def inspect_pdf(title: str, docx_path: Path, pdf_path: Path) -> Inspection:
     rb = read_back(title, docx_path, pdf_path)
     result = analyse_layout(rb)
     result.diagnostics[:0] = rb.diagnostics
+    result.printed = tuple(rb.pages)
     result.seconds = time.perf_counter() - started
     return result
 
