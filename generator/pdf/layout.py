@@ -16,8 +16,8 @@ from pathlib import Path
 from generator.core.unitnames import is_running_prose, unit_names
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
-from generator.pdf.reader import PageChars
 from generator.pdf.readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
+from generator.pdf.reader import PageChars
 from generator.word.text import Paragraph
 
 #: A page whose text ends above this share of the text block, and that does not end a part or a
