@@ -39,6 +39,7 @@ from generator.model import (
     strip_heading_number,
 )
 from generator.word.ooxml import XML_SPACE, w
+from generator.word.render import new_subdoc
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
 TABLE_TEXT, TABLE, LATIN = "CJ表格文字", "CJ表格", "CJ西文"
@@ -226,7 +227,7 @@ class _PartWriter:
         self.styles = _Styles(tpl.get_docx(), Path(str(tpl.template_file)).name)
         self.numbered = prose.spec.path.startswith("plan_")
         self.counters = [0, 0, 0]
-        self.sub = tpl.new_subdoc()
+        self.sub = new_subdoc(tpl)
 
     def write(self) -> Any:
         for block in self.prose.blocks:
