@@ -272,7 +272,15 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
 
 
 def _assemble(run: _Run) -> Path:
-    """The package: the previous one in out_dir when its parts did not change, else a new one staged."""
+    """The package: the one made while the 自评表 converted, else made now (see _make_package)."""
+    path, fp = run.package_ahead or _make_package(run)
+    run.new["package"], run.new["package_fingerprint"] = path.name, fp
+    return path
+
+
+def _make_package(run: _Run) -> tuple[Path, str]:
+    """The package and its fingerprint: the previous one in out_dir when its parts did not
+    change, else a new one staged."""
     from generator.pdf.reader import PackagePart, assemble_package
 
     app, result = run.app, run.result
@@ -290,8 +298,32 @@ def _assemble(run: _Run) -> Path:
         run.progress(_("合成申报材料 PDF…"))
         package_path = run.stage.path(package_path.name)
         assemble_package(parts, package_path, title=title)
-    run.new["package"], run.new["package_fingerprint"] = package_path.name, package_fp
-    return package_path
+    return package_path, package_fp
+
+
+def _package_ahead(run: _Run) -> None:
+    """While the 自评表 converts (a LibreOffice's work): the package, when the 自评表 is not in
+    it and nothing found so far keeps it from being made. _package uses it, or removes it when
+    the read-back or the page limits find an error after all."""
+    from generator.errors import ToolError
+    from generator.word.selfassessment import in_package
+
+    result = run.result
+    if in_package(run.app) or result.unrendered or result.report.errors:
+        return
+    if any(d.severity is Severity.ERROR for r in result.documents if r.inspection for d in r.inspection.diagnostics):
+        return
+    try:
+        run.package_ahead = _make_package(run)
+    except ToolError:
+        return  # made again in its place, where the error stops the build as it always did
+
+
+def _drop_package_ahead(run: _Run) -> None:
+    """The package made ahead is not submitted (errors came after it): not in the new set."""
+    if run.package_ahead is not None and run.package_ahead[0].parent == run.stage.dir:
+        run.package_ahead[0].unlink(missing_ok=True)
+    run.package_ahead = None
 
 
 def _write_reports(result: BuildResult, out_dir: Path, stage: Stage) -> tuple[str, str]:
@@ -329,6 +361,7 @@ class _Run:
     progress: Progress
     old: dict  # the last build's state
     new: dict = field(default_factory=lambda: {"version": __version__, "documents": {}})
+    package_ahead: tuple[Path, str] | None = None  # made while the 自评表 converted (path, fingerprint)
 
     def old_doc(self, doc: Document) -> dict:
         entry = self.old.get("documents", {}).get(doc.id, {})
@@ -469,8 +502,9 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
         convert_to_pdf(
             list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice,
             on_ready=lambda docx, _pdf: _converted(by_docx[docx]),
-            # once per build: a later phase (the 自评表) finds the imports done and the fonts asked
-            meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else None,
+            # once per build: a later phase (the 自评表) finds the imports done and the fonts asked;
+            # while the 自评表 converts, the package (it holds the other documents)
+            meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else (lambda: _package_ahead(run)),
         )
     return True
 
@@ -610,6 +644,7 @@ def _package(run: _Run) -> None:
     if not errors and not result.unrendered:
         result.package = _assemble(run)
         return
+    _drop_package_ahead(run)
     old = run.old.get("package")
     removed = isinstance(old, str) and (run.out_dir / old).is_file()
     reason = _("内容有 {n} 个错误，未合成申报材料 PDF。").format(n=errors)

@@ -1,4 +1,6 @@
-"""A build reads each PDF it makes once, and what it then finds in it is what a fresh read finds."""
+"""What a build does to go faster, and that it changes nothing: it reads each PDF it makes once
+(what it then finds is what a fresh read finds), and it assembles the package while the 自评表
+converts, keeping it only when the build has no errors."""
 
 from __future__ import annotations
 
@@ -54,3 +56,61 @@ def test_page_map_from_the_read_back_equals_a_fresh_read(example_build: tuple[Pa
         found = printed_pages(pdf, anchors)
         assert printed_pages(pdf, anchors, kept) == found
         assert sum(p is not None for p in found) > len(found) // 2  # most pages print a number: a real comparison
+
+
+def _spy_package_and_conversions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Events in order: 'package' when a package is assembled, 'converted <name>' per PDF made."""
+    import generator.pdf.convert as convert
+    import generator.pdf.reader as reader
+
+    events: list[str] = []
+    real_assemble, real_convert = reader.assemble_package, convert.convert_to_pdf
+
+    def assemble(*args: object, **kwargs: object) -> None:
+        events.append("package")
+        real_assemble(*args, **kwargs)  # type: ignore[arg-type]
+
+    def converting(docx_paths: list[Path], out_dir: Path, **kwargs: object) -> list[Path]:
+        made = real_convert(docx_paths, out_dir, **kwargs)  # type: ignore[arg-type]
+        events.extend(f"converted {p.stem}" for p in docx_paths)
+        return made
+
+    monkeypatch.setattr(reader, "assemble_package", assemble)
+    monkeypatch.setattr(convert, "convert_to_pdf", converting)
+    return events
+
+
+def test_the_package_is_assembled_while_the_self_assessment_converts(tmp_path: Path, libreoffice: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.pdf.reader import read_pdf
+    from generator.pipeline import build
+
+    events = _spy_package_and_conversions(monkeypatch)
+    root = tmp_path / "content"
+    shutil.copytree(EXAMPLE, root)
+    result = build(root, tmp_path / "out", pdf=True)
+    assert result.exit_code == 0 and result.package is not None
+    last = max(n for n, e in enumerate(events) if e.startswith("converted") and "自评表" in e)
+    assert events.count("package") == 1 and events.index("package") < last  # before the 自评表's PDF was back
+    info = read_pdf(result.package)
+    titles = [b.title for b in info.outline if b.level == 0]
+    assert titles[:2] == ["建设方案", "推荐书"] and "自评表" not in titles
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".pdf") == sorted(
+        [*(r.pdf.name for r in result.documents if r.pdf is not None), result.package.name]
+    )
+
+
+def test_an_error_found_after_the_package_was_assembled_keeps_it_out(tmp_path: Path, libreoffice: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page limit is checked after the 自评表's read-back: the package made ahead is dropped."""
+    from generator.pipeline import build
+
+    events = _spy_package_and_conversions(monkeypatch)
+    root = tmp_path / "content"
+    shutil.copytree(EXAMPLE, root)
+    project = root / "项目.yaml"
+    project.write_text(project.read_text(encoding="utf-8").replace("页数限制:\n  建设方案:\n", "页数限制:\n  建设方案: 5\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = build(root, out, pdf=True)
+    assert "package" in events  # it was made ahead (the limit is not known to be exceeded then)
+    assert result.exit_code == 1 and result.package is None
+    assert not any("申报材料" in p.name for p in out.iterdir())
+    assert "未合成申报材料 PDF" in (out / "检查报告.txt").read_text(encoding="utf-8")
