@@ -114,3 +114,44 @@ def test_an_error_found_after_the_package_was_assembled_keeps_it_out(tmp_path: P
     assert result.exit_code == 1 and result.package is None
     assert not any("申报材料" in p.name for p in out.iterdir())
     assert "未合成申报材料 PDF" in (out / "检查报告.txt").read_text(encoding="utf-8")
+
+
+def test_the_last_pdf_of_the_first_phase_is_compared_while_the_self_assessment_converts(
+    tmp_path: Path, libreoffice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 自评表 needs only the pages of the 建设方案 and the 推荐书: the comparison of the PDF
+    that came last waits for the 自评表's conversion, and the report is the same."""
+    import generator.pdf.convert as convert
+    import generator.pdf.layout as layout
+    from generator.pipeline import build
+
+    events: list[str] = []
+    real_convert, real_inspect = convert.convert_to_pdf, layout.inspect_pdf
+
+    def converting(docx_paths: list[Path], out_dir: Path, **kwargs: object) -> list[Path]:
+        names = "+".join(sorted(p.stem.rsplit("-", 1)[-1] for p in docx_paths))
+        events.append(f"start {names}")
+        made = real_convert(docx_paths, out_dir, **kwargs)  # type: ignore[arg-type]
+        events.append(f"end {names}")
+        return made
+
+    def inspecting(title: str, *args: object) -> object:
+        events.append(f"inspect {title}")
+        return real_inspect(title, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(convert, "convert_to_pdf", converting)
+    monkeypatch.setattr(layout, "inspect_pdf", inspecting)
+    root = tmp_path / "content"
+    shutil.copytree(EXAMPLE, root)
+    result = build(root, tmp_path / "out", pdf=True)
+    assert result.exit_code == 0
+    first, second = events.index("start 建设方案+推荐书"), events.index("start 自评表")
+    during = events[second : events.index("end 自评表")]
+    assert len([e for e in events[first:second] if e.startswith("inspect")]) == 1
+    assert len([e for e in during if e.startswith("inspect")]) == 2  # the one left, then the 自评表's own
+    assert sorted(e for e in events if e.startswith("inspect")) == sorted(["inspect 推荐书", "inspect 建设方案", "inspect 自评表"])
+    # every document read back, measured and its pages known as before
+    for r in result.documents:
+        assert r.inspection is not None and r.pages > 0 and r.fonts
+    plan = next(r for r in result.documents if r.doc.id == "plan")
+    assert plan.numbered_from >= 1  # the cover prints no number: read from the deferred read-back too

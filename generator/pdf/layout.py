@@ -16,7 +16,7 @@ from pathlib import Path
 from generator.core.unitnames import is_running_prose, unit_names
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
-from generator.pdf.readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
+from generator.pdf.readback import CHAR_MAP, CharPlace, Extracted, ReadBack, page_section, read_back
 from generator.pdf.reader import PageChars
 from generator.word.text import Paragraph
 
@@ -87,10 +87,11 @@ class Inspection:
         )
 
 
-def inspect_pdf(title: str, docx_path: Path, pdf_path: Path) -> Inspection:
-    """Read a document's PDF back against its .docx and analyse its layout."""
+def inspect_pdf(title: str, docx_path: Path, pdf_path: Path, extracted: Extracted | None = None) -> Inspection:
+    """Read a document's PDF back against its .docx and analyse its layout (`extracted`: the
+    files as readback.extract read them already)."""
     started = time.perf_counter()
-    rb = read_back(title, docx_path, pdf_path)
+    rb = read_back(title, docx_path, pdf_path, extracted)
     result = analyse_layout(rb)
     result.diagnostics[:0] = rb.diagnostics
     result.printed = tuple(rb.pages)
