@@ -115,13 +115,18 @@ def timed(module, name, label):
     setattr(module, name, wrapper)
 timed(validate, "check_content", "load + check")
 for name, label in [("_render", "render .docx"), ("_convert", "convert (+ measure, read back as each arrives)"),
+                    ("_while_converting", "  of which imports + fontconfig ahead"),
+                    ("_extracted", "  of which the first phase's last PDF read"),
+                    ("_complete_deferred", "  of which its read-back, while the 自评表 converts"),
+                    ("_make_package", "  of which the package, while the 自评表 converts"),
                     ("_measure", "  of which measure"), ("_inspect", "  of which read-back + layout"),
-                    ("_read_back", "read back (the rest)"), ("_package", "package"), ("_check_fonts", "font check"),
+                    ("_evidence_pages", "自评表 page numbers"),
+                    ("_read_back", "read back (the rest)"), ("_package", "package (when not made ahead)"), ("_check_fonts", "font check"),
                     ("_finish", "reports + state")]:
     timed(pipeline, name, label)
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]), pdf=True)
-times["build (total)"] = (time.perf_counter() - t, 0.0)
+times["build (total)"] = (time.perf_counter() - t, time.process_time() - c)
 times["python start + imports"] = (imported, 0.0)
 print(json.dumps(times))
 """
@@ -141,8 +146,10 @@ def print_breakdown(rounds: list[dict[str, tuple[float, float]]], walls: list[fl
     print(f"breakdown of a warm build (median of {len(rounds)}; wall / CPU of the build process):")
     print(f"  {'whole command (interpreter start included)':50s} {statistics.median(walls):5.2f} s")
     order = ["python start + imports", "load + check", "render .docx", "convert (+ measure, read back as each arrives)",
-             "  of which read-back + layout", "  of which measure", "read back (the rest)", "package", "font check",
-             "reports + state", "build (total)"]
+             "  of which imports + fontconfig ahead", "  of which read-back + layout", "  of which measure",
+             "  of which the first phase's last PDF read", "  of which its read-back, while the 自评表 converts",
+             "  of which the package, while the 自评表 converts", "自评表 page numbers", "read back (the rest)",
+             "package (when not made ahead)", "font check", "reports + state", "build (total)"]
     for label in [lb for lb in order if lb in rounds[0]]:
         wall = statistics.median(r[label][0] for r in rounds)
         cpu = statistics.median(r[label][1] for r in rounds)
@@ -230,12 +237,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--offices", type=int, default=2, help="LibreOffices the warm converter keeps")
     parser.add_argument("--breakdown", action="store_true", help="also time each step of a warm build")
+    parser.add_argument("--compile-each-time", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if set")
     parser.add_argument("--soak", type=int, default=0, metavar="N", help="convert N documents and watch memory")
     parser.add_argument("--every", type=int, default=50)
     parser.add_argument("--max-conversions", type=int, default=200)
     parser.add_argument("--memory-ceiling", type=int, default=1500, metavar="MB")
     args = parser.parse_args()
     os.environ.pop("CHANJIAO_WARM", None)
+    # An installed chanjiao has its modules' bytecode on disk (pip writes it); with
+    # PYTHONDONTWRITEBYTECODE set (some shells and CI runners set it) every build would compile
+    # ~200 modules from source, 0.25 CPU-s a user never pays. --compile-each-time keeps it.
+    if not args.compile_each_time and os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+        print("PYTHONDONTWRITEBYTECODE unset for the builds (bytecode as installed; --compile-each-time keeps it)")
     if args.soak:
         soak(args.soak, args.every, args.max_conversions, args.memory_ceiling)
     else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from generator.check.coverage import Evidence
     from generator.model import Application
     from generator.pdf.layout import Inspection
-    from generator.pdf.reader import PackagePart
+    from generator.pdf.readback import Extracted
+    from generator.pdf.reader import PackagePart, PageChars
 
 __all__ = ["STATE_FILE", "BuildResult", "Reused", "build", "render_documents", "run"]
 
@@ -206,12 +207,13 @@ def _measure(result: DocumentResult, numbered_from: int | None = None) -> None:
     result.numbered_from = printed_numbering_start(result.pdf) if numbered_from is None else numbered_from
 
 
-def _inspect(result: DocumentResult) -> Inspection:
-    """Read the PDF back against its .docx (characters lost or added) and analyse its layout."""
+def _inspect(result: DocumentResult, extracted: Extracted | None = None) -> Inspection:
+    """Read the PDF back against its .docx (characters lost or added) and analyse its layout
+    (`extracted`: the two files as read already)."""
     from generator.pdf.layout import inspect_pdf
 
     assert result.pdf is not None
-    result.inspection = inspect_pdf(result.doc.title, result.docx, result.pdf)
+    result.inspection = inspect_pdf(result.doc.title, result.docx, result.pdf, extracted)
     return result.inspection
 
 
@@ -272,7 +274,15 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
 
 
 def _assemble(run: _Run) -> Path:
-    """The package: the previous one in out_dir when its parts did not change, else a new one staged."""
+    """The package: the one made while the 自评表 converted, else made now (see _make_package)."""
+    path, fp = run.package_ahead or _make_package(run)
+    run.new["package"], run.new["package_fingerprint"] = path.name, fp
+    return path
+
+
+def _make_package(run: _Run) -> tuple[Path, str]:
+    """The package and its fingerprint: the previous one in out_dir when its parts did not
+    change, else a new one staged."""
     from generator.pdf.reader import PackagePart, assemble_package
 
     app, result = run.app, run.result
@@ -290,8 +300,32 @@ def _assemble(run: _Run) -> Path:
         run.progress(_("合成申报材料 PDF…"))
         package_path = run.stage.path(package_path.name)
         assemble_package(parts, package_path, title=title)
-    run.new["package"], run.new["package_fingerprint"] = package_path.name, package_fp
-    return package_path
+    return package_path, package_fp
+
+
+def _package_ahead(run: _Run) -> None:
+    """While the 自评表 converts (a LibreOffice's work): the package, when the 自评表 is not in
+    it and nothing found so far keeps it from being made. _package uses it, or removes it when
+    the read-back or the page limits find an error after all."""
+    from generator.errors import ToolError
+    from generator.word.selfassessment import in_package
+
+    result = run.result
+    if in_package(run.app) or result.unrendered or result.report.errors:
+        return
+    if any(d.severity is Severity.ERROR for r in result.documents if r.inspection for d in r.inspection.diagnostics):
+        return
+    try:
+        run.package_ahead = _make_package(run)
+    except ToolError:
+        return  # made again in its place, where the error stops the build as it always did
+
+
+def _drop_package_ahead(run: _Run) -> None:
+    """The package made ahead is not submitted (errors came after it): not in the new set."""
+    if run.package_ahead is not None and run.package_ahead[0].parent == run.stage.dir:
+        run.package_ahead[0].unlink(missing_ok=True)
+    run.package_ahead = None
 
 
 def _write_reports(result: BuildResult, out_dir: Path, stage: Stage) -> tuple[str, str]:
@@ -329,6 +363,11 @@ class _Run:
     progress: Progress
     old: dict  # the last build's state
     new: dict = field(default_factory=lambda: {"version": __version__, "documents": {}})
+    package_ahead: tuple[Path, str] | None = None  # made while the 自评表 converted (path, fingerprint)
+    #: documents whose PDF is read but not yet compared (the last of the first phase: its
+    #: comparison waits for the 自评表's conversion), and what was read, by document id
+    deferred: list[DocumentResult] = field(default_factory=list)
+    extracted: dict[str, Extracted] = field(default_factory=dict)
 
     def old_doc(self, doc: Document) -> dict:
         entry = self.old.get("documents", {}).get(doc.id, {})
@@ -465,12 +504,23 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
     if stale:
         run.progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
         by_docx = {r.docx: r for r in stale}
+        left = [len(stale)]
+
+        def ready(docx: Path, _pdf: Path) -> None:
+            left[0] -= 1
+            # The first phase's last PDF is only read: the 自评表 needs its pages now, the
+            # comparison can wait for the 自评表's conversion (_while_self_assessment_converts).
+            if docs is None and not left[0]:
+                _extracted(run, by_docx[docx])
+            else:
+                _converted(by_docx[docx])
+
         # Step 5 then finds each converted document's inspection made.
         convert_to_pdf(
             list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice,
-            on_ready=lambda docx, _pdf: _converted(by_docx[docx]),
+            on_ready=ready,
             # once per build: a later phase (the 自评表) finds the imports done and the fonts asked
-            meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else None,
+            meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else (lambda: _while_self_assessment_converts(run)),
         )
     return True
 
@@ -480,8 +530,7 @@ _AFTER_CONVERSION = (
     "generator.pdf.reader",
     "generator.pdf.layout",
     "pypdfium2",
-    "generator.pdf.fontcheck",
-    "fontTools.ttLib",
+    "generator.pdf.fontcheck",  # not fontTools: the body font's characters are in the user cache
     "generator.content.attachments",
     "generator.check.report",
 )
@@ -527,6 +576,31 @@ def _converted(result: DocumentResult) -> None:
     result.rebuilt = True
 
 
+def _extracted(run: _Run, result: DocumentResult) -> None:
+    """A document's PDF has just been made: read it (its pages are all the 自评表 needs); its
+    read-back, pages and fonts follow in _complete_deferred."""
+    from generator.pdf.readback import extract
+
+    assert result.pdf is not None
+    run.extracted[result.doc.id] = extract(result.docx, result.pdf)
+    run.deferred.append(result)
+    result.rebuilt = True
+
+
+def _complete_deferred(run: _Run) -> None:
+    """The read-back, pages and fonts of the documents only read so far (_extracted)."""
+    while run.deferred:
+        result = run.deferred.pop(0)
+        inspection = _inspect(result, run.extracted.get(result.doc.id))
+        _measure(result, inspection.numbering_start())
+
+
+def _while_self_assessment_converts(run: _Run) -> None:
+    """While LibreOffice converts the 自评表: the read-back left for now, then the package."""
+    _complete_deferred(run)
+    _package_ahead(run)
+
+
 def _evidence_pages(run: _Run) -> EvidencePages:
     """Step 4b: the printed page of each tagged place, read from the PDFs just made; the last
     build's when neither the content nor those PDFs changed. A place not found is a warning at
@@ -539,7 +613,7 @@ def _evidence_pages(run: _Run) -> EvidencePages:
         pages = {str(k): (str(v[0]), int(v[1])) for k, v in old.get("pages", {}).items()}
         missing = [list(m) for m in old["missing"]]
     else:
-        pages, missing = _read_pages(app, pdfs)
+        pages, missing = _read_pages(app, pdfs, _printed(run))
     run.new[EVIDENCE_PAGES] = {"sources": sources, "pages": {k: list(v) for k, v in pages.items()}, "missing": missing}
     result.evidence_pages = pages
     result.report.diagnostics.extend(
@@ -555,8 +629,19 @@ def _evidence_pages(run: _Run) -> EvidencePages:
     return pages
 
 
-def _read_pages(app: Application, pdfs: dict[str, DocumentResult]) -> tuple[EvidencePages, list[list]]:
-    """The pages of every tagged place (pdf/pagemap.py), and the places not found."""
+def _printed(run: _Run) -> dict[str, Sequence[PageChars]]:
+    """The characters this build read from each document's PDF, by document id (none for a PDF
+    kept from the last build): the page map reads no PDF twice."""
+    out: dict[str, Sequence[PageChars]] = {k: e.printed.pages for k, e in run.extracted.items()}
+    for r in run.result.documents:
+        if r.doc.id not in out and r.inspection is not None and r.inspection.printed:
+            out[r.doc.id] = r.inspection.printed
+    return out
+
+
+def _read_pages(app: Application, pdfs: dict[str, DocumentResult], printed: dict[str, Sequence[PageChars]]) -> tuple[EvidencePages, list[list]]:
+    """The pages of every tagged place (pdf/pagemap.py), and the places not found; `printed`:
+    the characters of the PDFs read already."""
     from generator.check.coverage import coverage
     from generator.core.buildcache import evidence_key
     from generator.model import strip_heading_number
@@ -575,7 +660,7 @@ def _read_pages(app: Application, pdfs: dict[str, DocumentResult]) -> tuple[Evid
             continue  # not rendered: the report says why, and its places print “—”
         keyed = sorted(places.items(), key=lambda kv: (order.get(kv[1].prose, 0), kv[1].loc.line, kv[1].loc.column))
         # The heading's number is printed by the tool, and may differ from one the writer typed.
-        found = printed_pages(r.pdf, [strip_heading_number(e.anchor) for _k, e in keyed])
+        found = printed_pages(r.pdf, [strip_heading_number(e.anchor) for _k, e in keyed], printed.get(doc_id))
         for (key, e), page in zip(keyed, found, strict=True):
             if page is None:
                 missing.append([e.loc.path, e.loc.line, e.loc.column, r.doc.title, e.anchor[:20]])
@@ -586,6 +671,7 @@ def _read_pages(app: Application, pdfs: dict[str, DocumentResult]) -> tuple[Evid
 
 def _read_back(run: _Run) -> None:
     """Step 5: each PDF read back against its .docx, its layout and its page limits."""
+    _complete_deferred(run)  # when the 自评表 was not converted (unchanged, or not rendered)
     report = run.result.report
     for r in run.result.documents:
         run.new["documents"][r.doc.id].update(
@@ -608,6 +694,7 @@ def _package(run: _Run) -> None:
     if not errors and not result.unrendered:
         result.package = _assemble(run)
         return
+    _drop_package_ahead(run)
     old = run.old.get("package")
     removed = isinstance(old, str) and (run.out_dir / old).is_file()
     reason = _("内容有 {n} 个错误，未合成申报材料 PDF。").format(n=errors)

@@ -92,13 +92,18 @@ def test_a_build_asks_fontconfig_once_and_while_libreoffice_converts(
 
     monkeypatch.setenv("CHANJIAO_WARM", "0")
     handed: list[float] = []
-    real = pipeline._converted
+    real, real_extracted = pipeline._converted, pipeline._extracted
 
     def converted(result: pipeline.DocumentResult) -> None:
         handed.append(time.monotonic())
         real(result)
 
+    def extracted(run: pipeline._Run, result: pipeline.DocumentResult) -> None:  # the first phase's last PDF
+        handed.append(time.monotonic())
+        real_extracted(run, result)
+
     monkeypatch.setattr(pipeline, "_converted", converted)
+    monkeypatch.setattr(pipeline, "_extracted", extracted)
     result = pipeline.build(REPO / "content", tmp_path / "out", pdf=True)
     assert result.exit_code == 0
     assert len(handed) == len(result.documents) == 3 and result.substitutions

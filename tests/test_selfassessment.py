@@ -286,7 +286,7 @@ def test_a_place_not_found_prints_a_dash_and_warns_at_its_tag(
 
     root, out = _rebuild_copy(tagged_build, tmp_path)
     real = pagemap.printed_pages
-    monkeypatch.setattr(pagemap, "printed_pages", lambda pdf, anchors: [None] * len(anchors) if "建设方案" in pdf.name else real(pdf, anchors))
+    monkeypatch.setattr(pagemap, "printed_pages", lambda pdf, anchors, pages=None: [None] * len(anchors) if "建设方案" in pdf.name else real(pdf, anchors, pages))
     (root / "自评.yaml").write_text((root / "自评.yaml").read_text(encoding="utf-8") + "  1.2: 已纳入考核\n", encoding="utf-8")
     result = build(root, out, pdf=True)
     table = rows(_find(out, "自评表", ".docx"))

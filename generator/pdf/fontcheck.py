@@ -3,12 +3,16 @@ which characters of the content the body font's stand-in cannot draw."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from generator.core.atomic import write_atomic
 from generator.errors import Diagnostic, Location, Severity
 from generator.form.declaration import load_form
 from generator.i18n import _
@@ -136,7 +140,7 @@ def missing_glyphs(app: Application, match: FontMatch, fonts_dir: Path | None = 
         return ahead[1]
     if match.kind.value == "real":
         return []
-    covered = font_characters(match.file)
+    covered = _characters(match.file)
     first_seen: dict[str, Location] = {}
     for text, loc in _texts(app):
         for ch in text:
@@ -157,6 +161,45 @@ def missing_glyphs(app: Application, match: FontMatch, fonts_dir: Path | None = 
         )
         for ch, loc in first_seen.items()
     ]
+
+
+def _characters(font_file: Path) -> frozenset[int]:
+    """font_characters, kept in the user cache (core/usercache.py) by the file's identity (path,
+    size, time, inode) and fontTools' version: decoding a CJK face's cmap, some 30,000 entries,
+    took 0.3 CPU-s of every build. The cache holds plain numbers: a damaged entry is read anew."""
+    import fontTools
+
+    from generator.core.usercache import cache_dir
+
+    folder = cache_dir("font-characters")
+    try:
+        info = font_file.stat()
+    except OSError:
+        folder = None  # font_characters says what is wrong with it
+    if folder is None:
+        return font_characters(font_file)
+    key = f"{font_file.resolve()}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0{fontTools.version}"
+    path = folder / f"{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()}.json"
+    try:
+        ranges = json.loads(path.read_bytes())
+        return frozenset(code for first, last in ranges for code in range(int(first), int(last) + 1))
+    except (OSError, ValueError, TypeError):
+        pass
+    covered = font_characters(font_file)
+    with contextlib.suppress(OSError):
+        write_atomic(path, json.dumps(_ranges(covered)).encode("ascii"))
+    return covered
+
+
+def _ranges(codes: frozenset[int]) -> list[list[int]]:
+    """Sorted code points as [first, last] runs (a CJK face's cmap is a few thousand runs)."""
+    out: list[list[int]] = []
+    for code in sorted(codes):
+        if out and out[-1][1] == code - 1:
+            out[-1][1] = code
+        else:
+            out.append([code, code])
+    return out
 
 
 def _fallback_faces(requested: str, chars: list[str], fonts_dir: Path | None) -> dict[str, str]:

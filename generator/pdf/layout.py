@@ -16,7 +16,8 @@ from pathlib import Path
 from generator.core.unitnames import is_running_prose, unit_names
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
-from generator.pdf.readback import CHAR_MAP, CharPlace, ReadBack, page_section, read_back
+from generator.pdf.readback import CHAR_MAP, CharPlace, Extracted, ReadBack, page_section, read_back
+from generator.pdf.reader import PageChars
 from generator.word.text import Paragraph
 
 #: A page whose text ends above this share of the text block, and that does not end a part or a
@@ -54,6 +55,9 @@ class Inspection:
     pages: list[PageFill] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    #: The characters read from the PDF, for later steps of the same build (the 自评表's page
+    #: map) so that each PDF is read once; not in the state file: () when restored from it.
+    printed: tuple[PageChars, ...] = field(default=(), repr=False, compare=False)
 
     def numbering_start(self, probe: int = 3) -> int | None:
         """The index of the page whose footer prints 1 among the first `probe` pages, as the
@@ -83,12 +87,14 @@ class Inspection:
         )
 
 
-def inspect_pdf(title: str, docx_path: Path, pdf_path: Path) -> Inspection:
-    """Read a document's PDF back against its .docx and analyse its layout."""
+def inspect_pdf(title: str, docx_path: Path, pdf_path: Path, extracted: Extracted | None = None) -> Inspection:
+    """Read a document's PDF back against its .docx and analyse its layout (`extracted`: the
+    files as readback.extract read them already)."""
     started = time.perf_counter()
-    rb = read_back(title, docx_path, pdf_path)
+    rb = read_back(title, docx_path, pdf_path, extracted)
     result = analyse_layout(rb)
     result.diagnostics[:0] = rb.diagnostics
+    result.printed = tuple(rb.pages)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -16,11 +16,11 @@ number, maps to None: no number is better than a wrong one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.pdf.readback import normalise
+from generator.pdf.readback import CHAR_MAP, normalise
 from generator.pdf.reader import PageChars, read_printed_text
 
 #: How many leading characters of an anchor identify it (fewer when the anchor is shorter):
@@ -53,15 +53,23 @@ class PageMap:
         return self.printed[self.page_of[index]]
 
 
-def _in_margin(page: PageChars, k: int) -> bool:
-    left, bottom, right, top = page.boxes[k]
-    x, y = (left + right) / 2 / page.width, (bottom + top) / 2 / page.height
-    return not (_MARGIN < x < 1 - _MARGIN and _MARGIN < y < 1 - _MARGIN)
+def _body_box(page: PageChars) -> Callable[[tuple[float, float, float, float]], bool]:
+    """Whether a character's box has its centre inside the page's text block (bounds computed
+    once per page: this runs for every printed character)."""
+    x0, x1 = 2 * _MARGIN * page.width, 2 * (1 - _MARGIN) * page.width  # doubled: no halving per character
+    y0, y1 = 2 * _MARGIN * page.height, 2 * (1 - _MARGIN) * page.height
+
+    def inside(box: tuple[float, float, float, float]) -> bool:
+        left, bottom, right, top = box
+        return x0 < left + right < x1 and y0 < bottom + top < y1
+
+    return inside
 
 
 def printed_number(page: PageChars) -> int | None:
     """The number the page prints in its margin as “— N —” (any dash), else None."""
-    margin = normalise("".join(ch for k, ch in enumerate(page.text) if _in_margin(page, k)))
+    inside = _body_box(page)
+    margin = normalise("".join(ch for ch, box in zip(page.text, page.boxes, strict=True) if not inside(box)))
     found = _NUMBER.search(margin)
     return int(found.group(1)) if found else None
 
@@ -71,13 +79,13 @@ def page_map(pages: Sequence[PageChars]) -> PageMap:
     runs over a page break) and each page's printed number."""
     chars: list[str] = []
     page_of: list[int] = []
+    mapped = CHAR_MAP.get
     for index, page in enumerate(pages):
-        for k, ch in enumerate(page.text):
-            if _in_margin(page, k):
-                continue
-            for kept in normalise(ch):
-                chars.append(kept)
-                page_of.append(index)
+        inside = _body_box(page)
+        # normalise() inlined: per character, CHAR_MAP then no whitespace
+        kept = [m for ch, box in zip(page.text, page.boxes, strict=True) if inside(box) and (m := mapped(ch, ch)) and not m.isspace()]
+        chars += kept
+        page_of += [index] * len(kept)
     return PageMap("".join(chars), tuple(page_of), tuple(printed_number(p) for p in pages))
 
 
@@ -96,6 +104,9 @@ def locate(pages: PageMap, anchors: Sequence[str]) -> list[int | None]:
     return out
 
 
-def printed_pages(pdf: Path, anchors: Sequence[str]) -> list[int | None]:
-    """The printed page number of each anchor in `pdf` (see module doc)."""
-    return locate(page_map(read_printed_text(pdf, images=False).pages), anchors)
+def printed_pages(pdf: Path, anchors: Sequence[str], pages: Sequence[PageChars] | None = None) -> list[int | None]:
+    """The printed page number of each anchor in `pdf` (see module doc). `pages`: the PDF's
+    characters when they were read already (the build's read-back did): not read again."""
+    if pages is None:
+        pages = read_printed_text(pdf, images=False).pages
+    return locate(page_map(pages), anchors)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from generator.errors import Diagnostic, Location, Severity
 from generator.i18n import _
-from generator.pdf.reader import PageChars, read_printed_text
+from generator.pdf.reader import PageChars, PrintedText, read_printed_text
 from generator.word.text import DocxStructure, Paragraph, Section, read_docx_structure
 
 #: Invisible characters other engineers insert to keep names and numbers together: not printed.
@@ -518,10 +518,24 @@ def compare(title: str, pdf_name: str, structure: DocxStructure, pages: list[Pag
     return _Reader(title, pdf_name, structure, pages).run()
 
 
-def read_back(title: str, docx_path: Path, pdf_path: Path) -> ReadBack:
-    """Compare a .docx with its PDF; `title` names the document in messages (建设方案)."""
+@dataclass(frozen=True)
+class Extracted:
+    """What a read-back reads from its two files, before comparing them."""
+
+    structure: DocxStructure
+    printed: PrintedText
+
+
+def extract(docx_path: Path, pdf_path: Path) -> Extracted:
+    """Read a .docx's structure and its PDF's characters (images' boxes only when it has images)."""
     structure = read_docx_structure(docx_path)
-    printed = read_printed_text(pdf_path, images=structure.images > 0)
-    rb = compare(title, pdf_path.name, structure, list(printed.pages))
-    rb.part_starts = printed.part_starts
+    return Extracted(structure, read_printed_text(pdf_path, images=structure.images > 0))
+
+
+def read_back(title: str, docx_path: Path, pdf_path: Path, extracted: Extracted | None = None) -> ReadBack:
+    """Compare a .docx with its PDF; `title` names the document in messages (建设方案).
+    `extracted`: the two files as extract() read them already (else they are read now)."""
+    extracted = extracted or extract(docx_path, pdf_path)
+    rb = compare(title, pdf_path.name, extracted.structure, list(extracted.printed.pages))
+    rb.part_starts = extracted.printed.part_starts
     return rb
