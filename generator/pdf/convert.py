@@ -21,7 +21,7 @@ from generator.core.atomic import copy_atomic
 from generator.core.procs import SOFFICE_ENV, check_soffice_setting
 from generator.errors import ToolError
 from generator.i18n import _
-from generator.pdf import warmclient
+from generator.pdf import profile, warmclient
 from generator.pdf.fonts import fontconfig_env, write_fonts_conf
 
 INSTALL_HINT = "sudo apt-get install --no-install-recommends libreoffice-writer-nogui"
@@ -47,6 +47,8 @@ class _Job:
     sources: list[Path]
     work_dir: Path
     proc: subprocess.Popen[bytes] | None = None
+    #: started on a copy of the kept profile (pdf/profile.py), not a fresh one
+    seeded: bool = False
 
     @property
     def out_dir(self) -> Path:
@@ -224,6 +226,7 @@ def _convert_cold(
             copy_atomic(_verified_pdf(job, index), out_dir / f"{src.stem}.pdf")
             ready(src, out_dir / f"{src.stem}.pdf")
 
+    jobs: list[_Job] = []
     try:
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
         jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
@@ -233,6 +236,14 @@ def _convert_cold(
             sources = [src for job in jobs for src in job.sources]
             for pdf_path, src in zip(produced, sources, strict=True):
                 copy_atomic(pdf_path, out_dir / f"{src.stem}.pdf")
+        for job in jobs:
+            if not job.seeded:  # LibreOffice made this profile and ended well: the next starts copy it
+                profile.keep(job.work_dir / "profile", soffice)
+                break
+    except ToolError:
+        if any(job.seeded for job in jobs):
+            profile.forget(soffice)  # in case the copy is what failed: the next start makes a fresh one
+        raise
     finally:
         procs.remove_temp_dir(tmp_dir)
 
@@ -388,10 +399,10 @@ def _next_ended(pending: list[_Job], deadline: float, timeout: float) -> _Job:
 
 
 def _start(soffice: Path, job: _Job, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    profile = (job.work_dir / "profile").as_uri()
+    job.seeded = profile.seed(job.work_dir / "profile", soffice)
     command = [
         str(soffice),
-        f"-env:UserInstallation={profile}",
+        f"-env:UserInstallation={(job.work_dir / 'profile').as_uri()}",
         *HEADLESS_FLAGS,
         "--convert-to",
         "pdf:writer_pdf_Export",

@@ -61,7 +61,7 @@ from generator.core import procs
 from generator.core.atomic import copy_atomic
 from generator.errors import ToolError
 from generator.i18n import _
-from generator.pdf import warmclient
+from generator.pdf import profile, warmclient
 from generator.pdf.convert import (
     HEADLESS_FLAGS,
     INSTALL_HINT,
@@ -118,6 +118,7 @@ class _Office:
         # Named in the job folder, so that whoever removes the folder (stop(), the watchdog, the
         # next run's sweep) removes LibreOffice's /tmp/OSL_PIPE_<uid>_<pipe> with it.
         (job / procs.ACCEPT_PIPE_FILE).write_text(pipe, encoding="utf-8")
+        seeded = profile.seed(job / "profile", soffice)  # a copy of a made profile: no first-start work
         try:
             self._launch(soffice, python, job, env, pipe, start_timeout)
             ready = self.receive(start_timeout)
@@ -127,6 +128,8 @@ class _Office:
         if ready is None or not ready.get("ready"):
             reason = (ready or {}).get("error") or self.log_tail() or _("无响应")
             self.stop()
+            if seeded:
+                profile.forget(soffice)  # in case the copy is what failed: the next start makes a fresh one
             if "No module named 'uno'" in str(reason):
                 raise ToolError(_("{python} 无法导入 LibreOffice 的 uno 模块，请安装：{hint}").format(python=python, hint=UNO_HINT))
             raise ToolError(_("常驻 LibreOffice 未能启动：{reason}").format(reason=reason))
