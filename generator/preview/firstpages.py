@@ -9,10 +9,13 @@ a wrong guess costs nothing but that head start.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from generator.word.text import docx_text
 
 #: Pages asked for early: the one before the changed paragraph's page (an inserted paragraph goes
 #: before the paragraph found, which may start a page), that page and the next ones (a longer
@@ -21,26 +24,22 @@ BEFORE, SPAN = 1, 3
 #: Characters of a paragraph searched for in a page's text: enough to be unique in a document,
 #: few enough to sit on the paragraph's first page.
 _NEEDLE = 12
-_PARAGRAPH = re.compile(rb"<w:p[ >].*?</w:p>", re.S)
-_TEXT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 _SPACE = re.compile(r"\s+")
+_CELLS = re.compile(r" \| | / ")  # how docx_text joins a table row's cells and a cell's paragraphs
 
 
 def paragraph_texts(docx: Path) -> list[str]:
-    """The body's paragraphs as printed text, without spaces (tables' paragraphs included)."""
-    with zipfile.ZipFile(docx) as z:
-        xml = z.read("word/document.xml")
-    texts = []
-    for paragraph in _PARAGRAPH.finditer(xml):
-        text = b"".join(_TEXT.findall(paragraph.group())).decode("utf-8", "replace")
-        text = _SPACE.sub("", _unescape(text))
-        if text:
-            texts.append(text)
-    return texts
+    """The body's paragraphs (and table cells) as printed text, without spaces; the last few
+    documents' are kept (preview compares the shown .docx, read at the last save, with the new)."""
+    data = docx.read_bytes()
+    return list(_paragraphs(hashlib.blake2b(data, digest_size=16).digest(), docx))
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+@functools.lru_cache(maxsize=8)
+def _paragraphs(digest: bytes, docx: Path) -> tuple[str, ...]:
+    del digest  # the key: the file's content, whatever its name
+    texts = (_SPACE.sub("", part) for line in docx_text(docx).splitlines() for part in _CELLS.split(line))
+    return tuple(t for t in texts if t)
 
 
 def changed_pages(old: Sequence[str], new: Sequence[str], page_texts: Sequence[str]) -> tuple[int, int] | None:
