@@ -173,7 +173,9 @@ def sweep_pdfs(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -> t
     _sweep_document(tmp / "glued.docx")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(docx_blocks, "glue_tokens", lambda text: (text, []))
+        docx_blocks.run_segments.cache_clear()  # the segments are kept per text: made again unglued
         _sweep_document(tmp / "plain.docx")
+    docx_blocks.run_segments.cache_clear()
     glued, plain = convert_to_pdf([tmp / "glued.docx", tmp / "plain.docx"], tmp)
     return glued, plain
 

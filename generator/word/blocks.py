@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -118,12 +119,13 @@ def script_segments(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def run_segments(text: str) -> list[tuple[str, bool, bool]]:
+@functools.lru_cache(maxsize=16384)
+def run_segments(text: str) -> tuple[tuple[str, bool, bool], ...]:
     """`text` with its tokens glued (nobreak.py), cut into the runs it is written in:
     (piece, is_latin, glued), where `glued` marks Chinese characters inside a token (`万元` of
     `356.7万元`) or joined to a neighbour by a word joiner, which are tagged with a non-CJK
     language so LibreOffice keeps them whole. Spaces and joiners join their left neighbour, like
-    spaces in `script_segments`."""
+    spaces in `script_segments`. Kept per text: preview renders the same paragraphs on every save."""
     glued_text, spans = glue_tokens(text)
     in_token = [False] * len(glued_text)
     for start, end in spans:
@@ -153,7 +155,7 @@ def run_segments(text: str) -> list[tuple[str, bool, bool]]:
             pending = ""
     if pending:
         out.append((pending, False, False))
-    return out
+    return tuple(out)
 
 
 #: The language of the Chinese characters of a glued token. Any language but Chinese, Japanese
