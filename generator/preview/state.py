@@ -33,6 +33,8 @@ class PreviewState:
             self._data.update(fields)
             self._version += 1
             self._data["version"] = self._version
+            # the version each field last changed at: the page redraws only what changed
+            self._data["changed"] = {**self._data.get("changed", {}), **dict.fromkeys(fields, self._version)}
             self._cond.notify_all()
             return self._version
 

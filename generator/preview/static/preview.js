@@ -183,7 +183,7 @@
       const changed = d.pages.filter((p) => p.changed).length;
       const tab = el("button", { type: "button", class: "tab" + (d.id === current ? " current" : ""), "data-doc": d.id },
         `${d.title}（${d.page_count} 页）`, changed ? el("span", { class: "badge" }, `${changed} 页已更新`) : null);
-      tab.addEventListener("click", () => { current = d.id; draw(lastState); });
+      tab.addEventListener("click", () => { current = d.id; draw(lastState, true); });
       return tab;
     }));
     const files = docs.flatMap((d) => d.files.map((f) => el("a", { href: "/files/" + encodeURIComponent(f), target: "_blank", rel: "noopener" }, f)));
@@ -193,15 +193,31 @@
 
   let lastState = null;
   let scrolledFor = "";
-  function draw(state) {
+  // The version at which each field of the state was last drawn: a status update (several per
+  // save) redraws the status alone, not the report and every page's text, and leaves what the
+  // writer opened (the covered points, a page's text) open.
+  const drawnAt = {};
+  function changedSinceDrawn(state, ...keys) {
+    const changed = state.changed || {};
+    return keys.some((k) => changed[k] === undefined || changed[k] !== drawnAt[k]);
+  }
+
+  function draw(state, force) {
     lastState = state;
     document.title = (state.title ? state.title + " · " : "") + "chanjiao 预览";
     replace("title", state.title || "chanjiao 预览");
     drawStatus(state);
-    drawReport(state);
-    drawPageCounts(state);
+    const report = force || changedSinceDrawn(state, "report", "page_diagnostics");
+    const pages = force || changedSinceDrawn(state, "documents", "page_diagnostics");
+    if (report) drawReport(state);
+    if (pages) drawPageCounts(state);
+    for (const k of ["report", "documents", "page_diagnostics"]) drawnAt[k] = (state.changed || {})[k];
     const jump = drawTabs(state);
-    for (const doc of state.documents || []) drawDocument(doc);
+    if (pages) for (const doc of state.documents || []) drawDocument(doc);
+    else for (const doc of state.documents || []) {
+      const holder = document.getElementById(`doc-${doc.id}`);
+      if (holder) holder.hidden = doc.id !== current;
+    }
     if (jump) {
       const first = jump.pages.find((p) => p.changed);
       const key = jump.id + first.src;
