@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,11 @@ _TEXT_CHILDREN = frozenset(
     w(t) for t in ("t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "lastRenderedPageBreak")
 )
 _RPR, _RSTYLE, _BOLD, _ITALIC, _VAL = (w(n) for n in ("rPr", "rStyle", "b", "i", "val"))
+#: What can make run_segments cut a text or glue part of it: a character below U+2000 (every
+#: Latin one is; is_latin is stricter), a digit (every token has one: full-width digits are not
+#: Latin) or a joiner. A run without any is one CJK piece, left as it is (most of the prose,
+#: which the writer already cut by script).
+_MAY_SPLIT = re.compile(f"[\\u0000-\\u1fff{WORD_JOINER}]|\\d")
 _LATIN_FONT_ATTRS = tuple(w(a) for a in ("ascii", "hAnsi", "asciiTheme", "hAnsiTheme"))
 
 
@@ -520,6 +526,8 @@ def _split_run(run: Any, latin_id: str) -> None:
     content = [c for c in run if c.tag != w("rPr")]
     if not content or any(c.tag not in _TEXT_CHILDREN for c in content):
         return
+    if not any(_MAY_SPLIT.search(c.text or "") for c in content if c.tag == T):
+        return  # nothing Latin, no digit, no joiner: run_segments would find one Chinese piece
     # (text or element, (is_latin, glued)); None: an element that goes with its run
     pieces: list[tuple[Any, tuple[bool, bool] | None]] = []
     for c in content:
