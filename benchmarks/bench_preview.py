@@ -4,7 +4,7 @@ End to end: from just before the file is written to the moment a MutationObserve
 the new text (the browser's clock and ours are the same machine's), and to the moment the first
 changed page's new picture has loaded in the page. Median over N saves, with the breakdown the
 preview measures itself: detect (from the write to the rebuild's start: inotify and the settle),
-check, render, convert → first pages shown (with a warm converter: LibreOffice loads the new .docx
+load, render (the rules, "check", run while LibreOffice converts), convert → first pages shown (with a warm converter: LibreOffice loads the new .docx
 and exports the pages the change is on first; they are read and published at once), convert and
 scan of the whole (each page's text and fingerprint, the parts' page counts), push (published →
 in the DOM), then the pictures (published → the first changed page's picture loaded) and the
@@ -102,14 +102,16 @@ def _one_save(driver, preview: PreviewProcess, path: Path, original: str, n: int
     # "first_pages"): the text reaches the page then, the whole document later ("published").
     shown = timings.get("first_pages", timings.get("published", timings["pages"]))  # (older versions: after the pictures)
     published = status["started"] * 1000 + shown
-    before_convert = timings.get("check", 0) + timings.get("render", 0)
+    # (older versions checked before rendering: "check" then counts before the conversion)
+    before_convert = timings.get("load", timings.get("check", 0)) + timings.get("render", 0)
     return {
         "end to end (text)": seen - written * 1000,
         "end to end (picture)": picture - written * 1000,
         "CPU to the text": sum(cpu_text),
         "  of it LibreOffice": cpu_text[1],
         "detect": (status["started"] - written) * 1000,
-        "check": timings.get("check", 0),
+        "load": timings.get("load", float("nan")),
+        "check (while converting)": timings.get("check", 0),
         "render": timings.get("render", 0),
         "convert → first pages shown": shown - before_convert if "first_pages" in timings else float("nan"),
         "convert (whole)": timings.get("convert", 0),

@@ -211,11 +211,16 @@ def _about(app: Application, d: Diagnostic, path: str) -> bool:
 def check_content(root: Path, *, strict: bool = False) -> tuple[Report, Application]:
     """Load, validate and count the content repo at `root`."""
     app, diagnostics = load_application(root)
-    diagnostics = _declaration_needed(app, diagnostics)
+    return check_loaded(root, app, diagnostics, strict=strict), app
+
+
+def check_loaded(root: Path, app: Application, diagnostics: list[Diagnostic], *, strict: bool = False) -> Report:
+    """The report on an application load_application read (with what it found): the rules, the
+    字数 limits and the 附件2 coverage. Preview renders first and checks while LibreOffice converts."""
+    diagnostics = _declaration_needed(app, list(diagnostics))
     diagnostics.extend(apply_rules(app))
     rows = _limit_rows(app)
     diagnostics.extend(_limit_diagnostics(rows))
     # No prose read (not a content folder): no coverage table of 26 empty rows under its one error.
     points, declared = (coverage(app), declarations(app)) if app.prose else ([], {})
-    report = Report(str(root), rows, diagnostics, strict, _not_applicable_rows(app), points, declared)
-    return report, app
+    return Report(str(root), rows, diagnostics, strict, _not_applicable_rows(app), points, declared)

@@ -18,9 +18,10 @@ from pathlib import Path
 from generator.word.text import docx_text
 
 #: Pages asked for early: the one before the changed paragraph's page (an inserted paragraph goes
-#: before the paragraph found, which may start a page), that page and the next ones (a longer
-#: paragraph pushes text on). Each page more costs ~15 ms of LibreOffice's export.
-BEFORE, SPAN = 1, 3
+#: before the paragraph found, which may start a page), that page and the next (a longer
+#: paragraph pushes text on). Each page more costs ~40 ms of LibreOffice's export (推荐书, quiet
+#: machine): a change further on shows with the whole document instead.
+BEFORE, SPAN = 1, 2
 #: Characters of a paragraph searched for in a page's text: enough to be unique in a document,
 #: few enough to sit on the paragraph's first page.
 _NEEDLE = 12
