@@ -5,8 +5,11 @@ Run: .venv/bin/python benchmarks/bench_warm.py [--repeat R] [--offices N] [--bre
      .venv/bin/python benchmarks/bench_warm.py --soak 500 [--every 50] [--max-conversions 200]
 
 The first compares, in one run and interleaved (so both see the same machine load):
-- cold: `soffice --headless --convert-to pdf` of the example's .docx (all three), a fresh profile each time
-  (what LibreOffice alone costs; the cold build adds rendering and checks on top of it);
+- cold: `soffice --headless --convert-to pdf` of the example's .docx (all three), each time on a
+  copy of a profile LibreOffice made before the rounds, as a user's LibreOffice starts on the
+  profile it already has (what LibreOffice alone costs; the cold build adds rendering and checks).
+  The same on a fresh profile is printed beside it (LibreOffice then builds its profile and
+  restarts itself: seconds more, which earlier versions of this benchmark compared against);
 - warm: `chanjiao build content -o <new folder>` (the whole command a user runs: Python start,
   rendering, checks, conversion, package) while a WarmConverter for the example's fonts runs in
   this process (--offices LibreOffices, default 2: the two documents convert side by side).
@@ -25,6 +28,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -68,11 +72,14 @@ def office_cpu(conv: WarmConverter) -> float:
     return total / tick
 
 
-def cold_soffice(soffice: Path, docx: list[Path], work: Path, n: int) -> float:
-    out = work / f"cold{n}"
+def cold_soffice(soffice: Path, docx: list[Path], work: Path, n: int, made: Path | None = None) -> float:
+    """Bare LibreOffice converting `docx` cold: on a copy of the profile `made` (None: a fresh one)."""
+    out, profile = work / f"cold{n}{'m' if made else 'f'}", work / f"profile{n}{'m' if made else 'f'}"
+    if made is not None:
+        shutil.copytree(made, profile)
     started = time.perf_counter()
     subprocess.run(
-        [str(soffice), f"-env:UserInstallation={(work / f'profile{n}').as_uri()}", "--headless",
+        [str(soffice), f"-env:UserInstallation={profile.as_uri()}", "--headless",
          "--norestore", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out),
          *map(str, docx)],
         check=True, capture_output=True,
@@ -168,13 +175,17 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
             conv.convert(docx, work / "first")  # LibreOffice's first document loads fonts and filters
             conv.convert(docx, work / "second")  # each office has seen a document of each kind
             before = conv.conversions
-            cold, warm, convert, loads = [], [], [], []
+            cold, warm, convert, loads, fresh = [], [], [], [], []
+            made = work / "made-profile"  # a profile LibreOffice made and left, as a user's is
+            cold_soffice(soffice, docx, work, -1)
+            shutil.copytree(work / "profile-1f", made)
             cold_cpu, build_cpu, lo_cpu = [], [], []  # CPU seconds per run: LibreOffice cold; build; warm offices
             steps: list[dict[str, tuple[float, float]]] = []
             step_walls: list[float] = []
             for n in range(repeat):
+                fresh.append(cold_soffice(soffice, docx, work, n))
                 c0 = children_cpu()
-                cold.append(cold_soffice(soffice, docx, work, n))
+                cold.append(cold_soffice(soffice, docx, work, n, made))
                 c1, o1 = children_cpu(), office_cpu(conv)
                 warm.append(warm_build(work, n))
                 cold_cpu.append(c1 - c0)
@@ -184,7 +195,7 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
                 conv.convert(docx, work / f"direct{n}")
                 convert.append(time.perf_counter() - t)
                 loads.append(os.getloadavg()[0])
-                print(f"  round {n + 1}: cold LibreOffice {cold[-1]:.2f} s, warm build {warm[-1]:.2f} s "
+                print(f"  round {n + 1}: cold LibreOffice {cold[-1]:.2f} s (fresh profile {fresh[-1]:.2f} s), warm build {warm[-1]:.2f} s "
                       f"({warm[-1] / cold[-1]:.2f}×), warm conversion alone {convert[-1]:.2f} s, load {loads[-1]:.1f}")
                 if breakdown:
                     wall, times = warm_breakdown(work, n)
@@ -196,7 +207,8 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
             assert not conv.fell_back
         c, w, v = statistics.median(cold), statistics.median(warm), statistics.median(convert)
         print(f"load average during the run: {min(loads):.1f}–{max(loads):.1f} (1 min), now {os.getloadavg()}")
-        print(f"bare LibreOffice, cold, {len(docx)} .docx: median {c:.2f} s (min {min(cold):.2f})")
+        print(f"bare LibreOffice, cold, {len(docx)} .docx: median {c:.2f} s (min {min(cold):.2f}) on a made profile; "
+              f"{statistics.median(fresh):.2f} s on a fresh one")
         print(f"chanjiao build with a warm converter: median {w:.2f} s (min {min(warm):.2f})")
         print(f"  the warm conversion of the {len(docx)} .docx alone (in-process): median {v:.2f} s ({v / c:.2f}× cold)")
         cc, bc, lc = statistics.median(cold_cpu), statistics.median(build_cpu), statistics.median(lo_cpu)
