@@ -359,7 +359,7 @@ def test_a_yaml_syntax_error_is_shown_with_its_line_and_the_last_pages_stay(sess
 class _BrokenConverter(ColdConverter):
     """LibreOffice failing (simulated): every conversion times out."""
 
-    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+    def convert(self, docx_paths: list[Path], out_dir: Path, first: object = None) -> list[Path]:
         raise ToolError("LibreOffice 转换超时（60 秒）：" + "、".join(p.name for p in docx_paths))
 
 

@@ -68,7 +68,7 @@ class _CountingConverter(ColdConverter):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.converted: list[str] = []
 
-    def convert(self, docx_paths: list[Path], out_dir: Path) -> list[Path]:
+    def convert(self, docx_paths: list[Path], out_dir: Path, first: object = None) -> list[Path]:
         self.converted += [p.name for p in docx_paths]
         return super().convert(docx_paths, out_dir)
 

@@ -131,12 +131,8 @@ def _limit_rows(app: Application) -> list[LimitRow]:
     specs = app.form.by_path()
     for spec in app.form.limited_fields():
         label = app.label(spec)
-        if spec.path in notes:
-            parent = specs.get(spec.path.rpartition(".")[0])
-            v = app.values.get(spec.path)
-            if isinstance(v, Value) and v.present:
-                add(label, str(v.value), v.loc, spec.limit, family=app.label(parent) if parent else label)
-            continue
+        parent = specs.get(spec.path.rpartition(".")[0]) if spec.path in notes else None
+        family = app.label(parent) if parent is not None else None
         if spec.type is FieldType.PROSE:
             prose = app.prose.get(spec.path)
             if prose is not None:
@@ -150,7 +146,7 @@ def _limit_rows(app: Application) -> list[LimitRow]:
         else:
             v = app.values.get(spec.path)
             if isinstance(v, Value) and v.present:
-                add(label, str(v.value), v.loc, spec.limit)
+                add(label, str(v.value), v.loc, spec.limit, family=family)
     for spec in app.form.files:
         prose = app.prose.get(spec.path)
         if spec.type is FieldType.PROSE and spec.limit is None and isinstance(prose, Prose):

@@ -303,7 +303,7 @@ class Session:
         self.state.status("converting", _("转换为 PDF（{how}）：{names}…").format(how=how, names="、".join(d.title for d, _p in todo)))
         t = time.perf_counter()
         first = self._first_pages(app, todo) if is_warm(converter) else {}
-        pdfs = converter.convert([p for _d, p in todo], work, first=first) if first else converter.convert([p for _d, p in todo], work)
+        pdfs = converter.convert([p for _d, p in todo], work, first=first)
         self.timings["convert"] = _ms(t)
         if self._superseded():
             raise Superseded
@@ -324,17 +324,18 @@ class Session:
             self.state.expect_pictures({self._picture_name(doc, page) for doc, _pdf, page in wanted})
             self._publish_documents(app)
             self.timings["published"] = _ms(self._started)
-            self._make_pictures(wanted)
+            self._make_pictures([(self._picture_name(doc, page), pdf, page.index) for doc, pdf, page in wanted])
         finally:
             self.state.give_up_pictures()
             for _doc, pdf in opened:
                 pdf.close()
         self.timings["rasterise"] = _ms(t)
 
-    def _make_pictures(self, wanted: list[tuple[Document, PdfPages, PageScan]]) -> None:
-        for n, (doc, pdf, page) in enumerate(wanted):
-            self.state.add_picture(self._picture_name(doc, page), pdf.picture(page.index))
-            if n == 0 and "first_picture" not in self.timings:
+    def _make_pictures(self, wanted: list[tuple[str, PdfPages, int]]) -> None:
+        """Each (served name, PDF, page index in that PDF) pictured and served, in order."""
+        for name, pdf, index in wanted:
+            self.state.add_picture(name, pdf.picture(index))
+            if "first_picture" not in self.timings:
                 self.timings["first_picture"] = _ms(self._started)
 
     def _first_pages(self, app: Application, todo: list[tuple[Document, Path]]) -> dict[Path, FirstPages]:
@@ -357,18 +358,13 @@ class Session:
                 scans = [PageScan(start + p.index, p.fingerprint, p.text, p.width, p.height) for p in pdf.scan()]
                 shown_now = list(shown.pages)
                 for page in scans:
-                    entry = {"n": page.index + 1, "src": f"/pages/{self._picture_name(doc, page)}", "text": page.text,
-                             "width": page.width, "height": page.height, "changed": shown.fingerprints.get(page.index) != page.fingerprint}
-                    shown_now[page.index:page.index + 1] = [entry]
-                new = [(n, page) for n, page in enumerate(scans) if not self.state.has_picture(self._picture_name(doc, page))]
-                self.state.expect_pictures({self._picture_name(doc, page) for _n, page in new})
+                    shown_now[page.index:page.index + 1] = [self._page_entry(doc, page, shown.fingerprints.get(page.index) != page.fingerprint)]
+                new = [(self._picture_name(doc, page), pdf, n) for n, page in enumerate(scans) if not self.state.has_picture(self._picture_name(doc, page))]
+                self.state.expect_pictures({name for name, _pdf, _n in new})
                 self._publish_documents(app, {doc.id: replace(shown, pages=shown_now, changed_now=True)})
                 self.timings["first_pages"] = _ms(self._started)
                 self.state.status("converting", _("已先显示改动所在的第 {a}–{b} 页；正在转换其余页面…").format(a=pages[0], b=pages[1]))
-                for n, page in new:
-                    self.state.add_picture(self._picture_name(doc, page), pdf.picture(n))
-                    if "first_picture" not in self.timings:
-                        self.timings["first_picture"] = _ms(self._started)
+                self._make_pictures(new)
 
         return {docx: FirstPages(pages, ready)}
 
@@ -391,18 +387,19 @@ class Session:
         pages = pdf.scan()
         changed = {p.index for p in pages if shown.fingerprints.get(p.index) != p.fingerprint}
         shown.fingerprints = {p.index: p.fingerprint for p in pages}
-        shown.pages = [
-            {
-                "n": p.index + 1, "src": f"/pages/{self._picture_name(doc, p)}", "text": p.text,
-                "width": p.width, "height": p.height, "changed": p.index in changed and not first,
-            }
-            for p in pages
-        ]
+        shown.pages = [self._page_entry(doc, p, p.index in changed and not first) for p in pages]
         shown.part_pages = pdf.part_pages()
         shown.inspected, shown.changed_now = False, True
         self._stale.discard(doc.id)
         # a page shown early (FirstPages) already has its picture: the names carry the fingerprint
         return [p for p in pages if not self.state.has_picture(self._picture_name(doc, p))]
+
+    def _page_entry(self, doc: Document, page: PageScan, changed: bool) -> dict[str, Any]:
+        """A page as the page's data has it: number, picture, text, size, whether it changed."""
+        return {
+            "n": page.index + 1, "src": f"/pages/{self._picture_name(doc, page)}", "text": page.text,
+            "width": page.width, "height": page.height, "changed": changed,
+        }
 
     @staticmethod
     def _picture_name(doc: Document, page: PageScan) -> str:
