@@ -108,6 +108,7 @@ import generator.cli  # what `chanjiao` imports before it does anything
 from pathlib import Path
 from generator import pipeline
 from generator.check import validate
+from generator.content import loader
 imported = time.perf_counter() - started
 times = {}
 def timed(module, name, label):
@@ -120,7 +121,8 @@ def timed(module, name, label):
             w0, c0 = times.get(label, (0.0, 0.0))
             times[label] = (w0 + time.perf_counter() - t, c0 + time.process_time() - c)
     setattr(module, name, wrapper)
-timed(validate, "check_content", "load + check")
+timed(loader, "load_application", "load")
+timed(validate, "check_loaded", "check")
 for name, label in [("_render", "render .docx"), ("_convert", "convert (+ measure, read back as each arrives)"),
                     ("_while_converting", "  of which imports + fontconfig ahead"),
                     ("_extracted", "  of which the first phase's last PDF read"),
@@ -152,7 +154,7 @@ def warm_breakdown(work: Path, n: int) -> tuple[float, dict[str, tuple[float, fl
 def print_breakdown(rounds: list[dict[str, tuple[float, float]]], walls: list[float]) -> None:
     print(f"breakdown of a warm build (median of {len(rounds)}; wall / CPU of the build process):")
     print(f"  {'whole command (interpreter start included)':50s} {statistics.median(walls):5.2f} s")
-    order = ["python start + imports", "load + check", "render .docx", "convert (+ measure, read back as each arrives)",
+    order = ["python start + imports", "load", "check", "render .docx", "convert (+ measure, read back as each arrives)",
              "  of which imports + fontconfig ahead", "  of which read-back + layout", "  of which measure",
              "  of which the first phase's last PDF read", "  of which its read-back, while the 自评表 converts",
              "  of which the package, while the 自评表 converts", "自评表 page numbers", "read back (the rest)",

@@ -14,9 +14,10 @@ leaves the output folder as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +58,7 @@ from generator.word.documents import (
 if TYPE_CHECKING:
     from generator.check.coverage import Evidence
     from generator.model import Application
+    from generator.pdf.buildoffice import BuildOffice
     from generator.pdf.layout import Inspection
     from generator.pdf.readback import Extracted
     from generator.pdf.reader import PackagePart, PageChars
@@ -368,6 +370,7 @@ class _Run:
     #: comparison waits for the 自评表's conversion), and what was read, by document id
     deferred: list[DocumentResult] = field(default_factory=list)
     extracted: dict[str, Extracted] = field(default_factory=dict)
+    office: BuildOffice | None = None  # the build's own LibreOffice, started while it renders
 
     def old_doc(self, doc: Document) -> dict:
         entry = self.old.get("documents", {}).get(doc.id, {})
@@ -420,17 +423,23 @@ def build(
     `fingerprint`: buildcache.inputs_fingerprint taken before reading anything; stored with the
     outcome so that the next `run` from the same inputs can skip all work.
     """
-    from generator.check.validate import check_content
+    from generator.check.validate import check_loaded
+    from generator.content.loader import load_application
     from generator.core.procs import check_soffice_setting, run_temp_dir
 
     if pdf is not False:
         check_soffice_setting()
     progress(_("读取并校验申报材料…"))
-    report, app = check_content(root, strict=strict)  # load → check
-    result = BuildResult(report)
     # All temporary files of the build in one folder named after this run (procs.py).
-    with run_temp_dir(), Stage(out_dir) as stage:
-        steps = _Run(app, result, out_dir, stage, progress, load_state(out_dir))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(run_temp_dir())
+        app, diagnostics = load_application(root)
+        # The build's LibreOffice starts now (it needs the fonts folder the content names), while
+        # the rules run and the documents render.
+        office = stack.enter_context(_own_office(app, pdf, timeout))
+        result = BuildResult(check_loaded(root, app, diagnostics, strict=strict))
+        stage = stack.enter_context(Stage(out_dir))
+        steps = _Run(app, result, out_dir, stage, progress, load_state(out_dir), office=office)
         # Phase 1: the documents that print content; phase 2: those that print where phase 1's
         # PDFs print it (the 自评表's page numbers), rendered once those PDFs are read.
         _render(steps, tuple(d for d in DOCUMENTS if d.id not in NEEDS_PAGES))
@@ -447,6 +456,25 @@ def build(
             result.pdf_skipped_reason = reason + "；" + _("自评表中的页码印为“—”：页码要从 PDF 读回。")
         _finish(steps, fingerprint)
     return result
+
+
+@contextlib.contextmanager
+def _own_office(app: Application, pdf: bool | None, timeout: float) -> Iterator[BuildOffice | None]:
+    """The build's own LibreOffice (pdf/buildoffice.py), starting while the build renders; None
+    when the build makes no PDF or would not use it. Killed when the build ends, however it ends."""
+    if pdf is False:
+        yield None
+        return
+    from generator.pdf.buildoffice import BuildOffice
+    from generator.pdf.convert import find_soffice
+
+    soffice = find_soffice()
+    office = BuildOffice.start(soffice, _fonts_dir(app), timeout) if soffice is not None else None
+    try:
+        yield office
+    finally:
+        if office is not None:
+            office.close()
 
 
 def _render(run: _Run, docs: tuple[Document, ...], pages: EvidencePages | None = None) -> None:
@@ -521,7 +549,10 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
             on_ready=ready,
             # once per build: a later phase (the 自评表) finds the imports done and the fonts asked
             meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else (lambda: _while_self_assessment_converts(run)),
+            office=run.office,
         )
+        while run.office is not None and run.office.notes:  # a document converted cold after all
+            run.progress(run.office.notes.pop(0))
     return True
 
 

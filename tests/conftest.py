@@ -229,3 +229,25 @@ def example_build(tmp_path_factory: pytest.TempPathFactory, libreoffice: Path) -
     out = tmp_path_factory.mktemp("build")
     result = build(EXAMPLE, out, pdf=True)
     return out, result
+
+
+def has_uno() -> bool:
+    """Whether the Python the warm converter runs its bridge with can import LibreOffice's uno."""
+    from generator.pdf.warm import find_uno_python
+
+    python = find_uno_python()
+    return python is not None and subprocess.run([str(python), "-c", "import uno"], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def uno_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libreoffice: Path) -> Path:
+    """python3-uno (a failure under CI=true, a skip elsewhere), and a runtime folder of the test's
+    own: its warm converters are not found by other builds on this machine, nor theirs by it."""
+    if not has_uno():
+        if os.environ.get("CI") == "true":
+            pytest.fail("python3-uno is required in CI: run ci/system-packages.sh")
+        pytest.skip("python3-uno not installed")
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    return runtime

@@ -141,10 +141,11 @@ def test_a_warm_preview_shows_the_pages_a_change_is_on_before_the_whole_document
 ):
     """With a warm LibreOffice, the pages where the changed paragraph was are exported first and
     shown (text and pictures) while the rest of the document is exported; the whole follows."""
-    from generator.preview.converter import is_warm, open_converter
-    from tests.test_warm import _has_uno
+    from conftest import has_uno
 
-    if not _has_uno():
+    from generator.preview.converter import is_warm, open_converter
+
+    if not has_uno():
         pytest.skip("python3-uno not installed")
     root, out = content_copy(), tmp_path / "out"
     out.mkdir()

@@ -19,29 +19,15 @@ from generator.errors import ToolError
 from generator.pdf import warmclient
 from generator.pdf.convert import convert_to_pdf
 from generator.pdf.reader import embedded_fonts, read_pdf
-from generator.pdf.warm import WarmConverter, _Office, find_uno_python
+from generator.pdf.warm import WarmConverter, _Office
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.libreoffice
 
 
-def _has_uno() -> bool:
-    python = find_uno_python()
-    return python is not None and subprocess.run([str(python), "-c", "import uno"], capture_output=True).returncode == 0
-
-
 @pytest.fixture(autouse=True)
-def _private_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libreoffice: Path) -> Path:
-    """Our own runtime folder: a test's converter is not found by other builds on this machine,
-    and theirs are not found by ours."""
-    if not _has_uno():
-        if os.environ.get("CI") == "true":
-            pytest.fail("python3-uno is required in CI: run ci/system-packages.sh")
-        pytest.skip("python3-uno not installed")
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    return runtime
+def _private_runtime_dir(uno_runtime: Path) -> Path:
+    return uno_runtime
 
 
 @pytest.fixture(scope="module")

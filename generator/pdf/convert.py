@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
+from typing import Protocol
 
 from generator.core import procs
 from generator.core.atomic import copy_atomic
@@ -151,6 +152,7 @@ def convert_to_pdf(
     processes: int | None = None,
     on_ready: Ready | None = None,
     meanwhile: Callable[[], None] | None = None,
+    office: OwnOffice | None = None,
 ) -> list[Path]:
     """Convert the documents to out_dir/<stem>.pdf, all or none; returns the PDF paths in order.
 
@@ -171,6 +173,9 @@ def convert_to_pdf(
 
     `meanwhile()` is called once, in the caller's thread, as soon as LibreOffice is converting:
     work of the caller's that needs no PDF runs while it would otherwise wait.
+
+    `office`: a LibreOffice the caller started for itself (a build's, pdf/buildoffice.py), asked
+    after a running warm converter and before a cold start; what it leaves converts cold.
     """
     if not docx_paths:
         return []
@@ -184,12 +189,21 @@ def convert_to_pdf(
     cold = docx_paths
     if processes is None:
         cold = _convert_warm(docx_paths, out_dir, fonts_dir, soffice, timeout, on_ready, waiting)
+        if cold and office is not None:
+            cold = office.convert(cold, out_dir, on_ready, waiting)
     if cold:
         _convert_cold(cold, out_dir, fonts_dir, soffice, timeout, processes, on_ready, waiting)
     return [out_dir / f"{src.stem}.pdf" for src in docx_paths]
 
 
 Ready = Callable[[Path, Path], None]
+
+
+class OwnOffice(Protocol):
+    """A LibreOffice of the caller's (pdf/buildoffice.BuildOffice): converts what it can, as
+    convert_to_pdf does (`on_ready` per document, or all or none), and returns what is left."""
+
+    def convert(self, docx_paths: list[Path], out_dir: Path, on_ready: Ready | None, meanwhile: Callable[[], None]) -> list[Path]: ...
 
 
 class _Once:
@@ -229,7 +243,7 @@ def _convert_cold(
     jobs: list[_Job] = []
     try:
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
-        jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
+        jobs = _plan(docx_paths, tmp_dir, processes or idle_cores())
         _run(soffice, jobs, conf_path, timeout, finished if ready is not None else None, meanwhile)
         if ready is None:  # all or none: every PDF checked before any is moved
             produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
@@ -263,7 +277,9 @@ def _convert_warm(
     out_dir and handed to it as it comes, and only the documents that failed warm are left;
     without, all or none: any failure leaves every document to the cold path."""
     sock = warmclient.socket_path(soffice, fonts_dir)
-    if sock is None:
+    # a dead converter's socket refuses at once: then nothing here runs `meanwhile`, which
+    # overlaps the conversion that does happen (the build's own LibreOffice's, or a cold one)
+    if sock is None or not warmclient.answers(sock):
         return docx_paths
     tmp_dir = procs.make_temp_dir()
     try:
@@ -327,7 +343,7 @@ def check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
         raise ToolError(_("字体文件夹不存在：{path}").format(path=fonts_dir))
 
 
-def _idle_cores() -> int:
+def idle_cores() -> int:
     """Cores left idle by the rest of the machine (1-minute load), at least 1, at most 4."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     idle = (cores or 1) - os.getloadavg()[0]

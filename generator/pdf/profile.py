@@ -42,11 +42,17 @@ def _template(soffice: Path) -> Path | None:
     return folder / hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
+def kept(soffice: Path) -> bool:
+    """Whether a made profile is kept for this LibreOffice (its starts need no first-start work)."""
+    template = _template(soffice)
+    return template is not None and (template / "user").is_dir()
+
+
 def seed(profile: Path, soffice: Path) -> bool:
     """Fill `profile` (not yet there) with a copy of the kept profile; False when there is none
     (LibreOffice then makes a fresh one there, and keep() may keep it)."""
     template = _template(soffice)
-    if template is None or not (template / "user").is_dir():
+    if template is None or not kept(soffice):
         return False
     try:
         shutil.copytree(template, profile, symlinks=True)

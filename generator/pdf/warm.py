@@ -79,6 +79,7 @@ UNO_HINT = "sudo apt-get install --no-install-recommends python3-uno"
 _UNO_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
 _START_TIMEOUT = 90.0
 _COLD_TIMEOUT = 120.0  # the cold fallback's timeout at least, as convert_to_pdf's default
+_START_POLL = 0.1  # how often a start in progress looks at its launcher and at close()
 
 
 def find_uno_python() -> Path | None:
@@ -94,7 +95,9 @@ def find_uno_python() -> Path | None:
 class _Office:
     """One running LibreOffice and its bridge, with their folder, marker and counters."""
 
-    def __init__(self, soffice: Path, python: Path, fonts_dir: Path | None, start_timeout: float) -> None:
+    def __init__(
+        self, soffice: Path, python: Path, fonts_dir: Path | None, start_timeout: float, cancel: threading.Event | None = None
+    ) -> None:
         self.marker = procs.new_marker()
         self.work_dir = procs.make_temp_dir()
         # job0/profile: the layout procs.remove_pipes() knows, so LibreOffice's OSL pipe goes too
@@ -121,18 +124,32 @@ class _Office:
         seeded = profile.seed(job / "profile", soffice)  # a copy of a made profile: no first-start work
         try:
             self._launch(soffice, python, job, env, pipe, start_timeout)
-            ready = self.receive(start_timeout)
+            ready = self._await_ready(start_timeout, cancel)
         except BaseException:
             self.stop()
             raise
         if ready is None or not ready.get("ready"):
             reason = (ready or {}).get("error") or self.log_tail() or _("无响应")
             self.stop()
+            if cancel is not None and cancel.is_set():
+                raise ToolError(_("常驻 LibreOffice 的启动已取消"))  # not the profile's fault: it stays
             if seeded:
                 profile.forget(soffice)  # in case the copy is what failed: the next start makes a fresh one
             if "No module named 'uno'" in str(reason):
                 raise ToolError(_("{python} 无法导入 LibreOffice 的 uno 模块，请安装：{hint}").format(python=python, hint=UNO_HINT))
             raise ToolError(_("常驻 LibreOffice 未能启动：{reason}").format(reason=reason))
+
+    def _await_ready(self, timeout: float, cancel: threading.Event | None) -> dict[str, object] | None:
+        """The bridge's first reply; None once `timeout` passed, `cancel` is set, or LibreOffice's
+        launcher ended (a LibreOffice that exits at start, or is no LibreOffice, is given up at once
+        instead of after the whole timeout: the bridge would keep waiting for its pipe)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self.receive(min(_START_POLL, max(0.0, deadline - time.monotonic())))
+            if reply is not None:
+                return reply
+            if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()) or not self.alive():
+                return None
 
     def _launch(self, soffice: Path, python: Path, job: Path, env: dict[str, str], pipe: str, start_timeout: float) -> None:
         command = [
@@ -322,6 +339,8 @@ class WarmConverter:
         memory_ceiling_mb: int = 1500,
         timeout: float = 60,
         offices: int = 1,
+        publish: bool = True,
+        fallback_timeout: float | None = None,
     ) -> None:
         self.fonts_dir = fonts_dir
         self.soffice = soffice
@@ -342,6 +361,11 @@ class WarmConverter:
             self._free.put(slot)
         self._lock = threading.RLock()  # counters, the socket server, convert()'s fell_back/message
         self._server: _Server | None = None
+        #: publish: serve builds on the socket (pdf/warmclient.py); a build's own converter does not
+        self.publish = publish
+        #: a failed warm conversion's cold one: at least the cold path's default, or exactly this
+        self.fallback_timeout = fallback_timeout
+        self._cancel = threading.Event()  # set by close(abandon=True)
 
     def __enter__(self) -> WarmConverter:
         self.start()
@@ -378,6 +402,8 @@ class WarmConverter:
         if slot.office is not None and slot.office.alive():
             return
         self._stop_slot(slot)
+        if self._cancel.is_set():
+            raise ToolError(_("常驻 LibreOffice 的启动已取消"))
         soffice = self._find_soffice()
         python = find_uno_python()
         if python is None:
@@ -386,9 +412,11 @@ class WarmConverter:
         procs.start_watchdog()  # from here on, our death (even SIGKILL) kills what we start
         # a (re)start, fresh profile included, is slower than a conversion, and on a busy
         # machine much slower: it gets its own, longer deadline
-        slot.office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT))
+        slot.office = _Office(soffice, python, self.fonts_dir, max(self.timeout, _START_TIMEOUT), self._cancel)
         with self._lock:
             self.starts += 1
+            if not self.publish:
+                return
             name = warmclient.socket_name(soffice, self.fonts_dir)
             if self._server is not None and self._server.path.name != name:  # the fonts changed
                 self._server.close()
@@ -468,12 +496,14 @@ class WarmConverter:
             except _Failure as exc:
                 if not isinstance(exc, _Refused):  # a refused file leaves a working office running
                     self._stop_slot(slot)
+                if self._cancel.is_set():  # closed for good (a build ending, or being stopped): no cold start
+                    raise ToolError(_("常驻 LibreOffice 已关闭")) from exc
                 with self._lock:
                     self.restart_reason = str(exc)
                 message = _("常驻 LibreOffice 出错（{reason}），本次改用单独启动的 LibreOffice 转换；下次转换时重新启动").format(reason=exc)
                 # A cold start takes longer than a warm conversion: at least the cold path's own
                 # timeout. processes=1 also keeps convert_to_pdf from asking a warm converter (us).
-                cold_timeout = max(self.timeout, _COLD_TIMEOUT)
+                cold_timeout = max(self.timeout, _COLD_TIMEOUT) if self.fallback_timeout is None else self.fallback_timeout
                 convert_to_pdf([src], tmp_dir, fonts_dir=self.fonts_dir, timeout=cold_timeout, soffice=self._find_soffice(), processes=1)
                 return message
             finally:
@@ -482,9 +512,17 @@ class WarmConverter:
         finally:
             self._free.put(slot)
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
         """Stop serving builds and kill every LibreOffice with every child; safe to call again.
-        Waits for conversions under way (each has its deadline)."""
+        Waits for conversions under way (each has its deadline). `abandon`: the converter is
+        done: conversions under way end at once (failed, not converted cold), a LibreOffice
+        still starting is given up instead of waited for, and a start after this fails at once."""
+        if abandon:
+            self._cancel.set()
+            # conversions under way end now (their bridge's reply never comes) instead of by
+            # their deadline: the caller is stopping (a SIGTERM) or has what it needs
+            for office in self._offices():
+                procs.kill_marked(office.marker)
         with self._lock:
             if self._server is not None:
                 self._server.close()

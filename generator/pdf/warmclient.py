@@ -77,6 +77,17 @@ def socket_path(soffice: Path, fonts_dir: Path | None, *, create: bool = False) 
     return path if create or path.exists() else None
 
 
+def answers(sock: Path) -> bool:
+    """Whether a converter listens on `sock` (a dead one's file refuses the connection)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(1.0)
+            conn.connect(str(sock))
+    except OSError:
+        return False
+    return True
+
+
 def request(sock: Path, docx_paths: list[Path], out_dir: Path, timeout: float) -> bool:
     """Ask the warm converter at sock to convert into out_dir; True when it says it did."""
     message = {"docx": [str(p.resolve()) for p in docx_paths], "out_dir": str(out_dir.resolve())}
