@@ -277,14 +277,19 @@ def _attachment_parts(app: Application) -> list[PackagePart]:
 
 def _assemble(run: _Run) -> Path:
     """The package: the one made while the 自评表 converted, else made now (see _make_package)."""
-    path, fp = run.package_ahead or _make_package(run)
+    if run.package_ahead is not None:
+        path, fp = run.package_ahead
+        if path.parent == run.stage.dir:  # said now, when it is kept: an error could still drop it
+            run.progress(_("合成申报材料 PDF…"))
+    else:
+        path, fp = _make_package(run, say=True)
     run.new["package"], run.new["package_fingerprint"] = path.name, fp
     return path
 
 
-def _make_package(run: _Run) -> tuple[Path, str]:
+def _make_package(run: _Run, *, say: bool = False) -> tuple[Path, str]:
     """The package and its fingerprint: the previous one in out_dir when its parts did not
-    change, else a new one staged."""
+    change, else a new one staged (`say`: print that it is made)."""
     from generator.pdf.reader import PackagePart, assemble_package
 
     app, result = run.app, run.result
@@ -299,7 +304,8 @@ def _make_package(run: _Run) -> tuple[Path, str]:
     package_fp = digest(title, *(f"{p.title}={file_digest(p.path)}" for p in parts))
     old = run.old
     if old.get("package_fingerprint") != package_fp or old.get("package") != package_path.name or not package_path.is_file():
-        run.progress(_("合成申报材料 PDF…"))
+        if say:
+            run.progress(_("合成申报材料 PDF…"))
         package_path = run.stage.path(package_path.name)
         assemble_package(parts, package_path, title=title)
     return package_path, package_fp

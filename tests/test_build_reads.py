@@ -87,8 +87,12 @@ def test_the_package_is_assembled_while_the_self_assessment_converts(tmp_path: P
     events = _spy_package_and_conversions(monkeypatch)
     root = tmp_path / "content"
     shutil.copytree(EXAMPLE, root)
-    result = build(root, tmp_path / "out", pdf=True)
+    lines: list[str] = []
+    result = build(root, tmp_path / "out", pdf=True, progress=lines.append)
     assert result.exit_code == 0 and result.package is not None
+    # the terminal says it once, when it is kept: after the 自评表's conversion was announced
+    assert lines.count("合成申报材料 PDF…") == 1
+    assert lines.index("合成申报材料 PDF…") > max(n for n, line in enumerate(lines) if line.startswith("转换为 PDF") and "自评表" in line)
     last = max(n for n, e in enumerate(events) if e.startswith("converted") and "自评表" in e)
     assert events.count("package") == 1 and events.index("package") < last  # before the 自评表's PDF was back
     info = read_pdf(result.package)
@@ -109,8 +113,10 @@ def test_an_error_found_after_the_package_was_assembled_keeps_it_out(tmp_path: P
     project = root / "项目.yaml"
     project.write_text(project.read_text(encoding="utf-8").replace("页数限制:\n  建设方案:\n", "页数限制:\n  建设方案: 5\n"), encoding="utf-8")
     out = tmp_path / "out"
-    result = build(root, out, pdf=True)
+    lines: list[str] = []
+    result = build(root, out, pdf=True, progress=lines.append)
     assert "package" in events  # it was made ahead (the limit is not known to be exceeded then)
+    assert "合成申报材料 PDF…" not in lines  # the terminal does not announce a package it drops
     assert result.exit_code == 1 and result.package is None
     assert not any("申报材料" in p.name for p in out.iterdir())
     assert "未合成申报材料 PDF" in (out / "检查报告.txt").read_text(encoding="utf-8")
