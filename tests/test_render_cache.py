@@ -80,6 +80,7 @@ def test_a_cache_folder_others_can_write_is_not_used(tmp_path: Path, monkeypatch
     os.chmod(root / "jinja", 0o700)
     os.chmod(root, 0o777)
     assert cache_dir("jinja") is None
+    assert cache_dir("new-kind") is None and not (root / "new-kind").exists()  # nothing made in it
     os.chmod(root, 0o700)
     (tmp_path / "elsewhere").mkdir(mode=0o700)
     (root / "jinja").rmdir()

@@ -31,14 +31,16 @@ def cache_dir(kind: str) -> Path | None:
     the folder is unsafe (a symlink, not ours, open to others) or cannot be made."""
     if os.environ.get(CACHE_ENV) == "0":
         return None
-    folder = cache_root() / kind
     try:
-        with contextlib.suppress(FileExistsError):
-            folder.mkdir(mode=0o700, parents=True)
-        for path in (folder.parent, folder):
+        root = cache_root()
+        # the root is looked at before anything is made in it: nothing of ours lands in a folder
+        # another user can write
+        for path in (root, root / kind):
+            with contextlib.suppress(FileExistsError):
+                path.mkdir(mode=0o700, parents=True)
             info = path.lstat()
             if not path.is_dir() or path.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o022:
                 return None
     except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
         return None
-    return folder
+    return root / kind
