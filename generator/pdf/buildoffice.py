@@ -31,7 +31,6 @@ from pathlib import Path
 
 from generator.core import procs
 from generator.core.atomic import copy_atomic
-from generator.errors import ToolError
 from generator.pdf import profile, warmclient
 from generator.pdf.convert import idle_cores
 from generator.pdf.warm import WarmConverter, find_uno_python
@@ -76,8 +75,10 @@ class BuildOffice:
     def _start(self) -> None:
         try:
             self.converter.start()
-        except ToolError as exc:  # the cold path converts; nothing is said (it may be a fake soffice)
-            self._failed = str(exc)
+        # Whatever stops it (a ToolError, an OSError from the profile's copy…), the cold path
+        # converts, and says what is wrong with LibreOffice if anything is: nothing is said here.
+        except Exception as exc:  # noqa: BLE001
+            self._failed = str(exc) or type(exc).__name__
         finally:
             self._ready.set()
 
@@ -101,8 +102,13 @@ class BuildOffice:
         """Convert the documents side by side, as convert_to_pdf does (`on_ready` per document
         as it arrives; without it all or none); the documents left for the cold path (all of
         them when this office is not ready). A document that fails here and cold raises the
-        cold path's error."""
-        if not docx_paths or not self.ready():
+        cold path's error. `meanwhile` runs once (convert_to_pdf's is a run-once wrapper): while
+        LibreOffice starts, else while it converts."""
+        if not docx_paths:
+            return docx_paths
+        if not self._ready.is_set():
+            meanwhile()  # the caller's work that needs no PDF, while LibreOffice finishes starting
+        if not self.ready():
             return docx_paths
         tmp_dir = procs.make_temp_dir()
         try:
