@@ -212,11 +212,25 @@ def doctored(report: DoctorReport, versions: dict[str, str], python: str) -> Out
         "versions": {"python": python, **versions},
         "problems": list(report.problems),
     }
+    if report.uno is not None:
+        payload["uno"] = {"ok": report.uno.ok, "python": str(report.uno.python) if report.uno.python else None}
     records = [tool_error_record(p) for p in report.problems]
     kinds = {FontKind.REAL: _("已安装"), FontKind.STAND_IN: _("替代字体"), FontKind.FALLBACK: _("无同风格替代，效果不对")}
     return Outcome(
         "doctor", EXIT_OK if report.ok else EXIT_TOOL, text="\n".join(_doctor_lines(report, versions, python, kinds)), diagnostics=records, payload=payload
     )
+
+
+def _uno_lines(report: DoctorReport) -> list[str]:
+    from generator.pdf.warm import UNO_HINT
+
+    uno = report.uno
+    if uno is None:
+        return []
+    if uno.ok:
+        return ["✓ " + _("常驻 LibreOffice（预览、加快生成）：{python} 可以导入 uno").format(python=uno.python)]
+    return ["– " + _("常驻 LibreOffice 不可用：{python} 无法导入 uno，预览和生成每次单独启动 LibreOffice（较慢）；安装：{hint}").format(
+        python=uno.python or "python3", hint=UNO_HINT)]
 
 
 def _doctor_lines(report: DoctorReport, versions: dict[str, str], python: str, kinds: dict) -> list[str]:
@@ -239,6 +253,7 @@ def _doctor_lines(report: DoctorReport, versions: dict[str, str], python: str, k
         lines.append(_("字体目录：{path}（{n} 个字体文件）").format(path=report.fonts_dir.path, n=len(report.fonts_dir.files)))
     else:
         lines.append(_("字体目录：{path} 不存在").format(path=report.fonts_dir.path))
+    lines += _uno_lines(report)
     shown = ", ".join(f"{name} {v}" for name, v in versions.items())
     lines.append(_("版本：Python {python}，{versions}").format(python=python, versions=shown))
     lines += [f"{bad} {problem}" for problem in report.problems]

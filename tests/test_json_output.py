@@ -195,8 +195,17 @@ def test_schema_json_rewrites_the_editor_files_and_warns_on_settings_it_cannot_m
 def test_doctor_json_with_and_without_libreoffice(tmp_path: Path) -> None:
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice is not installed")
+    from conftest import has_uno
+
     ready = document(chanjiao("doctor", str(tmp_path), "--format", "json"), "doctor", 0)
     assert ready["payload"]["libreoffice"]["ok"] is True and ready["payload"]["fonts"]
+    assert ready["payload"]["uno"]["ok"] is has_uno()
+    # a Python without uno (this venv's): preview and builds are slower, nothing is broken
+    no_uno = chanjiao("doctor", str(tmp_path), env={"CHANJIAO_UNO_PYTHON": sys.executable})
+    assert no_uno.returncode == 0
+    assert f"常驻 LibreOffice 不可用：{sys.executable} 无法导入 uno" in no_uno.stdout and "python3-uno" in no_uno.stdout
+    slower = document(chanjiao("doctor", str(tmp_path), "--format", "json", env={"CHANJIAO_UNO_PYTHON": sys.executable}), "doctor", 0)
+    assert slower["payload"]["uno"] == {"ok": False, "python": sys.executable} and not slower["payload"]["problems"]
     env = {"CHANJIAO_SOFFICE": str(tmp_path / "no-soffice")}
     broken = document(chanjiao("doctor", str(tmp_path), "--format", "json", env=env), "doctor", 3)
     assert broken["payload"]["libreoffice"]["ok"] is False and broken["diagnostics"]

@@ -56,6 +56,15 @@ class FontsDirStatus:
 
 
 @dataclass(frozen=True)
+class UnoStatus:
+    """The Python with LibreOffice's uno module that a kept-running LibreOffice needs (preview,
+    and a build's own LibreOffice): without it both convert with a LibreOffice started each time."""
+
+    python: Path | None
+    ok: bool
+
+
+@dataclass(frozen=True)
 class DoctorReport:
     """Everything `doctor` found; `problems` says what to fix and how."""
 
@@ -67,6 +76,7 @@ class DoctorReport:
     #: FandolFang), and which of them were missing; None when the body font lacks none.
     fallback: FontMatch | None = None
     fallback_chars: str = ""
+    uno: UnoStatus | None = None  # not a problem when missing: only slower
 
     @property
     def substitutions(self) -> tuple[FontMatch, ...]:
@@ -143,7 +153,23 @@ def diagnose(
         fontconfig_problem=problem,
         fallback=fallback,
         fallback_chars=lacking,
+        uno=_uno_status(),
     )
+
+
+def _uno_status() -> UnoStatus:
+    import subprocess
+
+    from generator.pdf.warm import find_uno_python
+
+    python = find_uno_python()
+    if python is None:
+        return UnoStatus(None, False)
+    try:
+        done = subprocess.run([str(python), "-I", "-c", "import uno"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return UnoStatus(python, False)
+    return UnoStatus(python, done.returncode == 0)
 
 
 def _libreoffice_status(soffice: Path | None) -> LibreOfficeStatus:
