@@ -197,3 +197,41 @@ def test_textconv_still_prints_a_normal_document(tmp_path: Path) -> None:
     doc.save(str(tmp_path / "a.docx"))
     result = run("textconv", str(tmp_path / "a.docx"))
     assert result.returncode == 0 and result.stdout.strip() == "联合体概况"
+
+
+def test_a_build_ends_with_its_output_whole_its_watchdog_done_and_no_libreoffice_left(
+    content_copy: ContentCopy, tmp_path: Path, libreoffice: Path
+) -> None:
+    """`chanjiao` ends without the interpreter's teardown (cli.entry): the exit handlers still
+    run (the watchdog is told and waited for), everything printed arrives, the code is the
+    command's."""
+    import subprocess
+
+    from conftest import CHANJIAO, user_env
+    from test_faults import processes_with
+
+    from generator.core.procs import MARKER_ENV, run_id
+
+    root = content_copy()
+    proc = subprocess.Popen(
+        [str(CHANJIAO), "build", str(root), "-o", str(tmp_path / "out"), "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env(),
+    )
+    rid = run_id(proc.pid)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    document = json.loads(out)  # the whole JSON document, flushed before the process ended
+    assert document["exit_code"] == 0 and document["payload"]["package"]
+    assert "合成申报材料 PDF…" in err  # progress on stderr, flushed too
+    # nothing of the run is left: the watchdog was waited for, every LibreOffice ended
+    assert not processes_with(f"generator.core.watchdog {rid}")
+    leftovers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _has_marker(p, MARKER_ENV, rid)]
+    assert not leftovers
+
+
+def _has_marker(proc_dir: Path, name: str, rid: str) -> bool:
+    try:
+        environ = (proc_dir / "environ").read_bytes()
+    except OSError:
+        return False
+    return any(item.startswith(f"{name}={rid}".encode()) for item in environ.split(b"\0"))
