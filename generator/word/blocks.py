@@ -269,7 +269,8 @@ class _PartWriter:
         self.app = app
         self.tpl = tpl
         self.prose = prose
-        self.styles = _Styles(tpl.get_docx(), Path(str(tpl.template_file)).name)
+        name = getattr(tpl, "template_name", None) or Path(str(tpl.template_file)).name
+        self.styles = _Styles(tpl.get_docx(), name)
         self.numbered = prose.spec.path.startswith("plan_")
         self.counters = [0, 0, 0]
         self.sub = new_subdoc(tpl)
@@ -473,24 +474,66 @@ def _half_em(document: Any, style_id: str) -> int:
 
 class _Deferred:
     """A prose part built when the template prints it: parts a template does not print cost
-    nothing and embed nothing, and images enter the package in the order they are printed."""
+    nothing and embed nothing, and images enter the package in the order they are printed.
+    With a `key` (see _written_key), the XML is kept in the process under it and reused."""
 
-    def __init__(self, build: Callable[[], Any]):
+    def __init__(self, build: Callable[[], Any], key: tuple[Any, ...] | None = None):
         self._build = build
+        self._key = key
         self._xml: str | None = None
 
     def __html__(self) -> str:
         if self._xml is None:
-            self._xml = str(self._build())
+            xml = _WRITTEN.get(self._key) if self._key is not None else None
+            if xml is None:
+                xml = str(self._build())
+                if self._key is not None:
+                    _WRITTEN[self._key] = xml
+                    while len(_WRITTEN) > _WRITTEN_PARTS:
+                        del _WRITTEN[next(iter(_WRITTEN))]  # the oldest written part
+            self._xml = xml
         return self._xml
 
     __str__ = __html__
 
 
+#: The XML of prose parts written in this process, by _written_key (oldest first): `chanjiao
+#: preview` renders the whole document on every save, when only the saved file's part changed,
+#: and writing the plan's ten parts was ~60 % of its render. Enough for both documents' parts
+#: and a few dozen saves; a part is ~10–200 kB of XML.
+_WRITTEN: dict[tuple[Any, ...], str] = {}
+_WRITTEN_PARTS = 64
+
+
+def clear_written() -> None:
+    """Forget the prose parts kept by the writer (tests; a process that wants its memory back)."""
+    _WRITTEN.clear()
+
+
+def _written_key(tpl: Any, prose: Prose) -> tuple[Any, ...] | None:
+    """Everything a prose part's XML depends on, or None for a part that must be written anew.
+
+    _PartWriter's output is a function of: the blocks (their text, marks and structure; their
+    locations only name errors, kept anyway, so a key never equals one of different content);
+    whether the part is numbered (the spec's path); the heading numbers of the form declaration;
+    the template (style ids, text frame, font sizes: its bytes' digest, _Template in render.py);
+    and the code of this process. A part with a picture is never kept: writing it relates an
+    image part to the document (a relationship id and a media part, allocated in the order parts
+    are printed), which re-using its XML would skip. No other block touches the package: lists
+    print literal markers (no numbering definitions), a table's style is the template's, and
+    there are no footnotes, links or bookmarks in prose.
+    """
+    digest = getattr(tpl, "template_digest", None)
+    if digest is None or any(isinstance(b, Image) for b in prose.blocks):
+        return None
+    numbered = prose.spec.path.startswith("plan_")
+    return (digest, numbered, tuple(load_form().heading_numbers), prose.blocks)
+
+
 def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
     """The prose writer (template, prose) → subdocument for `app`, whose images are the files the
     reader resolved inside its content folder (`app.assets`), and nothing else."""
-    return lambda tpl, prose: _Deferred(lambda: _PartWriter(app, tpl, prose).write())
+    return lambda tpl, prose: _Deferred(lambda: _PartWriter(app, tpl, prose).write(), _written_key(tpl, prose))
 
 
 # -- the finishing pass over a rendered document ---------------------------------------------------

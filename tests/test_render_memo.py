@@ -1,0 +1,187 @@
+"""A process that renders again (`chanjiao preview`, on every save) reuses the XML of the prose
+parts that did not change (blocks._WRITTEN) and skips docxtpl's resolve_listing where it would
+change nothing; the .docx bytes are those a render from nothing writes, whatever was edited."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from docxtpl import DocxTemplate
+
+from generator.content.loader import load_application
+from generator.word import blocks
+from generator.word.documents import DOCUMENTS, templates_dir
+from tests.conftest import REPO
+
+PLAN = next(d for d in DOCUMENTS if d.template == "建设方案.docx")
+
+
+@pytest.fixture(autouse=True)
+def _no_parts_kept() -> Iterator[None]:
+    blocks.clear_written()
+    yield
+    blocks.clear_written()
+
+
+def _render(root: Path, out: Path) -> dict[str, bytes]:
+    from generator.pipeline import render_documents
+
+    app, _diagnostics = load_application(root)
+    out.mkdir(parents=True)
+    return {p.name: p.read_bytes() for p in render_documents(app, out)}
+
+
+class _Renders:
+    """Renders `root` into numbered folders, each time with the parts kept and then without."""
+
+    def __init__(self, root: Path, tmp: Path):
+        self.root, self.tmp, self.n = root, tmp, 0
+        self.hits = 0
+
+    def kept_and_fresh(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        self.n += 1
+        before = len(blocks._WRITTEN)
+        kept = _render(self.root, self.tmp / f"{self.n}-kept")
+        self.hits += before > 0 and len(blocks._WRITTEN) - before < 5  # most parts came from the memo
+        saved = dict(blocks._WRITTEN)
+        blocks.clear_written()
+        fresh = _render(self.root, self.tmp / f"{self.n}-fresh")
+        blocks._WRITTEN.clear()
+        blocks._WRITTEN.update(saved)  # the next render finds what the kept one left
+        return kept, fresh
+
+    def check(self) -> dict[str, bytes]:
+        kept, fresh = self.kept_and_fresh()
+        assert kept.keys() == fresh.keys()
+        for name in kept:
+            assert kept[name] == fresh[name], f"{name}: a kept part is stale after edit {self.n}"
+        return kept
+
+
+def _edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
+    path = root / rel
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _document_xml(data: bytes) -> str:
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read("word/document.xml").decode("utf-8")
+
+
+def _plan(docs: dict[str, bytes]) -> bytes:
+    return next(v for k, v in docs.items() if k.endswith("建设方案.docx"))
+
+
+def test_edits_in_one_process_render_the_bytes_of_a_render_from_nothing(content_copy: Callable[..., Path], tmp_path: Path) -> None:
+    root = content_copy()
+    originals = {p: p.read_text(encoding="utf-8") for p in root.rglob("*.md")}
+    renders = _Renders(root, tmp_path / "out")
+    first = renders.check()
+    tasks, conditions, schedule = "建设方案/3-建设内容与举措.md", "建设方案/1-创建条件.md", "建设方案/4-建设计划.md"
+    picture = next((root / "建设方案/图片").glob("*.png")).name
+
+    _edit(root, tasks, lambda t: t + "\n\n新加的一段，2024 年投入 356.7万元。\n")
+    edited = renders.check()
+    assert "新加的一段" in _document_xml(_plan(edited)) and _plan(edited) != _plan(first)
+    _edit(root, conditions, lambda t: t.replace("联合体", "联合体（改）", 1))
+    renders.check()
+    for path, text in originals.items():  # back as it was: the first render's bytes again
+        path.write_text(text, encoding="utf-8")
+    assert renders.check() == first
+    _edit(root, schedule, lambda t: t + "\n\n1. 第一项 ABC\n2. 第二项\n   - 子项\n")
+    renders.check()
+    _edit(root, tasks, lambda t: t + "\n\n| 单位 | 金额 |\n|---|---|\n| 重庆云岭职业技术学院 | 12万元 |\n")
+    renders.check()
+    # Pictures: a part with one is written every time, and the relationship ids of the pictures
+    # after it move; the parts before and after it are kept.
+    _edit(root, schedule, lambda t: t + f"\n\n![新图](图片/{picture})\n")
+    with_pictures = renders.check()
+    assert _document_xml(_plan(with_pictures)).count("<pic:pic") == 2
+    _edit(root, "推荐书/4-建设规划.md", lambda t: t + "\n\n推荐书新段落 Test。\n")
+    renders.check()
+    for path, text in originals.items():
+        path.write_text(text, encoding="utf-8")
+    assert renders.check() == first
+    assert renders.hits >= 7, "the parts were kept"
+
+
+def test_the_bytes_are_those_of_a_new_process(content_copy: Callable[..., Path], tmp_path: Path) -> None:
+    root = content_copy()
+    _render(root, tmp_path / "warm")  # every part kept
+    _edit(root, "建设方案/2-创建思路.md", lambda t: t + "\n\n补充一句。\n")
+    kept = _render(root, tmp_path / "kept")
+    script = (
+        "import sys; from pathlib import Path; from generator.content.loader import load_application;"
+        "from generator.pipeline import render_documents;"
+        "render_documents(load_application(Path(sys.argv[1]))[0], Path(sys.argv[2]))"
+    )
+    (tmp_path / "new").mkdir()
+    subprocess.run([sys.executable, "-c", script, str(root), str(tmp_path / "new")], check=True, cwd=REPO)
+    assert kept == {p.name: p.read_bytes() for p in (tmp_path / "new").iterdir()}
+
+
+def _narrower(templates: Path) -> None:
+    """The plan's template with wider left and right margins: its tables' columns get narrower."""
+    path = templates / PLAN.template
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    xml = members["word/document.xml"].decode("utf-8")
+    xml, count = re.subn(r'(<w:pgMar\b[^>]*?w:left=")(\d+)"', lambda m: f'{m.group(1)}{int(m.group(2)) + 600}"', xml)
+    assert count
+    members["word/document.xml"] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+@pytest.mark.parametrize("key_has_template", [True, False])
+def test_a_changed_template_is_not_served_its_old_parts(
+    content_copy: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_has_template: bool
+) -> None:
+    """The test above catches a key that misses what a part depends on: with the template's
+    digest left out of the key, the plan rendered with a changed template keeps its old tables."""
+    from generator import pipeline
+
+    templates = tmp_path / "templates"
+    shutil.copytree(templates_dir(), templates)
+    monkeypatch.setattr(pipeline, "templates_dir", lambda: templates)
+    if not key_has_template:
+        real_key = blocks._written_key
+        monkeypatch.setattr(blocks, "_written_key", lambda tpl, prose: (real_key(tpl, prose) or (None,))[1:] or None)
+    root = content_copy()
+    renders = _Renders(root, tmp_path / "out")
+    renders.check()
+    _narrower(templates)
+    if key_has_template:
+        renders.check()
+    else:
+        kept, fresh = renders.kept_and_fresh()
+        assert _plan(kept) != _plan(fresh)
+
+
+# -- resolve_listing -------------------------------------------------------------------------------
+
+
+def test_resolve_listing_is_skipped_only_where_it_changes_nothing(content_copy: Callable[..., Path], tmp_path: Path) -> None:
+    from generator.word.render import _Template
+
+    xml = _document_xml(_plan(_render(content_copy(), tmp_path / "out")))
+    body = xml.split("?>", 1)[1].lstrip()  # the rendered document, as resolve_listing saw it
+    assert not re.search("[\t\a\n\f]", body)
+    path = templates_dir() / PLAN.template
+    ours, theirs = _Template(path.read_bytes(), path.name), DocxTemplate(str(path))
+    assert ours.resolve_listing(body) == theirs.resolve_listing(body) == body
+    # A value holding a line break, a tab or a page break: docxtpl's own rewriting, unchanged.
+    for char, mark in (("\n", "<w:br/>"), ("\t", "<w:tab/>"), ("\f", 'w:type="page"'), ("\a", "</w:p><w:p>")):
+        held = body.replace("联合体", f"联合{char}体", 1)
+        assert ours.resolve_listing(held) == theirs.resolve_listing(held) != held
+        assert mark in ours.resolve_listing(held)
