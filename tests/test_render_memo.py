@@ -185,3 +185,38 @@ def test_resolve_listing_is_skipped_only_where_it_changes_nothing(content_copy: 
         held = body.replace("联合体", f"联合{char}体", 1)
         assert ours.resolve_listing(held) == theirs.resolve_listing(held) != held
         assert mark in ours.resolve_listing(held)
+
+
+# -- split_runs_by_script --------------------------------------------------------------------------
+
+
+def test_splitting_only_the_candidate_runs_gives_the_document_splitting_every_run_gives(tmp_path: Path) -> None:
+    """split_runs_by_script looks only at runs _may_split names; _split_run on every run (as it
+    was) writes the same XML, here for the large application's plan (every kind of run the
+    templates and the writer make: styled, glued, Latin, fields, text boxes, footnotes)."""
+    import copy
+
+    from lxml import etree
+
+    from generator.pipeline import render_documents
+    from generator.word.ooxml import w
+    from tests.large_app import make_large_application
+
+    captured: list[object] = []
+    app, _diagnostics = load_application(make_large_application(tmp_path / "large"))
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(blocks, "split_runs_by_script", captured.append)
+    try:
+        render_documents(app, tmp_path / "out", (PLAN,))
+    finally:
+        monkey.undo()
+    document: object = captured[0]
+    every = copy.deepcopy(document.element)  # type: ignore[attr-defined]
+    latin_id = blocks._Styles(document, "").get(blocks.LATIN)
+    assert latin_id is not None
+    for run in list(every.iter(w("r"))):
+        blocks._split_run(run, latin_id)
+    unsplit = etree.tostring(document.element)  # type: ignore[attr-defined]
+    blocks.split_runs_by_script(document)
+    split = etree.tostring(document.element)  # type: ignore[attr-defined]
+    assert split != unsplit and split == etree.tostring(every)
