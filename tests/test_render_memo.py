@@ -220,3 +220,36 @@ def test_splitting_only_the_candidate_runs_gives_the_document_splitting_every_ru
     blocks.split_runs_by_script(document)
     split = etree.tostring(document.element)  # type: ignore[attr-defined]
     assert split != unsplit and split == etree.tostring(every)
+
+
+# -- the paragraph writer --------------------------------------------------------------------------
+
+
+def test_paragraphs_are_written_as_python_docx_writes_them(example_root: Path) -> None:
+    """The writer makes its paragraphs itself (faster): the subdocument's XML is what python-docx's
+    add_paragraph() and its style setter write, before the sectPr, glued language included."""
+    from lxml import etree
+
+    from generator.model import Location, Paragraph, Prose, Span
+    from generator.word.render import _Template
+
+    app, _diagnostics = load_application(example_root)
+    path = templates_dir() / PLAN.template
+    tpl = _Template(path.read_bytes(), path.name)
+    tpl.init_docx()
+    loc = Location("建设方案/2-创建思路.md", 1, 1)
+    prose = Prose(app.form.file("plan_approach"), (Paragraph((Span("正文 356.7万元"),), loc),), loc)
+    writer = blocks._PartWriter(app, tpl, prose)
+    theirs = blocks.new_subdoc(tpl)
+    for style in (blocks.BODY, blocks.LIST, "heading 2", blocks.BODY):
+        writer.spans(writer.paragraph(style), [Span("一段 ab 2024年")])
+        p = theirs.add_paragraph()
+        p._p.style = writer.styles[style]
+        writer.spans(p._p, [Span("一段 ab 2024年")])
+    assert etree.tostring(writer.sub.subdocx.element.body) == etree.tostring(theirs.subdocx.element.body)
+    assert writer.body[-1].tag == blocks._SECT_PR
+    # A paragraph that already has children gets its style where python-docx puts it.
+    ours, other = theirs.add_paragraph("文字"), theirs.add_paragraph("文字")
+    blocks._set_style(ours._p, "A1")
+    other._p.style = "A1"
+    assert etree.tostring(ours._p) == etree.tostring(other._p)

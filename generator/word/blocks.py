@@ -19,6 +19,7 @@ from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
 from docx.shared import Emu, Twips
 from docx.table import _Cell
+from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
 from generator.content.assets import AssetProblem
@@ -58,6 +59,7 @@ _TEXT_CHILDREN = frozenset(
     w(t) for t in ("t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "lastRenderedPageBreak")
 )
 _RPR, _RSTYLE, _BOLD, _ITALIC, _VAL = (w(n) for n in ("rPr", "rStyle", "b", "i", "val"))
+_P, _PPR, _PSTYLE, _LANG, _EAST_ASIA, _SECT_PR = (w(n) for n in ("p", "pPr", "pStyle", "lang", "eastAsia", "sectPr"))
 #: What can make run_segments cut a text or glue part of it: a character below U+2000 (every
 #: Latin one is; is_latin is stricter), a digit (every token has one: full-width digits are not
 #: Latin) or a joiner. A run without any is one CJK piece, left as it is (most of the prose,
@@ -244,7 +246,8 @@ def _add_run(p: Any, text: str, style: str | None, bold: bool, italic: bool, glu
         if italic:
             etree.SubElement(r_pr, _ITALIC)
         if glued:
-            _tag_glued(r_pr)
+            # _tag_glued's result on a new rPr, whose children all go before w:lang.
+            etree.SubElement(r_pr, _LANG).set(_EAST_ASIA, GLUED_LANG)
     start = 0
     for k, ch in enumerate(text):
         if ch in _RUN_BREAKS:
@@ -252,6 +255,16 @@ def _add_run(p: Any, text: str, style: str | None, bold: bool, italic: bool, glu
             etree.SubElement(r, _RUN_BREAKS[ch])
             start = k + 1
     _add_t(r, text[start:])
+
+
+def _set_style(p: Any, style_id: str) -> None:
+    """Give paragraph element `p` paragraph style `style_id`, as python-docx's style setter does:
+    on a new, empty paragraph that is <w:pPr><w:pStyle w:val=…/></w:pPr> as its only child
+    (written directly: the setter's schema lookups were a third of writing a paragraph)."""
+    if len(p):
+        p.style = style_id  # python-docx finds the pPr, or its place among the children
+        return
+    etree.SubElement(etree.SubElement(p, _PPR), _PSTYLE).set(_VAL, style_id)
 
 
 def _add_t(r: Any, text: str) -> None:
@@ -274,6 +287,9 @@ class _PartWriter:
         self.numbered = prose.spec.path.startswith("plan_")
         self.counters = [0, 0, 0]
         self.sub = new_subdoc(tpl)
+        self.body = self.sub.subdocx.element.body
+        #: Where python-docx's add_paragraph and add_table put a block: before the body's sectPr.
+        self.end = self.body.find(_SECT_PR)
 
     def write(self) -> Any:
         for block in self.prose.blocks:
@@ -293,15 +309,19 @@ class _PartWriter:
             self.image(block)
 
     def paragraph(self, style: str) -> Any:
-        p = self.sub.add_paragraph()
-        p._p.style = self.styles[style]
+        """A new paragraph element of `style` at the end, as python-docx's add_paragraph() and
+        its style setter write it: <w:p><w:pPr><w:pStyle w:val=…/></w:pPr></w:p>."""
+        p = etree.SubElement(self.body, _P)
+        if self.end is not None:
+            self.end.addprevious(p)
+        _set_style(p, self.styles[style])
         return p
 
     def spans(self, p: Any, spans: Iterable[Span], bold: bool = False) -> None:
         latin = self.styles[LATIN]
         for span in spans:
             for text, is_latin_piece, glued in run_segments(span.text):
-                _add_run(p._p, text, latin if is_latin_piece else None, span.bold or bold, span.italic, glued)
+                _add_run(p, text, latin if is_latin_piece else None, span.bold or bold, span.italic, glued)
 
     def heading(self, h: Heading) -> None:
         if not self.numbered or h.level not in PLAN_HEADING_STYLES:
@@ -353,8 +373,8 @@ class _PartWriter:
                 tc.width = Twips(widths[c])
                 cell = _Cell(tc, table)
                 p = cell.paragraphs[0] if cell.paragraphs else cell.add_paragraph()
-                p._p.style = self.styles[TABLE_TEXT]
-                self.spans(p, _glue_names(cells[c], widths[c] // half_em - _PAD) if c < len(cells) else ())
+                _set_style(p._p, self.styles[TABLE_TEXT])
+                self.spans(p._p, _glue_names(cells[c], widths[c] // half_em - _PAD) if c < len(cells) else ())
 
     def image(self, block: Image) -> None:
         try:
@@ -375,7 +395,7 @@ class _PartWriter:
         width, height = max_w, max_w * px_h // px_w
         if height > max_h:
             width, height = max_h * px_w // px_h, max_h
-        p = self.paragraph(FIGURE)
+        p = DocxParagraph(self.paragraph(FIGURE), self.sub.subdocx._body)
         # From memory, so the package names the picture image<n>.<ext>, never by the user's path.
         shape = p.add_run().add_picture(io.BytesIO(data), width=Emu(width), height=Emu(height))
         shape._inline.docPr.set("descr", block.caption)
