@@ -4,6 +4,7 @@ change nothing; the .docx bytes are those a render from nothing writes, whatever
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -71,8 +72,6 @@ def _edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
 
 
 def _document_xml(data: bytes) -> str:
-    import io
-
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return zf.read("word/document.xml").decode("utf-8")
 
@@ -253,3 +252,29 @@ def test_paragraphs_are_written_as_python_docx_writes_them(example_root: Path) -
     blocks._set_style(ours._p, "A1")
     other._p.style = "A1"
     assert etree.tostring(ours._p) == etree.tostring(other._p)
+
+
+# -- saving ----------------------------------------------------------------------------------------
+
+
+def test_the_package_zipped_once_is_the_package_docxtpl_saves(example_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """render_bytes zips the package's members as python-docx makes them, once; docxtpl's save
+    and deterministic_docx (zip, unzip, zip again) give the same bytes, pictures included."""
+    from generator.word import render
+    from generator.word.context import build_context, document_date
+
+    app, _diagnostics = load_application(example_root)
+    context = build_context(app)
+
+    def rendered() -> bytes:
+        blocks.clear_written()
+        return render.render_bytes(
+            templates_dir() / PLAN.template, context, when=document_date(app),
+            write_prose=blocks.prose_writer(app), finish=blocks.split_runs_by_script,
+        )
+
+    once = rendered()
+    with zipfile.ZipFile(io.BytesIO(once)) as zf:
+        assert any(n.startswith("word/media/") for n in zf.namelist())
+    monkeypatch.setattr(render, "_package_members", lambda tpl: None)
+    assert rendered() == once
