@@ -66,6 +66,19 @@ class _Renders:
         return kept
 
 
+def _png(width: int, height: int) -> bytes:
+    """A grey PNG of `width` × `height` pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
 def _edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
     path = root / rel
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -80,13 +93,22 @@ def _plan(docs: dict[str, bytes]) -> bytes:
     return next(v for k, v in docs.items() if k.endswith("建设方案.docx"))
 
 
-def test_edits_in_one_process_render_the_bytes_of_a_render_from_nothing(content_copy: Callable[..., Path], tmp_path: Path) -> None:
+def test_edits_in_one_process_render_the_bytes_of_a_render_from_nothing(
+    content_copy: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = content_copy()
+    reused: list[bool] = []
+    real_reusable = blocks._Written.reusable
+
+    def spy(self: blocks._Written, tpl: object) -> bool:
+        reused.append(real_reusable(self, tpl))
+        return reused[-1]
+
+    monkeypatch.setattr(blocks._Written, "reusable", spy)
     originals = {p: p.read_text(encoding="utf-8") for p in root.rglob("*.md")}
     renders = _Renders(root, tmp_path / "out")
     first = renders.check()
     tasks, conditions, schedule = "建设方案/3-建设内容与举措.md", "建设方案/1-创建条件.md", "建设方案/4-建设计划.md"
-    picture = next((root / "建设方案/图片").glob("*.png")).name
 
     _edit(root, tasks, lambda t: t + "\n\n新加的一段，2024 年投入 356.7万元。\n")
     edited = renders.check()
@@ -100,11 +122,18 @@ def test_edits_in_one_process_render_the_bytes_of_a_render_from_nothing(content_
     renders.check()
     _edit(root, tasks, lambda t: t + "\n\n| 单位 | 金额 |\n|---|---|\n| 重庆云岭职业技术学院 | 12万元 |\n")
     renders.check()
-    # Pictures: a part with one is written every time, and the relationship ids of the pictures
-    # after it move; the parts before and after it are kept.
-    _edit(root, schedule, lambda t: t + f"\n\n![新图](图片/{picture})\n")
+    # Pictures: a kept part relates its pictures again; when a picture printed before it moves
+    # their relationship ids, it is written anew.
+    (root / "建设方案/图片/小图.png").write_bytes(_png(40, 30))
+    _edit(root, schedule, lambda t: t + "\n\n![小图](图片/小图.png)\n")
     with_pictures = renders.check()
     assert _document_xml(_plan(with_pictures)).count("<pic:pic") == 2
+    (root / "建设方案/图片/另一图.png").write_bytes(_png(30, 40))
+    reused.clear()
+    _edit(root, "建设方案/2-创建思路.md", lambda t: t + "\n\n![另一图](图片/另一图.png)\n")
+    with_three = renders.check()
+    assert _document_xml(_plan(with_three)).count("<pic:pic") == 3
+    assert True in reused and False in reused, "the first part's picture kept, the schedule's written anew"
     _edit(root, "推荐书/4-建设规划.md", lambda t: t + "\n\n推荐书新段落 Test。\n")
     renders.check()
     for path, text in originals.items():
@@ -155,7 +184,7 @@ def test_a_changed_template_is_not_served_its_old_parts(
     monkeypatch.setattr(pipeline, "templates_dir", lambda: templates)
     if not key_has_template:
         real_key = blocks._written_key
-        monkeypatch.setattr(blocks, "_written_key", lambda tpl, prose: (real_key(tpl, prose) or (None,))[1:] or None)
+        monkeypatch.setattr(blocks, "_written_key", lambda *args: (real_key(*args) or (None,))[1:] or None)
     root = content_copy()
     renders = _Renders(root, tmp_path / "out")
     renders.check()

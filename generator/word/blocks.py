@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -278,10 +280,14 @@ def _add_t(r: Any, text: str) -> None:
 class _PartWriter:
     """Writes one prose part into one subdocument."""
 
-    def __init__(self, app: Application, tpl: Any, prose: Prose):
+    def __init__(self, app: Application, tpl: Any, prose: Prose, pictures: dict[tuple[str, str], bytes] | None = None):
         self.app = app
         self.tpl = tpl
         self.prose = prose
+        #: The pictures' bytes, read beforehand by (file, reference); None: read them here.
+        self.picture_bytes = pictures or {}
+        #: Each picture written: its bytes and the relationship id the part's XML names it by.
+        self.pictures: list[tuple[bytes, str]] = []
         name = getattr(tpl, "template_name", None) or Path(str(tpl.template_file)).name
         self.styles = _Styles(tpl.get_docx(), name)
         self.numbered = prose.spec.path.startswith("plan_")
@@ -378,10 +384,12 @@ class _PartWriter:
 
     def image(self, block: Image) -> None:
         try:
-            path = self.app.asset(block.loc.path, block.src)  # resolved once, by the reader
-            if isinstance(path, str):
-                raise AssetProblem(path)
-            data = path.read_bytes()
+            data = self.picture_bytes.get((block.loc.path, block.src))
+            if data is None:
+                path = self.app.asset(block.loc.path, block.src)  # resolved once, by the reader
+                if isinstance(path, str):
+                    raise AssetProblem(path)
+                data = path.read_bytes()
             picture = DocxImage.from_blob(data)
             px_w, px_h = picture.px_width, picture.px_height
             if px_w <= 0 or px_h <= 0:
@@ -399,6 +407,7 @@ class _PartWriter:
         # From memory, so the package names the picture image<n>.<ext>, never by the user's path.
         shape = p.add_run().add_picture(io.BytesIO(data), width=Emu(width), height=Emu(height))
         shape._inline.docPr.set("descr", block.caption)
+        self.pictures.append((data, str(shape._inline.xpath(".//a:blip/@r:embed")[0])))
         if block.caption:
             self.spans(self.paragraph(CAPTION), [Span(block.caption)])
 
@@ -492,36 +501,58 @@ def _half_em(document: Any, style_id: str) -> int:
     return int(size.get(w("val"))) * 5 if size is not None else 105  # Word's default: 10.5 pt
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A prose part as written: its XML, and each of its pictures' bytes with the relationship id
+    the XML names it by, in order."""
+
+    xml: str
+    pictures: tuple[tuple[bytes, str], ...] = ()
+
+    def reusable(self, tpl: Any) -> bool:
+        """Relate the pictures to `tpl`'s document as writing the part does (python-docx's
+        get_or_add_image: the image part, found by its bytes or added, and the relationship,
+        found or added); True when each gets the id the XML names. Then the package is as
+        writing would leave it, and so is the XML: it takes nothing else from the package (the
+        picture's shape id and file name come from the template and the bytes, in the key).
+        On False, writing the part again repeats the calls made so far, which find what they
+        added, and carries on as if nothing had been reused."""
+        part = tpl.get_docx().part
+        return all(part.get_or_add_image(io.BytesIO(data))[0] == rid for data, rid in self.pictures)
+
+
 class _Deferred:
     """A prose part built when the template prints it: parts a template does not print cost
     nothing and embed nothing, and images enter the package in the order they are printed.
-    With a `key` (see _written_key), the XML is kept in the process under it and reused."""
+    With a `key` (see _written_key), the part is kept in the process under it and reused."""
 
-    def __init__(self, build: Callable[[], Any], key: tuple[Any, ...] | None = None):
+    def __init__(self, tpl: Any, build: Callable[[], _Written], key: tuple[Any, ...] | None = None):
+        self._tpl = tpl
         self._build = build
         self._key = key
         self._xml: str | None = None
 
     def __html__(self) -> str:
         if self._xml is None:
-            xml = _WRITTEN.get(self._key) if self._key is not None else None
-            if xml is None:
-                xml = str(self._build())
+            kept = _WRITTEN.get(self._key) if self._key is not None else None
+            if kept is None or not kept.reusable(self._tpl):
+                kept = self._build()
                 if self._key is not None:
-                    _WRITTEN[self._key] = xml
+                    _WRITTEN.pop(self._key, None)
+                    _WRITTEN[self._key] = kept  # the newest last
                     while len(_WRITTEN) > _WRITTEN_PARTS:
                         del _WRITTEN[next(iter(_WRITTEN))]  # the oldest written part
-            self._xml = xml
+            self._xml = kept.xml
         return self._xml
 
     __str__ = __html__
 
 
-#: The XML of prose parts written in this process, by _written_key (oldest first): `chanjiao
-#: preview` renders the whole document on every save, when only the saved file's part changed,
-#: and writing the plan's ten parts was ~60 % of its render. Enough for both documents' parts
-#: and a few dozen saves; a part is ~10–200 kB of XML.
-_WRITTEN: dict[tuple[Any, ...], str] = {}
+#: Prose parts written in this process, by _written_key (oldest first): `chanjiao preview`
+#: renders the whole document on every save, when only the saved file's part changed, and
+#: writing the plan's ten parts was ~60 % of its render. Enough for both documents' parts and a
+#: few dozen saves; a part is ~10–200 kB of XML.
+_WRITTEN: dict[tuple[Any, ...], _Written] = {}
 _WRITTEN_PARTS = 64
 
 
@@ -530,30 +561,58 @@ def clear_written() -> None:
     _WRITTEN.clear()
 
 
-def _written_key(tpl: Any, prose: Prose) -> tuple[Any, ...] | None:
+def _picture_bytes(app: Application, prose: Prose) -> dict[tuple[str, str], bytes] | None:
+    """The bytes of each picture of `prose` by (file, reference), read once for the key and the
+    writer alike; None when one cannot be read (the part is then written anew, and the writer
+    says what is wrong with the picture)."""
+    out: dict[tuple[str, str], bytes] = {}
+    for block in prose.blocks:
+        if isinstance(block, Image):
+            path = app.asset(block.loc.path, block.src)
+            if isinstance(path, str):
+                return None
+            try:
+                out[(block.loc.path, block.src)] = path.read_bytes()
+            except OSError:
+                return None
+    return out
+
+
+def _written_key(tpl: Any, prose: Prose, pictures: dict[tuple[str, str], bytes] | None) -> tuple[Any, ...] | None:
     """Everything a prose part's XML depends on, or None for a part that must be written anew.
 
     _PartWriter's output is a function of: the blocks (their text, marks and structure; their
     locations only name errors, kept anyway, so a key never equals one of different content);
     whether the part is numbered (the spec's path); the heading numbers of the form declaration;
-    the template (style ids, text frame, font sizes: its bytes' digest, _Template in render.py);
-    and the code of this process. A part with a picture is never kept: writing it relates an
-    image part to the document (a relationship id and a media part, allocated in the order parts
-    are printed), which re-using its XML would skip. No other block touches the package: lists
-    print literal markers (no numbering definitions), a table's style is the template's, and
-    there are no footnotes, links or bookmarks in prose.
+    the template (style ids, text frame, font sizes, a picture's shape id: its bytes' digest,
+    _Template in render.py); the pictures' bytes (their size, type and image part); and the
+    code of this process. Besides, the package: a picture's relationship id, which _Written
+    checks before reusing. Nothing else in the package is read or changed by a part: lists print
+    literal markers (no numbering definitions), a table's style is the template's, and there are
+    no footnotes, links or bookmarks in prose.
     """
     digest = getattr(tpl, "template_digest", None)
-    if digest is None or any(isinstance(b, Image) for b in prose.blocks):
+    if digest is None or pictures is None:
         return None
     numbered = prose.spec.path.startswith("plan_")
-    return (digest, numbered, tuple(load_form().heading_numbers), prose.blocks)
+    images = tuple(hashlib.sha256(data).hexdigest() for data in pictures.values())
+    return (digest, numbered, tuple(load_form().heading_numbers), prose.blocks, images)
 
 
 def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
     """The prose writer (template, prose) → subdocument for `app`, whose images are the files the
     reader resolved inside its content folder (`app.assets`), and nothing else."""
-    return lambda tpl, prose: _Deferred(lambda: _PartWriter(app, tpl, prose).write(), _written_key(tpl, prose))
+
+    def write(tpl: Any, prose: Prose) -> _Deferred:
+        pictures = _picture_bytes(app, prose)
+
+        def build() -> _Written:
+            writer = _PartWriter(app, tpl, prose, pictures)
+            return _Written(str(writer.write()), tuple(writer.pictures))
+
+        return _Deferred(tpl, build, _written_key(tpl, prose, pictures))
+
+    return write
 
 
 # -- the finishing pass over a rendered document ---------------------------------------------------
