@@ -307,3 +307,18 @@ def test_the_package_zipped_once_is_the_package_docxtpl_saves(example_root: Path
         assert any(n.startswith("word/media/") for n in zf.namelist())
     monkeypatch.setattr(render, "_package_members", lambda tpl: None)
     assert rendered() == once
+
+
+def test_the_gap_texts_are_those_holding_a_gaps_first_character() -> None:
+    from lxml import etree
+
+    from generator.word.context import GAP_OPEN
+    from generator.word.ooxml import W, w
+    from generator.word.render import _GAP_TEXTS
+
+    texts = ["甲【待填写：名称】", "无", "", "】【", "【", "a【b", "嵌套【"]
+    runs = "".join(f"<w:r><w:t>{t}</w:t></w:r>" for t in texts[:-1])
+    nested = f"<w:r><w:drawing><w:txbxContent><w:p><w:r><w:t>{texts[-1]}</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r>"
+    body = etree.fromstring(f'<w:body xmlns:w="{W}"><w:p>{runs}<w:r><w:t/></w:r>{nested}</w:p></w:body>')
+    expected = [t for t in body.iter(w("t")) if GAP_OPEN[0] in (t.text or "")]
+    assert _GAP_TEXTS(body) == expected and len(expected) == 5

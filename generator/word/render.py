@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 from docxtpl.subdoc import Subdoc
+from lxml import etree
 
 from generator.core.atomic import write_atomic
 from generator.core.nobreak import WORD_JOINER
@@ -32,7 +33,7 @@ from generator.i18n import _
 from generator.model import Prose
 from generator.word.context import GAP_CLOSE, GAP_OPEN
 from generator.word.cover_layout import layout_cover
-from generator.word.ooxml import XML_SPACE, part_text, w
+from generator.word.ooxml import XML_SPACE, W, part_text, w
 from generator.word.summary_layout import layout_summary_tables
 
 #: Turns one prose part into a subdocument: (template, prose) → docxtpl Subdoc.
@@ -270,6 +271,9 @@ def _package_members(tpl: DocxTemplate) -> dict[str, bytes] | None:
 _GAP = re.compile(
     f"{WORD_JOINER}?".join(map(re.escape, GAP_OPEN)) + f"[^{re.escape(GAP_CLOSE)}]*{re.escape(GAP_CLOSE)}"
 )
+#: Each w:t under the context node whose text holds a gap's first character, in document order
+#: (libxml2 looks, not Python: a w:t's string value is its text, as it has no children).
+_GAP_TEXTS = etree.XPath(f".//w:t[contains(., '{GAP_OPEN[0]}')]", namespaces={"w": W})
 # rPr children that the schema puts after w:highlight: a highlight is inserted before the first.
 _AFTER_HIGHLIGHT = frozenset(
     w(t)
@@ -283,7 +287,7 @@ def highlight_gaps(body: Any) -> int:
     found = 0
     # Only the runs whose text has a gap's first character are looked at (a gap arrives glued, but
     # its 【 stays a character of its own): looking at every run of the plan took ~20 ms a render.
-    runs = dict.fromkeys(t.getparent() for t in body.iter(w("t")) if GAP_OPEN[0] in (t.text or ""))
+    runs = dict.fromkeys(t.getparent() for t in _GAP_TEXTS(body))
     for run in runs:
         texts = [c for c in run if c.tag == w("t")]
         if run.tag != w("r") or len(texts) != 1 or len(run) - (run.find(w("rPr")) is not None) != 1 or not _GAP.search(texts[0].text or ""):
