@@ -12,6 +12,7 @@ import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docxtpl import DocxTemplate
@@ -218,10 +219,84 @@ def test_resolve_listing_is_skipped_only_where_it_changes_nothing(content_copy: 
 # -- split_runs_by_script --------------------------------------------------------------------------
 
 
-def test_splitting_only_the_candidate_runs_gives_the_document_splitting_every_run_gives(tmp_path: Path) -> None:
-    """split_runs_by_script looks only at runs _may_split names; _split_run on every run (as it
-    was) writes the same XML, here for the large application's plan (every kind of run the
-    templates and the writer make: styled, glued, Latin, fields, text boxes, footnotes)."""
+def _split_run_as_it_was(run: Any, latin_id: str) -> None:
+    """blocks._split_run before it made its elements in the tree (python-docx's OxmlElement)."""
+    import copy
+
+    from docx.oxml import OxmlElement
+
+    from generator.word.ooxml import XML_SPACE, T, w
+
+    def make(tag: str, **attrs: str) -> Any:
+        el = OxmlElement(f"w:{tag}")
+        for k, v in attrs.items():
+            el.set(w(k), v)
+        return el
+
+    def tag_glued(r_pr: Any) -> None:
+        lang = r_pr.find(w("lang"))
+        if lang is None:
+            lang = make("lang")
+            later = next((c for c in r_pr if c.tag in blocks._AFTER_LANG), None)
+            if later is None:
+                r_pr.append(lang)
+            else:
+                later.addprevious(lang)
+        lang.set(w("eastAsia"), blocks.GLUED_LANG)
+
+    r_pr = run.find(w("rPr"))
+    if r_pr is not None and r_pr.find(w("rStyle")) is not None:
+        return
+    content = [c for c in run if c.tag != w("rPr")]
+    if not content or any(c.tag not in blocks._TEXT_CHILDREN for c in content):
+        return
+    if not any(blocks._MAY_SPLIT.search(c.text or "") for c in content if c.tag == T):
+        return
+    pieces: list[tuple[Any, tuple[bool, bool] | None]] = []
+    for c in content:
+        if c.tag == w("t"):
+            pieces.extend((text, (latin, glued)) for text, latin, glued in blocks.run_segments(c.text or ""))
+        else:
+            pieces.append((c, None))
+    if not any(kind is not None and (kind[0] or kind[1]) for _piece, kind in pieces):
+        return
+    groups: list[tuple[tuple[bool, bool], list[Any]]] = []
+    for piece, kind in pieces:
+        if groups and (kind is None or groups[-1][0] == kind):
+            groups[-1][1].append(piece)
+        else:
+            groups.append((kind or (False, False), [piece]))
+    for (latin, glued), items in groups:
+        new = make("r")
+        props = copy.deepcopy(r_pr) if r_pr is not None else make("rPr")
+        if latin:
+            fonts = props.find(w("rFonts"))
+            if fonts is not None:
+                for attr in blocks._LATIN_FONT_ATTRS:
+                    fonts.attrib.pop(attr, None)
+            props.insert(0, make("rStyle", val=latin_id))
+        if glued:
+            tag_glued(props)
+        if len(props):
+            new.append(props)
+        for item in items:
+            if isinstance(item, str):
+                t = make("t")
+                t.text = item
+                t.set(XML_SPACE, "preserve")
+                new.append(t)
+            else:
+                new.append(item)
+        run.addprevious(new)
+    run.getparent().remove(run)
+
+
+@pytest.mark.parametrize("doc_id", ["plan", "self_assessment"])
+def test_splitting_gives_the_document_splitting_every_run_as_it_was_gives(tmp_path: Path, doc_id: str) -> None:
+    """split_runs_by_script looks only at the runs _may_split names and makes its elements in the
+    tree; splitting every run as it was (standalone python-docx elements) writes the same XML,
+    here for the large application's plan and 自评表 (every kind of run the templates and the
+    writer make: styled, glued, Latin, without properties, fields, text boxes)."""
     import copy
 
     from lxml import etree
@@ -230,23 +305,23 @@ def test_splitting_only_the_candidate_runs_gives_the_document_splitting_every_ru
     from generator.word.ooxml import w
     from tests.large_app import make_large_application
 
-    captured: list[object] = []
+    captured: list[Any] = []
     app, _diagnostics = load_application(make_large_application(tmp_path / "large"))
     monkey = pytest.MonkeyPatch()
     monkey.setattr(blocks, "split_runs_by_script", captured.append)
     try:
-        render_documents(app, tmp_path / "out", (PLAN,))
+        render_documents(app, tmp_path / "out", tuple(d for d in DOCUMENTS if d.id == doc_id))
     finally:
         monkey.undo()
-    document: object = captured[0]
-    every = copy.deepcopy(document.element)  # type: ignore[attr-defined]
+    document = captured[0]
+    every = copy.deepcopy(document.element)
     latin_id = blocks._Styles(document, "").get(blocks.LATIN)
     assert latin_id is not None
     for run in list(every.iter(w("r"))):
-        blocks._split_run(run, latin_id)
-    unsplit = etree.tostring(document.element)  # type: ignore[attr-defined]
+        _split_run_as_it_was(run, latin_id)
+    unsplit = etree.tostring(document.element)
     blocks.split_runs_by_script(document)
-    split = etree.tostring(document.element)  # type: ignore[attr-defined]
+    split = etree.tostring(document.element)
     assert split != unsplit and split == etree.tostring(every)
 
 

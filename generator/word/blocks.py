@@ -62,6 +62,7 @@ _TEXT_CHILDREN = frozenset(
 )
 _RPR, _RSTYLE, _BOLD, _ITALIC, _VAL = (w(n) for n in ("rPr", "rStyle", "b", "i", "val"))
 _P, _PPR, _PSTYLE, _LANG, _EAST_ASIA, _SECT_PR = (w(n) for n in ("p", "pPr", "pStyle", "lang", "eastAsia", "sectPr"))
+_RFONTS = w("rFonts")
 #: What can make run_segments cut a text or glue part of it: a character below U+2000 (every
 #: Latin one is; is_latin is stricter), a digit (every token has one: full-width digits are not
 #: Latin) or a joiner. A run without any is one CJK piece, left as it is (most of the prose,
@@ -177,15 +178,13 @@ _AFTER_LANG = frozenset(w(t) for t in ("eastAsianLayout", "specVanish", "oMath")
 
 def _tag_glued(r_pr: Any) -> None:
     """Give a run's East Asian text the language that keeps a glued token whole."""
-    lang = r_pr.find(w("lang"))
+    lang = r_pr.find(_LANG)
     if lang is None:
-        lang = _w("lang")
+        lang = etree.SubElement(r_pr, _LANG)  # last, or moved before what the schema puts after it
         later = next((c for c in r_pr if c.tag in _AFTER_LANG), None)
-        if later is None:
-            r_pr.append(lang)
-        else:
+        if later is not None:
             later.addprevious(lang)
-    lang.set(w("eastAsia"), GLUED_LANG)
+    lang.set(_EAST_ASIA, GLUED_LANG)
 
 
 # -- styles and page geometry of the template ----------------------------------------------------
@@ -680,27 +679,35 @@ def _split_run(run: Any, latin_id: str) -> None:
             groups[-1][1].append(piece)
         else:
             groups.append((kind or (False, False), [piece]))
+    parent = run.getparent()
     for (latin, glued), items in groups:
-        new = _w("r")
-        props = copy.deepcopy(r_pr) if r_pr is not None else _w("rPr")
+        # Each element is made in the tree, where w: is declared (python-docx's OxmlElement, a
+        # standalone element declaring it, was two thirds of splitting the 自评表's runs).
+        new = etree.SubElement(parent, R)
+        run.addprevious(new)  # from the parent's end to before the run
+        if r_pr is not None:
+            props = copy.deepcopy(r_pr)
+            new.append(props)
+        else:
+            props = etree.SubElement(new, _RPR)
         if latin:
-            fonts = props.find(w("rFonts"))
+            fonts = props.find(_RFONTS)
             if fonts is not None:
                 # A direct Latin font would override the character style.
                 for attr in _LATIN_FONT_ATTRS:
                     fonts.attrib.pop(attr, None)
-            props.insert(0, _w("rStyle", val=latin_id))
+            style = etree.SubElement(props, _RSTYLE)
+            style.set(_VAL, latin_id)
+            props.insert(0, style)
         if glued:
             _tag_glued(props)
-        if len(props):
-            new.append(props)
+        if not len(props):
+            new.remove(props)
         for item in items:
             if isinstance(item, str):
-                t = _w("t")
+                t = etree.SubElement(new, T)
                 t.text = item
                 t.set(XML_SPACE, "preserve")
-                new.append(t)
             else:
                 new.append(item)
-        run.addprevious(new)
-    run.getparent().remove(run)
+    parent.remove(run)
