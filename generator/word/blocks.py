@@ -611,6 +611,9 @@ def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
 
         return _Deferred(tpl, build, _written_key(tpl, prose, pictures))
 
+    # What a part holds depends on its prose and the template alone, but for pictures, whose files
+    # it reads (render_bytes keeps whole documents only without them).
+    write.pure_prose = True  # type: ignore[attr-defined]
     return write
 
 
