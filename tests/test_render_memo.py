@@ -19,7 +19,8 @@ import pytest
 from docxtpl import DocxTemplate
 
 from generator.content.loader import load_application
-from generator.word import blocks, render
+from generator.core.nobreak import WORD_JOINER
+from generator.word import blocks, render, summary_layout
 from generator.word.documents import DOCUMENTS, templates_dir
 from tests.conftest import REPO
 
@@ -30,9 +31,11 @@ PLAN = next(d for d in DOCUMENTS if d.template == "建设方案.docx")
 def _no_parts_kept() -> Iterator[None]:
     blocks.clear_written()
     render.clear_rendered()
+    summary_layout.clear_laid()
     yield
     blocks.clear_written()
     render.clear_rendered()
+    summary_layout.clear_laid()
 
 
 def _render(root: Path, out: Path) -> dict[str, bytes]:
@@ -55,14 +58,13 @@ class _Renders:
         before = len(blocks._WRITTEN)
         kept = _render(self.root, self.tmp / f"{self.n}-kept")
         self.hits += before > 0 and len(blocks._WRITTEN) - before < 5  # most parts came from the memo
-        saved, documents = dict(blocks._WRITTEN), dict(render._RENDERED)
-        blocks.clear_written()
-        render.clear_rendered()
+        kept_now = [(memo, dict(memo)) for memo in (blocks._WRITTEN, render._RENDERED, summary_layout._LAID)]
+        for memo, _saved in kept_now:
+            memo.clear()
         fresh = _render(self.root, self.tmp / f"{self.n}-fresh")
-        blocks._WRITTEN.clear()
-        blocks._WRITTEN.update(saved)  # the next render finds what the kept one left
-        render._RENDERED.clear()
-        render._RENDERED.update(documents)
+        for memo, saved in kept_now:  # the next render finds what the kept one left
+            memo.clear()
+            memo.update(saved)
         return kept, fresh
 
     def check(self) -> dict[str, bytes]:
@@ -469,3 +471,38 @@ def test_a_document_is_kept_while_what_it_reads_stays_the_same(
 def _footnotes_xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return zf.read("word/footnotes.xml").decode("utf-8")
+
+
+# -- the summary table -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key_has_table", [True, False])
+def test_a_changed_summary_table_is_laid_out_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_has_table: bool
+) -> None:
+    """The large application's summary table takes three pages (two continuations); laid out once,
+    it is put back on the next render of the plan while its XML stays the same, and laid out again
+    when the council's members change. Without the table's XML in the key, the old layout (old
+    names) is put back, and the comparison with a fresh render says so."""
+    from tests.large_app import make_large_application
+
+    if not key_has_table:
+        real_key = summary_layout._laid_key
+        monkeypatch.setattr(summary_layout, "_laid_key", lambda tbl, *rest: real_key(tbl.makeelement("x"), *rest))
+    root = make_large_application(tmp_path / "large")
+    renders = _Renders(root, tmp_path / "out")
+    first = renders.check()
+    assert _document_xml(_plan(first)).count("（续）") == 2
+    laid_out: list[int] = []
+    real_lay_out = summary_layout._lay_out
+    monkeypatch.setattr(summary_layout, "_lay_out", lambda *a: laid_out.append(1) or real_lay_out(*a))
+    _edit(root, "建设方案/3-建设内容与举措.md", lambda t: t + "\n\n新加的一段。\n")
+    renders.check()
+    assert len(laid_out) == 1, "the kept render put the table back; the fresh one laid it out"
+    _edit(root, "推荐书/1-联合体概况.yaml", lambda t: t.replace("  成员构成:\n", "  成员构成:\n    - 重庆新加入的一家很长名字的智能制造装备研究院有限公司\n", 1))
+    if key_has_table:
+        after = renders.check()
+        assert "新加入的一家" in _document_xml(_plan(after)).replace(WORD_JOINER, "")
+    else:
+        kept, fresh = renders.kept_and_fresh()
+        assert _plan(kept) != _plan(fresh)
