@@ -506,3 +506,34 @@ def test_a_changed_summary_table_is_laid_out_again(
     else:
         kept, fresh = renders.kept_and_fresh()
         assert _plan(kept) != _plan(fresh)
+
+
+def test_a_table_that_passes_for_a_continuation_is_never_kept(content_copy: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template table after a page break right below the summary table is taken for a
+    continuation and has its lines written: that layout is not kept (the key and the copies
+    hold only the summary table and what the layout put after it), so renders stay fresh ones."""
+    import copy
+
+    from generator.word.ooxml import w
+
+    real_layout = summary_layout.layout_summary_tables
+
+    def with_a_table_below(document: Any) -> int:
+        head_id = summary_layout.style_ids(document.styles.element).get(summary_layout.HEAD_STYLE)
+        for tbl in list(document.element.iter(w("tbl"))):
+            if any(ps.get(w("val")) == head_id for ps in tbl.iter(w("pStyle"))) and tbl.getnext() is not None:
+                other = copy.deepcopy(tbl)  # a table of the template's own: no summary styles
+                for ps in [ps for ps in other.iter(w("pStyle")) if ps.get(w("val")) == head_id]:
+                    ps.getparent().remove(ps)
+                tbl.addnext(summary_layout._page_break())
+                tbl.getnext().addnext(other)
+                break
+        return real_layout(document)
+
+    monkeypatch.setattr(render, "layout_summary_tables", with_a_table_below)
+    root = content_copy()
+    renders = _Renders(root, tmp_path / "out")
+    renders.check()
+    assert not summary_layout._LAID
+    _edit(root, "建设方案/3-建设内容与举措.md", lambda t: t + "\n\n新加的一段。\n")
+    renders.check()

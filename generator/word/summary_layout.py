@@ -397,7 +397,8 @@ def layout_summary_tables(document: Any) -> int:
             laid = _lay_out(SummaryTable(tbl, page, data_look, head_look, margins), title, title_look)
             if laid is None:
                 continue
-            _LAID[key] = laid
+            if laid.keep:
+                _LAID[key] = laid
             while len(_LAID) > _LAID_TABLES:
                 del _LAID[next(iter(_LAID))]
         else:
@@ -415,9 +416,9 @@ class _Laid:
     """A summary table as laid out: the look chosen, the pages, and copies of the table and of
     what was put after it (the continuations, each after its title or page break)."""
 
-    def __init__(self, data: TextLook, head: TextLook, pages: int, elements: list[etree._Element]):
-        self.data, self.head, self.pages = data, head, pages
-        self.elements = [copy.deepcopy(el) for el in elements]
+    def __init__(self, data: TextLook, head: TextLook, pages: int, elements: list[etree._Element], keep: bool = True):
+        self.data, self.head, self.pages, self.keep = data, head, pages, keep
+        self.elements = [copy.deepcopy(el) for el in elements] if keep else []
 
     def put(self, tbl: etree._Element) -> None:
         """Put copies of the laid-out elements in place of `tbl`, as laying it out leaves them."""
@@ -455,12 +456,16 @@ def _lay_out(table: SummaryTable, title: etree._Element | None, title_look: Text
     after = table.tbl.getnext()  # what followed the table before the continuations went in
     data, head = _choose_look(table, _title_height(title, title_look))
     pages = _paginate(table, title, title_look)
-    for t in [table.tbl, *_continuations(table.tbl, table)]:
+    continuations = _continuations(table.tbl, table)
+    for t in [table.tbl, *continuations]:
         _write_lines(table, t)
     elements = [table.tbl]
     while elements[-1].getnext() is not None and elements[-1].getnext() is not after:
         elements.append(elements[-1].getnext())
-    return _Laid(data, head, pages, elements)
+    # A table of the template's own after a page break right below this one passes for a
+    # continuation and has its lines written too: such a layout reads and changes more than the
+    # key and the copies hold, and is not kept.
+    return _Laid(data, head, pages, elements, keep=all(any(c is e for e in elements) for c in continuations))
 
 
 def _scaled(look: TextLook, half_points: int) -> TextLook:
