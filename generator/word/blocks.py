@@ -522,29 +522,36 @@ class _Written:
 
 class _Deferred:
     """A prose part built when the template prints it: parts a template does not print cost
-    nothing and embed nothing, and images enter the package in the order they are printed.
-    With a `key` (see _written_key), the part is kept in the process under it and reused."""
+    nothing, embed nothing and read no picture, and images enter the package in the order they
+    are printed."""
 
-    def __init__(self, tpl: Any, build: Callable[[], _Written], key: tuple[Any, ...] | None = None):
-        self._tpl = tpl
+    def __init__(self, build: Callable[[], str]):
         self._build = build
-        self._key = key
         self._xml: str | None = None
 
     def __html__(self) -> str:
         if self._xml is None:
-            kept = _WRITTEN.get(self._key) if self._key is not None else None
-            if kept is None or not kept.reusable(self._tpl):
-                kept = self._build()
-                if self._key is not None:
-                    _WRITTEN.pop(self._key, None)
-                    _WRITTEN[self._key] = kept  # the newest last
-                    while len(_WRITTEN) > _WRITTEN_PARTS:
-                        del _WRITTEN[next(iter(_WRITTEN))]  # the oldest written part
-            self._xml = kept.xml
+            self._xml = self._build()
         return self._xml
 
     __str__ = __html__
+
+
+def _write_part(app: Application, tpl: Any, prose: Prose) -> str:
+    """The XML of `prose` written for `tpl`: the part kept under its key (_written_key) when
+    there is one and it can be reused, else written anew (and kept)."""
+    pictures = _picture_bytes(app, prose)
+    key = _written_key(tpl, prose, pictures)
+    kept = _WRITTEN.get(key) if key is not None else None
+    if kept is None or not kept.reusable(tpl):
+        writer = _PartWriter(app, tpl, prose, pictures)
+        kept = _Written(str(writer.write()), tuple(writer.pictures))
+        if key is not None:
+            _WRITTEN.pop(key, None)
+            _WRITTEN[key] = kept  # the newest last
+            while len(_WRITTEN) > _WRITTEN_PARTS:
+                del _WRITTEN[next(iter(_WRITTEN))]  # the oldest written part
+    return kept.xml
 
 
 #: Prose parts written in this process, by _written_key (oldest first): `chanjiao preview`
@@ -603,13 +610,7 @@ def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
     reader resolved inside its content folder (`app.assets`), and nothing else."""
 
     def write(tpl: Any, prose: Prose) -> _Deferred:
-        pictures = _picture_bytes(app, prose)
-
-        def build() -> _Written:
-            writer = _PartWriter(app, tpl, prose, pictures)
-            return _Written(str(writer.write()), tuple(writer.pictures))
-
-        return _Deferred(tpl, build, _written_key(tpl, prose, pictures))
+        return _Deferred(lambda: _write_part(app, tpl, prose))
 
     # What a part holds depends on its prose and the template alone, but for pictures, whose files
     # it reads (render_bytes keeps whole documents only without them).
