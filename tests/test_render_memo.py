@@ -447,6 +447,8 @@ def test_a_document_is_kept_while_what_it_reads_stays_the_same(
     root = content_copy()
     renders = _Renders(root, tmp_path / "out")
     renders.check()
+    assert not render._RENDERED, "a template's first render in a process (a build's only one) keeps nothing"
+    renders.check()  # the templates' second renders: kept from now on
     done = len(renders_done)
     _edit(root, "建设方案/3-建设内容与举措.md", lambda t: t + "\n\n新加的一段。\n")
     renders.check()

@@ -213,7 +213,11 @@ def render_bytes(
         data = template_path.read_bytes()
     except OSError as exc:
         raise ToolError(_("无法打开模板 {template}：{reason}").format(template=template_path.name, reason=exc)) from exc
-    key = _render_key(data, context, when, write_prose, finish)
+    digest = hashlib.sha256(data).hexdigest()
+    # Only a template rendered before in this process is worth keeping a document of: a `build`
+    # renders each once, and finding the names a template reads costs up to ~70 ms (推荐书).
+    key = _render_key(digest, data, context, when, write_prose, finish) if digest in _RENDERED_TEMPLATES else None
+    _RENDERED_TEMPLATES.add(digest)
     kept = _RENDERED.get(key) if key is not None else None
     if kept is not None:
         return kept
@@ -260,14 +264,20 @@ def _render(tpl: _Template, context: dict[str, Any], *, when: dt.datetime, write
 #: the plan's tags and headings say, which a save seldom changes (~60 ms a render).
 _RENDERED: dict[tuple[Any, ...], bytes] = {}
 _RENDERED_DOCS = 8
+#: The digests of the templates rendered in this process.
+_RENDERED_TEMPLATES: set[str] = set()
 
 
 def clear_rendered() -> None:
-    """Forget the documents kept by render_bytes (tests; a process that wants its memory back)."""
+    """Forget the documents kept by render_bytes, and the templates rendered (tests; a process
+    that wants its memory back)."""
     _RENDERED.clear()
+    _RENDERED_TEMPLATES.clear()
 
 
-def _render_key(data: bytes, context: dict[str, Any], when: dt.datetime, write_prose: ProseWriter, finish: Finisher | None) -> tuple[Any, ...] | None:
+def _render_key(
+    digest: str, data: bytes, context: dict[str, Any], when: dt.datetime, write_prose: ProseWriter, finish: Finisher | None
+) -> tuple[Any, ...] | None:
     """Everything a render's bytes depend on, or None for a render that must be done.
 
     _render is a function of: the template (its bytes); the values of the context's names the
@@ -277,7 +287,6 @@ def _render_key(data: bytes, context: dict[str, Any], when: dt.datetime, write_p
     blocks.prose_writer; not for prose with pictures, whose files it reads), and the finisher
     (the same function object); and the code of this process (the layout steps, python-docx,
     docxtpl, Jinja)."""
-    digest = hashlib.sha256(data).hexdigest()
     names = _template_names(digest, data)
     if names is None or not getattr(write_prose, "pure_prose", False):
         return None
