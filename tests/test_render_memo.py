@@ -1,7 +1,7 @@
 """A process that renders again (`chanjiao preview`, on every save) reuses the XML of the prose
-parts that did not change (blocks._WRITTEN) and whole documents whose inputs did not change
-(render._RENDERED), and skips work that changes nothing; the .docx bytes are those a render from
-nothing writes, whatever was edited."""
+parts that did not change (blocks._WRITTEN) and the layout of a summary table that did not
+change (summary_layout._LAID), and skips work that changes nothing; the .docx bytes are those a
+render from nothing writes, whatever was edited."""
 
 from __future__ import annotations
 
@@ -30,11 +30,9 @@ PLAN = next(d for d in DOCUMENTS if d.template == "建设方案.docx")
 @pytest.fixture(autouse=True)
 def _no_parts_kept() -> Iterator[None]:
     blocks.clear_written()
-    render.clear_rendered()
     summary_layout.clear_laid()
     yield
     blocks.clear_written()
-    render.clear_rendered()
     summary_layout.clear_laid()
 
 
@@ -58,7 +56,7 @@ class _Renders:
         before = len(blocks._WRITTEN)
         kept = _render(self.root, self.tmp / f"{self.n}-kept")
         self.hits += before > 0 and len(blocks._WRITTEN) - before < 5  # most parts came from the memo
-        kept_now = [(memo, dict(memo)) for memo in (blocks._WRITTEN, render._RENDERED, summary_layout._LAID)]
+        kept_now = [(memo, dict(memo)) for memo in (blocks._WRITTEN, summary_layout._LAID)]
         for memo, _saved in kept_now:
             memo.clear()
         fresh = _render(self.root, self.tmp / f"{self.n}-fresh")
@@ -405,74 +403,6 @@ def test_the_gap_texts_are_those_holding_a_gaps_first_character() -> None:
     body = etree.fromstring(f'<w:body xmlns:w="{W}"><w:p>{runs}<w:r><w:t/></w:r>{nested}</w:p></w:body>')
     expected = [t for t in body.iter(w("t")) if GAP_OPEN[0] in (t.text or "")]
     assert _GAP_TEXTS(body) == expected and len(expected) == 5
-
-
-# -- whole documents -------------------------------------------------------------------------------
-
-
-def _names(doc_id: str) -> frozenset[str]:
-    import hashlib
-
-    path = templates_dir() / next(d for d in DOCUMENTS if d.id == doc_id).template
-    data = path.read_bytes()
-    names = render._template_names(hashlib.sha256(data).hexdigest(), data)
-    assert names is not None
-    return names
-
-
-def test_the_names_a_template_reads_include_its_footnotes() -> None:
-    """docxtpl's own list (template_variables) leaves out the footnotes, which the 推荐书 and the
-    自评表 fill from `footnotes`: a key made of it would keep their old footnotes."""
-    for doc in DOCUMENTS:
-        assert _names(doc.id) >= render.template_variables(templates_dir() / doc.template), doc.id
-    assert "footnotes" in _names("self_assessment") and "footnotes" not in render.template_variables(templates_dir() / "自评表.docx")
-    assert _names("self_assessment") == {"assessment", "footnotes"}
-
-
-@pytest.mark.parametrize("names_of_docxtpl", [False, True])
-def test_a_document_is_kept_while_what_it_reads_stays_the_same(
-    content_copy: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names_of_docxtpl: bool
-) -> None:
-    """The 自评表 reads the plan's tags and headings and the form's footnotes: a save of the plan
-    that changes neither renders it from the memo; a changed footnote renders it again. With
-    docxtpl's list of names (no footnotes) in the key, the changed footnote is missed, and the
-    comparison with a fresh render says so."""
-    from generator.word import context as word_context
-
-    if names_of_docxtpl:
-        monkeypatch.setattr(render, "_template_names", lambda _digest, data: frozenset(DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables(render.jinja_env())))
-    renders_done: list[int] = []
-    real_render = render._render
-    monkeypatch.setattr(render, "_render", lambda *a, **k: renders_done.append(1) or real_render(*a, **k))
-    root = content_copy()
-    renders = _Renders(root, tmp_path / "out")
-    renders.check()
-    assert not render._RENDERED, "a template's first render in a process (a build's only one) keeps nothing"
-    renders.check()  # the templates' second renders: kept from now on
-    done = len(renders_done)
-    _edit(root, "建设方案/3-建设内容与举措.md", lambda t: t + "\n\n新加的一段。\n")
-    renders.check()
-    # The kept render did the plan only (it has a picture); the 推荐书 and the 自评表 were kept.
-    assert len(renders_done) - done == 1 + 3
-    real_build = word_context.build_context
-
-    def other_footnote(app: Any) -> dict[str, Any]:
-        data = real_build(app)
-        data["footnotes"] = {k: v + "（改）" for k, v in data["footnotes"].items()}
-        return data
-
-    monkeypatch.setattr(word_context, "build_context", other_footnote)
-    if names_of_docxtpl:
-        kept, fresh = renders.kept_and_fresh()
-        assert kept != fresh
-    else:
-        after = renders.check()
-        assert "（改）" in _footnotes_xml(next(v for k, v in after.items() if k.endswith("自评表.docx")))
-
-
-def _footnotes_xml(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return zf.read("word/footnotes.xml").decode("utf-8")
 
 
 # -- the summary table -----------------------------------------------------------------------------

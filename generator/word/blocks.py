@@ -609,13 +609,7 @@ def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
     """The prose writer (template, prose) → subdocument for `app`, whose images are the files the
     reader resolved inside its content folder (`app.assets`), and nothing else."""
 
-    def write(tpl: Any, prose: Prose) -> _Deferred:
-        return _Deferred(lambda: _write_part(app, tpl, prose))
-
-    # What a part holds depends on its prose and the template alone, but for pictures, whose files
-    # it reads (render_bytes keeps whole documents only without them).
-    write.pure_prose = True  # type: ignore[attr-defined]
-    return write
+    return lambda tpl, prose: _Deferred(lambda: _write_part(app, tpl, prose))
 
 
 # -- the finishing pass over a rendered document ---------------------------------------------------

@@ -14,16 +14,14 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import pickle
 import re
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.meta
 from docxtpl import DocxTemplate
 from docxtpl.subdoc import Subdoc
 from lxml import etree
@@ -32,7 +30,7 @@ from generator.core.atomic import write_atomic
 from generator.core.nobreak import WORD_JOINER
 from generator.errors import ToolError
 from generator.i18n import _
-from generator.model import Image, Prose
+from generator.model import Prose
 from generator.word.context import GAP_CLOSE, GAP_OPEN
 from generator.word.cover_layout import layout_cover
 from generator.word.ooxml import XML_SPACE, W, part_text, w
@@ -213,20 +211,7 @@ def render_bytes(
         data = template_path.read_bytes()
     except OSError as exc:
         raise ToolError(_("无法打开模板 {template}：{reason}").format(template=template_path.name, reason=exc)) from exc
-    digest = hashlib.sha256(data).hexdigest()
-    # Only a template rendered before in this process is worth keeping a document of: a `build`
-    # renders each once, and finding the names a template reads costs up to ~70 ms (推荐书).
-    key = _render_key(digest, data, context, when, write_prose, finish) if digest in _RENDERED_TEMPLATES else None
-    _RENDERED_TEMPLATES.add(digest)
-    kept = _RENDERED.get(key) if key is not None else None
-    if kept is not None:
-        return kept
-    rendered = _render(_Template(data, template_path.name), context, when=when, write_prose=write_prose, finish=finish)
-    if key is not None:
-        _RENDERED[key] = rendered
-        while len(_RENDERED) > _RENDERED_DOCS:
-            del _RENDERED[next(iter(_RENDERED))]  # the oldest
-    return rendered
+    return _render(_Template(data, template_path.name), context, when=when, write_prose=write_prose, finish=finish)
 
 
 def _render(tpl: _Template, context: dict[str, Any], *, when: dt.datetime, write_prose: ProseWriter, finish: Finisher | None) -> bytes:
@@ -257,87 +242,6 @@ def _render(tpl: _Template, context: dict[str, Any], *, when: dt.datetime, write
         tpl.save(buf)
         return deterministic_docx(buf.getvalue(), when)
     return _deterministic_zip(members, when)
-
-
-#: Whole documents rendered in this process, by _render_key (oldest first). `chanjiao preview`
-#: renders the 自评表 again on each save of the plan, which it reads; the 自评表 prints only what
-#: the plan's tags and headings say, which a save seldom changes (~60 ms a render).
-_RENDERED: dict[tuple[Any, ...], bytes] = {}
-_RENDERED_DOCS = 8
-#: The digests of the templates rendered in this process.
-_RENDERED_TEMPLATES: set[str] = set()
-
-
-def clear_rendered() -> None:
-    """Forget the documents kept by render_bytes, and the templates rendered (tests; a process
-    that wants its memory back)."""
-    _RENDERED.clear()
-    _RENDERED_TEMPLATES.clear()
-
-
-def _render_key(
-    digest: str, data: bytes, context: dict[str, Any], when: dt.datetime, write_prose: ProseWriter, finish: Finisher | None
-) -> tuple[Any, ...] | None:
-    """Everything a render's bytes depend on, or None for a render that must be done.
-
-    _render is a function of: the template (its bytes); the values of the context's names the
-    template reads (every name its body, headers, footers, footnotes and document properties
-    use, as Jinja finds them, _template_names), compared as pickled; the date; the prose writer,
-    when it says its parts depend on nothing but the prose and the template (`pure_prose`,
-    blocks.prose_writer; not for prose with pictures, whose files it reads), and the finisher
-    (the same function object); and the code of this process (the layout steps, python-docx,
-    docxtpl, Jinja)."""
-    names = _template_names(digest, data)
-    if names is None or not getattr(write_prose, "pure_prose", False):
-        return None
-    used = {name: context.get(name) for name in sorted(names)}
-    if any(any(isinstance(b, Image) for b in p.blocks) for p in _prose_in(used)):
-        return None
-    try:
-        values = pickle.dumps(used, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # a value pickle cannot take: rendered every time
-        return None
-    return (digest, when.isoformat(), finish, hashlib.sha256(values).hexdigest())
-
-
-def _prose_in(value: Any) -> Iterator[Prose]:
-    if isinstance(value, Prose):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _prose_in(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _prose_in(v)
-
-
-_NAMES: dict[str, frozenset[str] | None] = {}
-
-
-def _template_names(digest: str, data: bytes) -> frozenset[str] | None:
-    """The context names the template with these bytes reads, everywhere docxtpl renders (body,
-    headers, footers, footnotes, core properties); None when it cannot be read (the render
-    then says why). Found once per template and process."""
-    if digest not in _NAMES:
-        try:
-            tpl = _Template(data, "")
-            tpl.init_docx()
-            sources = [tpl.patch_xml(tpl.get_xml())]
-            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
-                sources += [tpl.patch_xml(tpl.get_part_xml(part)) for _rel, part in tpl.get_headers_footers(uri)]
-            for part in tpl.docx.part.package.parts:
-                if part.content_type.endswith(".footnotes+xml"):
-                    blob = part.blob
-                    sources.append(tpl.patch_xml(blob.decode("utf-8") if isinstance(blob, bytes) else blob))
-            props = tpl.docx.core_properties
-            sources += [str(getattr(props, n) or "") for n in ("author", "comments", "identifier", "language", "subject", "title")]
-            names: set[str] = set()
-            for source in sources:
-                names |= jinja2.meta.find_undeclared_variables(jinja_env().parse(source))
-            _NAMES[digest] = frozenset(names)
-        except Exception:  # a broken template: rendering it says what is wrong
-            _NAMES[digest] = None
-    return _NAMES[digest]
 
 
 class _MemberSink:
