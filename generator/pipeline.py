@@ -137,7 +137,8 @@ def render_documents(
     from generator.word.render import render_document
 
     context = build_context(app)
-    context["assessment"] = _assessment(app, pages)
+    if any(doc.id in NEEDS_PAGES for doc in docs):  # only the 自评表 prints it (~15 ms of a plan's render)
+        context["assessment"] = _assessment(app, pages)
     when = document_date(app)
     written = []
     for doc in docs:

@@ -34,10 +34,12 @@ def fresh_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def _render(out: Path) -> dict[str, bytes]:
     from generator.check.validate import check_content
     from generator.pipeline import render_documents
-    from generator.word import render
+    from generator.word import blocks, render, summary_layout
 
     render._bytecode_cache.cache_clear()
     render.jinja_env.cache_clear()  # as a new process starts: nothing compiled in memory
+    blocks.clear_written()  # nor any part kept
+    summary_layout.clear_laid()
     _report, app = check_content(EXAMPLE)
     out.mkdir()
     return {p.name: p.read_bytes() for p in render_documents(app, out)}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
 from docx.shared import Emu, Twips
 from docx.table import _Cell
+from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
 from generator.content.assets import AssetProblem
@@ -40,7 +43,7 @@ from generator.model import (
     Table,
     strip_heading_number,
 )
-from generator.word.ooxml import BR, TAB, XML_SPACE, R, T, w
+from generator.word.ooxml import BR, TAB, XML_SPACE, R, T, W, w
 from generator.word.render import new_subdoc
 
 BODY, LIST, FIGURE, CAPTION = "CJ正文", "CJ列表", "CJ图片", "CJ题注"
@@ -58,6 +61,8 @@ _TEXT_CHILDREN = frozenset(
     w(t) for t in ("t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "lastRenderedPageBreak")
 )
 _RPR, _RSTYLE, _BOLD, _ITALIC, _VAL = (w(n) for n in ("rPr", "rStyle", "b", "i", "val"))
+_P, _PPR, _PSTYLE, _LANG, _EAST_ASIA, _SECT_PR = (w(n) for n in ("p", "pPr", "pStyle", "lang", "eastAsia", "sectPr"))
+_RFONTS = w("rFonts")
 #: What can make run_segments cut a text or glue part of it: a character below U+2000 (every
 #: Latin one is; is_latin is stricter), a digit (every token has one: full-width digits are not
 #: Latin) or a joiner. A run without any is one CJK piece, left as it is (most of the prose,
@@ -173,15 +178,13 @@ _AFTER_LANG = frozenset(w(t) for t in ("eastAsianLayout", "specVanish", "oMath")
 
 def _tag_glued(r_pr: Any) -> None:
     """Give a run's East Asian text the language that keeps a glued token whole."""
-    lang = r_pr.find(w("lang"))
+    lang = r_pr.find(_LANG)
     if lang is None:
-        lang = _w("lang")
+        lang = etree.SubElement(r_pr, _LANG)  # last, or moved before what the schema puts after it
         later = next((c for c in r_pr if c.tag in _AFTER_LANG), None)
-        if later is None:
-            r_pr.append(lang)
-        else:
+        if later is not None:
             later.addprevious(lang)
-    lang.set(w("eastAsia"), GLUED_LANG)
+    lang.set(_EAST_ASIA, GLUED_LANG)
 
 
 # -- styles and page geometry of the template ----------------------------------------------------
@@ -244,7 +247,8 @@ def _add_run(p: Any, text: str, style: str | None, bold: bool, italic: bool, glu
         if italic:
             etree.SubElement(r_pr, _ITALIC)
         if glued:
-            _tag_glued(r_pr)
+            # _tag_glued's result on a new rPr, whose children all go before w:lang.
+            etree.SubElement(r_pr, _LANG).set(_EAST_ASIA, GLUED_LANG)
     start = 0
     for k, ch in enumerate(text):
         if ch in _RUN_BREAKS:
@@ -252,6 +256,16 @@ def _add_run(p: Any, text: str, style: str | None, bold: bool, italic: bool, glu
             etree.SubElement(r, _RUN_BREAKS[ch])
             start = k + 1
     _add_t(r, text[start:])
+
+
+def _set_style(p: Any, style_id: str) -> None:
+    """Give paragraph element `p` paragraph style `style_id`, as python-docx's style setter does:
+    on a new, empty paragraph that is <w:pPr><w:pStyle w:val=…/></w:pPr> as its only child
+    (written directly: the setter's schema lookups were a third of writing a paragraph)."""
+    if len(p):
+        p.style = style_id  # python-docx finds the pPr, or its place among the children
+        return
+    etree.SubElement(etree.SubElement(p, _PPR), _PSTYLE).set(_VAL, style_id)
 
 
 def _add_t(r: Any, text: str) -> None:
@@ -265,14 +279,22 @@ def _add_t(r: Any, text: str) -> None:
 class _PartWriter:
     """Writes one prose part into one subdocument."""
 
-    def __init__(self, app: Application, tpl: Any, prose: Prose):
+    def __init__(self, app: Application, tpl: Any, prose: Prose, pictures: dict[tuple[str, str], bytes] | None = None):
         self.app = app
         self.tpl = tpl
         self.prose = prose
-        self.styles = _Styles(tpl.get_docx(), Path(str(tpl.template_file)).name)
+        #: The pictures' bytes, read beforehand by (file, reference); None: read them here.
+        self.picture_bytes = pictures or {}
+        #: Each picture written: its bytes and the relationship id the part's XML names it by.
+        self.pictures: list[tuple[bytes, str]] = []
+        name = getattr(tpl, "template_name", None) or Path(str(tpl.template_file)).name
+        self.styles = _Styles(tpl.get_docx(), name)
         self.numbered = prose.spec.path.startswith("plan_")
         self.counters = [0, 0, 0]
         self.sub = new_subdoc(tpl)
+        self.body = self.sub.subdocx.element.body
+        #: Where python-docx's add_paragraph and add_table put a block: before the body's sectPr.
+        self.end = self.body.find(_SECT_PR)
 
     def write(self) -> Any:
         for block in self.prose.blocks:
@@ -292,15 +314,19 @@ class _PartWriter:
             self.image(block)
 
     def paragraph(self, style: str) -> Any:
-        p = self.sub.add_paragraph()
-        p._p.style = self.styles[style]
+        """A new paragraph element of `style` at the end, as python-docx's add_paragraph() and
+        its style setter write it: <w:p><w:pPr><w:pStyle w:val=…/></w:pPr></w:p>."""
+        p = etree.SubElement(self.body, _P)
+        if self.end is not None:
+            self.end.addprevious(p)
+        _set_style(p, self.styles[style])
         return p
 
     def spans(self, p: Any, spans: Iterable[Span], bold: bool = False) -> None:
         latin = self.styles[LATIN]
         for span in spans:
             for text, is_latin_piece, glued in run_segments(span.text):
-                _add_run(p._p, text, latin if is_latin_piece else None, span.bold or bold, span.italic, glued)
+                _add_run(p, text, latin if is_latin_piece else None, span.bold or bold, span.italic, glued)
 
     def heading(self, h: Heading) -> None:
         if not self.numbered or h.level not in PLAN_HEADING_STYLES:
@@ -352,15 +378,17 @@ class _PartWriter:
                 tc.width = Twips(widths[c])
                 cell = _Cell(tc, table)
                 p = cell.paragraphs[0] if cell.paragraphs else cell.add_paragraph()
-                p._p.style = self.styles[TABLE_TEXT]
-                self.spans(p, _glue_names(cells[c], widths[c] // half_em - _PAD) if c < len(cells) else ())
+                _set_style(p._p, self.styles[TABLE_TEXT])
+                self.spans(p._p, _glue_names(cells[c], widths[c] // half_em - _PAD) if c < len(cells) else ())
 
     def image(self, block: Image) -> None:
         try:
-            path = self.app.asset(block.loc.path, block.src)  # resolved once, by the reader
-            if isinstance(path, str):
-                raise AssetProblem(path)
-            data = path.read_bytes()
+            data = self.picture_bytes.get((block.loc.path, block.src))
+            if data is None:
+                path = self.app.asset(block.loc.path, block.src)  # resolved once, by the reader
+                if isinstance(path, str):
+                    raise AssetProblem(path)
+                data = path.read_bytes()
             picture = DocxImage.from_blob(data)
             px_w, px_h = picture.px_width, picture.px_height
             if px_w <= 0 or px_h <= 0:
@@ -374,10 +402,11 @@ class _PartWriter:
         width, height = max_w, max_w * px_h // px_w
         if height > max_h:
             width, height = max_h * px_w // px_h, max_h
-        p = self.paragraph(FIGURE)
+        p = DocxParagraph(self.paragraph(FIGURE), self.sub.subdocx._body)
         # From memory, so the package names the picture image<n>.<ext>, never by the user's path.
         shape = p.add_run().add_picture(io.BytesIO(data), width=Emu(width), height=Emu(height))
         shape._inline.docPr.set("descr", block.caption)
+        self.pictures.append((data, str(shape._inline.xpath(".//a:blip/@r:embed")[0])))
         if block.caption:
             self.spans(self.paragraph(CAPTION), [Span(block.caption)])
 
@@ -471,26 +500,116 @@ def _half_em(document: Any, style_id: str) -> int:
     return int(size.get(w("val"))) * 5 if size is not None else 105  # Word's default: 10.5 pt
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A prose part as written: its XML, and each of its pictures' bytes with the relationship id
+    the XML names it by, in order."""
+
+    xml: str
+    pictures: tuple[tuple[bytes, str], ...] = ()
+
+    def reusable(self, tpl: Any) -> bool:
+        """Relate the pictures to `tpl`'s document as writing the part does (python-docx's
+        get_or_add_image: the image part, found by its bytes or added, and the relationship,
+        found or added); True when each gets the id the XML names. Then the package is as
+        writing would leave it, and so is the XML: it takes nothing else from the package (the
+        picture's shape id and file name come from the template and the bytes, in the key).
+        On False, writing the part again repeats the calls made so far, which find what they
+        added, and carries on as if nothing had been reused."""
+        part = tpl.get_docx().part
+        return all(part.get_or_add_image(io.BytesIO(data))[0] == rid for data, rid in self.pictures)
+
+
 class _Deferred:
     """A prose part built when the template prints it: parts a template does not print cost
-    nothing and embed nothing, and images enter the package in the order they are printed."""
+    nothing, embed nothing and read no picture, and images enter the package in the order they
+    are printed."""
 
-    def __init__(self, build: Callable[[], Any]):
+    def __init__(self, build: Callable[[], str]):
         self._build = build
         self._xml: str | None = None
 
     def __html__(self) -> str:
         if self._xml is None:
-            self._xml = str(self._build())
+            self._xml = self._build()
         return self._xml
 
     __str__ = __html__
 
 
+def _write_part(app: Application, tpl: Any, prose: Prose) -> str:
+    """The XML of `prose` written for `tpl`: the part kept under its key (_written_key) when
+    there is one and it can be reused, else written anew (and kept)."""
+    pictures = _picture_bytes(app, prose)
+    key = _written_key(tpl, prose, pictures)
+    kept = _WRITTEN.get(key) if key is not None else None
+    if kept is None or not kept.reusable(tpl):
+        writer = _PartWriter(app, tpl, prose, pictures)
+        kept = _Written(str(writer.write()), tuple(writer.pictures))
+        if key is not None:
+            _WRITTEN.pop(key, None)
+            _WRITTEN[key] = kept  # the newest last
+            while len(_WRITTEN) > _WRITTEN_PARTS:
+                del _WRITTEN[next(iter(_WRITTEN))]  # the oldest written part
+    return kept.xml
+
+
+#: Prose parts written in this process, by _written_key (oldest first): `chanjiao preview`
+#: renders the whole document on every save, when only the saved file's part changed, and
+#: writing the plan's ten parts was ~60 % of its render. Enough for both documents' parts and a
+#: few dozen saves; a part is ~10–200 kB of XML.
+_WRITTEN: dict[tuple[Any, ...], _Written] = {}
+_WRITTEN_PARTS = 64
+
+
+def clear_written() -> None:
+    """Forget the prose parts kept by the writer (tests; a process that wants its memory back)."""
+    _WRITTEN.clear()
+
+
+def _picture_bytes(app: Application, prose: Prose) -> dict[tuple[str, str], bytes] | None:
+    """The bytes of each picture of `prose` by (file, reference), read once for the key and the
+    writer alike; None when one cannot be read (the part is then written anew, and the writer
+    says what is wrong with the picture)."""
+    out: dict[tuple[str, str], bytes] = {}
+    for block in prose.blocks:
+        if isinstance(block, Image):
+            path = app.asset(block.loc.path, block.src)
+            if isinstance(path, str):
+                return None
+            try:
+                out[(block.loc.path, block.src)] = path.read_bytes()
+            except OSError:
+                return None
+    return out
+
+
+def _written_key(tpl: Any, prose: Prose, pictures: dict[tuple[str, str], bytes] | None) -> tuple[Any, ...] | None:
+    """Everything a prose part's XML depends on, or None for a part that must be written anew.
+
+    _PartWriter's output is a function of: the blocks (their text, marks and structure; their
+    locations only name errors, kept anyway, so a key never equals one of different content);
+    whether the part is numbered (the spec's path); the heading numbers of the form declaration;
+    the template (style ids, text frame, font sizes, a picture's shape id: its bytes' digest,
+    _Template in render.py); the pictures' bytes (their size, type and image part); and the
+    code of this process. Besides, the package: a picture's relationship id, which _Written
+    checks before reusing. Nothing else in the package is read or changed by a part: lists print
+    literal markers (no numbering definitions), a table's style is the template's, and there are
+    no footnotes, links or bookmarks in prose.
+    """
+    digest = getattr(tpl, "template_digest", None)
+    if digest is None or pictures is None:
+        return None
+    numbered = prose.spec.path.startswith("plan_")
+    images = tuple(hashlib.sha256(data).hexdigest() for data in pictures.values())
+    return (digest, numbered, tuple(load_form().heading_numbers), prose.blocks, images)
+
+
 def prose_writer(app: Application) -> Callable[[Any, Prose], _Deferred]:
     """The prose writer (template, prose) → subdocument for `app`, whose images are the files the
     reader resolved inside its content folder (`app.assets`), and nothing else."""
-    return lambda tpl, prose: _Deferred(lambda: _PartWriter(app, tpl, prose).write())
+
+    return lambda tpl, prose: _Deferred(lambda: _write_part(app, tpl, prose))
 
 
 # -- the finishing pass over a rendered document ---------------------------------------------------
@@ -508,22 +627,37 @@ def split_runs_by_script(document: Any) -> None:
     latin_id = _Styles(document, "").get(LATIN)
     if latin_id is None:
         return
-    for run in list(document.element.body.iter(w("r"))):
+    for run in _may_split(document.element.body):
         _split_run(run, latin_id)
     # Footnotes ("2024—2026年填写…") are a part python-docx keeps as bytes: split them too.
     for part in document.part.package.iter_parts():
         if str(part.partname) == "/word/footnotes.xml":
             root = etree.fromstring(part.blob)
-            for run in list(root.iter(w("r"))):
+            for run in _may_split(root):
                 _split_run(run, latin_id)
             part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+#: The text of each run under the context node whose first rPr has no rStyle (_split_run's first
+#: test, in libxml2's C: asked of each run through lxml it was ~10 µs, a third of the pass).
+_UNSTYLED_TEXTS = etree.XPath(".//w:r[not(w:rPr[1]/w:rStyle)]/w:t", namespaces={"w": W})
+
+
+def _may_split(root: Any) -> list[Any]:
+    """The runs under `root` that _split_run may change, in document order: those without a
+    character style that have a w:t whose text _MAY_SPLIT matches. _split_run returns every
+    other run untouched (its first and third tests), so looking at these alone gives the same
+    document; the plan has ~1,700 runs and ~120 of them are these."""
+    return list(dict.fromkeys(t.getparent() for t in _UNSTYLED_TEXTS(root) if _MAY_SPLIT.search(t.text or "")))
+
+
 def _split_run(run: Any, latin_id: str) -> None:
-    r_pr = run.find(w("rPr"))
-    if r_pr is not None and r_pr.find(w("rStyle")) is not None:
+    if run.tag != R:
         return
-    content = [c for c in run if c.tag != w("rPr")]
+    r_pr = run.find(_RPR)
+    if r_pr is not None and r_pr.find(_RSTYLE) is not None:
+        return
+    content = [c for c in run if c.tag != _RPR]
     if not content or any(c.tag not in _TEXT_CHILDREN for c in content):
         return
     if not any(_MAY_SPLIT.search(c.text or "") for c in content if c.tag == T):
@@ -531,7 +665,7 @@ def _split_run(run: Any, latin_id: str) -> None:
     # (text or element, (is_latin, glued)); None: an element that goes with its run
     pieces: list[tuple[Any, tuple[bool, bool] | None]] = []
     for c in content:
-        if c.tag == w("t"):
+        if c.tag == T:
             pieces.extend((text, (latin, glued)) for text, latin, glued in run_segments(c.text or ""))
         else:
             pieces.append((c, None))
@@ -543,27 +677,35 @@ def _split_run(run: Any, latin_id: str) -> None:
             groups[-1][1].append(piece)
         else:
             groups.append((kind or (False, False), [piece]))
+    parent = run.getparent()
     for (latin, glued), items in groups:
-        new = _w("r")
-        props = copy.deepcopy(r_pr) if r_pr is not None else _w("rPr")
+        # Each element is made in the tree, where w: is declared (python-docx's OxmlElement, a
+        # standalone element declaring it, was two thirds of splitting the 自评表's runs).
+        new = etree.SubElement(parent, R)
+        run.addprevious(new)  # from the parent's end to before the run
+        if r_pr is not None:
+            props = copy.deepcopy(r_pr)
+            new.append(props)
+        else:
+            props = etree.SubElement(new, _RPR)
         if latin:
-            fonts = props.find(w("rFonts"))
+            fonts = props.find(_RFONTS)
             if fonts is not None:
                 # A direct Latin font would override the character style.
                 for attr in _LATIN_FONT_ATTRS:
                     fonts.attrib.pop(attr, None)
-            props.insert(0, _w("rStyle", val=latin_id))
+            style = etree.SubElement(props, _RSTYLE)
+            style.set(_VAL, latin_id)
+            props.insert(0, style)
         if glued:
             _tag_glued(props)
-        if len(props):
-            new.append(props)
+        if not len(props):
+            new.remove(props)
         for item in items:
             if isinstance(item, str):
-                t = _w("t")
+                t = etree.SubElement(new, T)
                 t.text = item
                 t.set(XML_SPACE, "preserve")
-                new.append(t)
             else:
                 new.append(item)
-        run.addprevious(new)
-    run.getparent().remove(run)
+    parent.remove(run)

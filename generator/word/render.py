@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 from docxtpl.subdoc import Subdoc
+from lxml import etree
 
 from generator.core.atomic import write_atomic
 from generator.core.nobreak import WORD_JOINER
@@ -32,7 +33,7 @@ from generator.i18n import _
 from generator.model import Prose
 from generator.word.context import GAP_CLOSE, GAP_OPEN
 from generator.word.cover_layout import layout_cover
-from generator.word.ooxml import XML_SPACE, part_text, w
+from generator.word.ooxml import XML_SPACE, W, part_text, w
 from generator.word.summary_layout import layout_summary_tables
 
 #: Turns one prose part into a subdocument: (template, prose) → docxtpl Subdoc.
@@ -42,6 +43,8 @@ Finisher = Callable[[Any], None]
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _TEMPLATE_TAG = re.compile(r"\{[{%#]")
+#: The characters docxtpl's resolve_listing turns into tabs, paragraphs, line and page breaks.
+_LISTING_CHARS = re.compile("[\t\a\n\f]")
 
 
 class _Environment(jinja2.Environment):
@@ -93,8 +96,28 @@ class _Template(DocxTemplate):
     expressions over the template's XML at every render (~65 ms of CPU for the plan), and the
     template's XML is the same at every render (`chanjiao preview` renders on every save)."""
 
+    def __init__(self, data: bytes, name: str):
+        super().__init__(io.BytesIO(data))
+        #: The template file's name, for messages (the template is read from `data`, not its path).
+        self.template_name = name
+        #: A digest of the template's bytes, read once: everything a prose part's XML takes from
+        #: the template (style ids, the text frame, font sizes) is in those bytes (blocks.py keeps
+        #: parts' XML under it).
+        self.template_digest = hashlib.sha256(data).hexdigest()
+
     def patch_xml(self, src_xml: str) -> str:
         return _patched(src_xml)
+
+    def resolve_listing(self, xml: str) -> str:
+        """docxtpl's resolve_listing, skipped when `xml` holds none of \\t \\a \\n \\f: its
+        regular expressions over every paragraph, run and text (~35 ms of the plan's render)
+        change nothing else. Every change it makes is a `str.replace` of one of those four
+        characters inside a <w:t> (resolve_text); the enclosing re.sub calls put back each match
+        as resolve_text returned it. Without the four characters each replace returns its input,
+        so the result is `xml` itself (tests/test_render_memo.py compares both on real XML)."""
+        if not _LISTING_CHARS.search(xml):
+            return xml
+        return str(super().resolve_listing(xml))
 
 
 @functools.lru_cache(maxsize=16)
@@ -151,13 +174,18 @@ def _set_core_dates(xml: bytes, when: dt.datetime) -> bytes:
 def deterministic_docx(data: bytes, when: dt.datetime) -> bytes:
     """The same .docx with members in a fixed order, fixed timestamps and dates from `when`."""
     src = zipfile.ZipFile(io.BytesIO(data))
-    names = src.namelist()
+    return _deterministic_zip({name: src.read(name) for name in src.namelist()}, when)
+
+
+def _deterministic_zip(members: dict[str, bytes], when: dt.datetime) -> bytes:
+    """A .docx of `members` (name → bytes) in a fixed order, with fixed timestamps and document
+    dates from `when`."""
     # [Content_Types].xml first, as Word writes it; the rest sorted so order never depends on a dict.
-    ordered = sorted(names, key=lambda n: (n != "[Content_Types].xml", n))
+    ordered = sorted(members, key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in ordered:
-            payload = src.read(name)
+            payload = members[name]
             if name == "docProps/core.xml":
                 payload = _set_core_dates(payload, when)
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
@@ -179,20 +207,28 @@ def render_bytes(
     if not template_path.is_file():
         raise ToolError(_("找不到模板：{template}").format(template=template_path))
     try:
-        tpl = _Template(str(template_path))
-        tpl.init_docx()
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        # Read once: the bytes the template is opened from are the bytes its digest is of.
+        data = template_path.read_bytes()
+    except OSError as exc:
         raise ToolError(_("无法打开模板 {template}：{reason}").format(template=template_path.name, reason=exc)) from exc
+    return _render(_Template(data, template_path.name), context, when=when, write_prose=write_prose, finish=finish)
+
+
+def _render(tpl: _Template, context: dict[str, Any], *, when: dt.datetime, write_prose: ProseWriter, finish: Finisher | None) -> bytes:
+    try:
+        tpl.init_docx()
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ToolError(_("无法打开模板 {template}：{reason}").format(template=tpl.template_name, reason=exc)) from exc
     ctx = _convert_prose(context, tpl, write_prose)
     try:
         tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
     except jinja2.UndefinedError as exc:
         raise ToolError(
-            _("模板 {template} 使用了不存在的变量：{reason}").format(template=template_path.name, reason=exc.message)
+            _("模板 {template} 使用了不存在的变量：{reason}").format(template=tpl.template_name, reason=exc.message)
         ) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise ToolError(
-            _("模板 {template} 语法错误（第 {line} 行）：{reason}").format(template=template_path.name, line=exc.lineno, reason=exc.message)
+            _("模板 {template} 语法错误（第 {line} 行）：{reason}").format(template=tpl.template_name, line=exc.lineno, reason=exc.message)
         ) from exc
     # Before the finisher, which splits runs by script: the layout steps rewrite whole cells.
     layout_cover(tpl.docx)
@@ -200,15 +236,51 @@ def render_bytes(
     highlight_gaps(tpl.docx.element.body)
     if finish is not None:
         finish(tpl.docx)
-    buf = io.BytesIO()
-    tpl.save(buf)
-    return deterministic_docx(buf.getvalue(), when)
+    members = _package_members(tpl)
+    if members is None:
+        buf = io.BytesIO()
+        tpl.save(buf)
+        return deterministic_docx(buf.getvalue(), when)
+    return _deterministic_zip(members, when)
+
+
+class _MemberSink:
+    """Takes what python-docx's PackageWriter writes to its zip file: member name → bytes."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, bytes] = {}
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.members[pack_uri.membername] = blob
+
+
+def _package_members(tpl: DocxTemplate) -> dict[str, bytes] | None:
+    """The members `tpl.save` would zip, as PackageWriter.write makes them, without the zip:
+    deterministic_docx unzipped and zipped again what save had just compressed (~8 ms of the
+    plan's render). None when docxtpl has pictures or files to replace on saving (its save
+    rewrites the zip for those; the tool asks for none)."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    if tpl.pics_to_replace or tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
+        return None
+    package = tpl.docx.part.package
+    parts = list(package.parts)
+    for part in parts:  # OpcPackage.save's first step
+        part.before_marshal()
+    sink = _MemberSink()
+    PackageWriter._write_content_types_stream(sink, parts)
+    PackageWriter._write_pkg_rels(sink, package.rels)
+    PackageWriter._write_parts(sink, parts)  # type: ignore[arg-type]  # duck-typed: only write() is called
+    return sink.members
 
 
 # A gap may arrive glued (a word joiner between each pair of characters, context.glued).
 _GAP = re.compile(
     f"{WORD_JOINER}?".join(map(re.escape, GAP_OPEN)) + f"[^{re.escape(GAP_CLOSE)}]*{re.escape(GAP_CLOSE)}"
 )
+#: Each w:t under the context node whose text holds a gap's first character, in document order
+#: (libxml2 looks, not Python: a w:t's string value is its text, as it has no children).
+_GAP_TEXTS = etree.XPath(f".//w:t[contains(., '{GAP_OPEN[0]}')]", namespaces={"w": W})
 # rPr children that the schema puts after w:highlight: a highlight is inserted before the first.
 _AFTER_HIGHLIGHT = frozenset(
     w(t)
@@ -222,7 +294,7 @@ def highlight_gaps(body: Any) -> int:
     found = 0
     # Only the runs whose text has a gap's first character are looked at (a gap arrives glued, but
     # its 【 stays a character of its own): looking at every run of the plan took ~20 ms a render.
-    runs = dict.fromkeys(t.getparent() for t in body.iter(w("t")) if GAP_OPEN[0] in (t.text or ""))
+    runs = dict.fromkeys(t.getparent() for t in _GAP_TEXTS(body))
     for run in runs:
         texts = [c for c in run if c.tag == w("t")]
         if run.tag != w("r") or len(texts) != 1 or len(run) - (run.find(w("rPr")) is not None) != 1 or not _GAP.search(texts[0].text or ""):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import math
 from typing import Any
 
@@ -389,20 +390,82 @@ def layout_summary_tables(document: Any) -> int:
     for tbl in list(root.iter(w("tbl"))):
         if not any(ps.get(w("val")) == head_id for ps in tbl.iter(w("pStyle"))):
             continue
-        table = SummaryTable(tbl, text_block(section_of(tbl)), data_look, head_look, _cell_margins(styles, tbl))
-        if not table.body_rows or not table.head_rows:
-            continue
-        title = _title_before(tbl, title_id)
-        data, head = _choose_look(table, _title_height(title, title_look))
-        if data != data_look:
+        page, margins, title = text_block(section_of(tbl)), _cell_margins(styles, tbl), _title_before(tbl, title_id)
+        key = _laid_key(tbl, title, page, (data_look, head_look, title_look), margins)
+        laid = _LAID.get(key)
+        if laid is None:
+            laid = _lay_out(SummaryTable(tbl, page, data_look, head_look, margins), title, title_look)
+            if laid is None:
+                continue
+            if laid.keep:
+                _LAID[key] = laid
+            while len(_LAID) > _LAID_TABLES:
+                del _LAID[next(iter(_LAID))]
+        else:
+            laid.put(tbl)
+        if laid.data != data_look:
             # The styles belong to this table alone: the size is set once there, not per run.
-            set_paragraph_look(styles, data_id, data)
-            set_paragraph_look(styles, head_id, head)
-            data_look, head_look = data, head
-        pages += _paginate(table, title, title_look)
-        for t in [tbl, *_continuations(tbl, table)]:
-            _write_lines(table, t)
+            set_paragraph_look(styles, data_id, laid.data)
+            set_paragraph_look(styles, head_id, laid.head)
+            data_look, head_look = laid.data, laid.head
+        pages += laid.pages
     return pages
+
+
+class _Laid:
+    """A summary table as laid out: the look chosen, the pages, and copies of the table and of
+    what was put after it (the continuations, each after its title or page break)."""
+
+    def __init__(self, data: TextLook, head: TextLook, pages: int, elements: list[etree._Element], keep: bool = True):
+        self.data, self.head, self.pages, self.keep = data, head, pages, keep
+        self.elements = [copy.deepcopy(el) for el in elements] if keep else []
+
+    def put(self, tbl: etree._Element) -> None:
+        """Put copies of the laid-out elements in place of `tbl`, as laying it out leaves them."""
+        new = [copy.deepcopy(el) for el in self.elements]
+        tbl.getparent().replace(tbl, new[0])
+        for before, el in itertools.pairwise(new):
+            before.addnext(el)
+
+
+#: Summary tables laid out in this process, by _laid_key: `chanjiao preview` renders the plan on
+#: every save of its prose, which the table does not show (~12 ms of the plan's render).
+_LAID: dict[tuple[Any, ...], _Laid] = {}
+_LAID_TABLES = 8
+
+
+def clear_laid() -> None:
+    """Forget the summary tables kept by layout_summary_tables (tests)."""
+    _LAID.clear()
+
+
+def _laid_key(
+    tbl: etree._Element, title: etree._Element | None, page: Page, looks: tuple[TextLook, TextLook, TextLook], margins: tuple[int, int, int]
+) -> tuple[Any, ...]:
+    """Everything the layout of `tbl` reads: the table's XML (its text, widths, rows, styles'
+    ids), its title's (copied onto continuation pages), the text block of its section, the looks
+    of its data, header and title styles, and its cell margins; and the code of this process."""
+    return (etree.tostring(tbl), None if title is None else etree.tostring(title), page, looks, margins)
+
+
+def _lay_out(table: SummaryTable, title: etree._Element | None, title_look: TextLook) -> _Laid | None:
+    """Lay out `table` in the document (look, widths, pages, lines); None for a table without a
+    header row or rows (left as it is)."""
+    if not table.body_rows or not table.head_rows:
+        return None
+    after = table.tbl.getnext()  # what followed the table before the continuations went in
+    data, head = _choose_look(table, _title_height(title, title_look))
+    pages = _paginate(table, title, title_look)
+    continuations = _continuations(table.tbl, table)
+    for t in [table.tbl, *continuations]:
+        _write_lines(table, t)
+    elements = [table.tbl]
+    while elements[-1].getnext() is not None and elements[-1].getnext() is not after:
+        elements.append(elements[-1].getnext())
+    # A table of the template's own after a page break right below this one passes for a
+    # continuation and has its lines written too: such a layout reads and changes more than the
+    # key and the copies hold, and is not kept.
+    return _Laid(data, head, pages, elements, keep=all(any(c is e for e in elements) for c in continuations))
 
 
 def _scaled(look: TextLook, half_points: int) -> TextLook:
