@@ -131,11 +131,14 @@ def test_an_edit_shows_the_new_text_and_the_new_word_count(driver, preview):
     sentence = "浏览器测试新增一句：嘉陵江边的实训基地在二〇二五年建成投用。"
     append_line(root, REC_MD, sentence)
     _wait(driver, lambda d: sentence in _pages_text(d, "recommendation"))
-    # the 字数 row and its bar follow (they come first: the check is done before the render)
-    count, bar = _limit_row(driver, "4.建设规划")
-    assert count == f"{words_before + len(sentence)} / 1000 字"
-    assert bar > bar_before
-    # the page that changed is marked, shown (its tab came to the front) and its new picture loaded
+    # the 字数 row and its bar follow (the rules run while LibreOffice converts)
+    expected = f"{words_before + len(sentence)} / 1000 字"
+    _wait(driver, lambda d: _limit_row(d, "4.建设规划")[0] == expected)
+    assert _limit_row(driver, "4.建设规划")[1] > bar_before
+    # Once the rebuild is done (the pages the change is on come first, then the whole document
+    # and the pictures redraw the pages: elements found before that may be gone), the page that
+    # changed is marked, shown (its tab came to the front) and its new picture loaded.
+    _wait(driver, lambda d: d.find_element("tag name", "body").get_attribute("data-phase") == "done")
     changed = driver.find_elements("css selector", "#doc-recommendation figure.changed")
     assert changed and all(f.is_displayed() for f in changed)
     assert not driver.find_element("id", "doc-plan").is_displayed()
