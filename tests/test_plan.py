@@ -6,14 +6,12 @@ import io
 import os
 import re
 import shutil
-import struct
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE
+from conftest import EXAMPLE, png
 from docxtpl import DocxTemplate
 from lxml import etree
 from ooxml import (
@@ -73,17 +71,6 @@ class Plan(WordDocument):
     def footer(self, sect_pr: etree._Element, kind: str) -> etree._Element:
         ref = next(f for f in sect_pr.findall(w("footerReference")) if f.get(w("type")) == kind)
         return self.pkg.xml[self.pkg.target("word/document.xml", ref.get(f"{{{NS['r']}}}id"))]
-
-
-def png(width: int, height: int) -> bytes:
-    """A real PNG file of the given size."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    raw = b"".join(b"\x00" + b"\x20\x60\xa0" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO, png
 from docxtpl import DocxTemplate
 
 from generator.content.loader import load_application
 from generator.core.nobreak import WORD_JOINER
 from generator.word import blocks, render, summary_layout
 from generator.word.documents import DOCUMENTS, templates_dir
-from tests.conftest import REPO
 
 PLAN = next(d for d in DOCUMENTS if d.template == "建设方案.docx")
 
@@ -73,19 +73,6 @@ class _Renders:
         return kept
 
 
-def _png(width: int, height: int) -> bytes:
-    """A grey PNG of `width` × `height` pixels."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
 def _edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
     path = root / rel
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -131,11 +118,11 @@ def test_edits_in_one_process_render_the_bytes_of_a_render_from_nothing(
     renders.check()
     # Pictures: a kept part relates its pictures again; when a picture printed before it moves
     # their relationship ids, it is written anew.
-    (root / "建设方案/图片/小图.png").write_bytes(_png(40, 30))
+    (root / "建设方案/图片/小图.png").write_bytes(png(40, 30))
     _edit(root, schedule, lambda t: t + "\n\n![小图](图片/小图.png)\n")
     with_pictures = renders.check()
     assert _document_xml(_plan(with_pictures)).count("<pic:pic") == 2
-    (root / "建设方案/图片/另一图.png").write_bytes(_png(30, 40))
+    (root / "建设方案/图片/另一图.png").write_bytes(png(30, 40))
     reused.clear()
     _edit(root, "建设方案/2-创建思路.md", lambda t: t + "\n\n![另一图](图片/另一图.png)\n")
     with_three = renders.check()

@@ -52,7 +52,7 @@ def seed(profile: Path, soffice: Path) -> bool:
     """Fill `profile` (not yet there) with a copy of the kept profile; False when there is none
     (LibreOffice then makes a fresh one there, and keep() may keep it)."""
     template = _template(soffice)
-    if template is None or not kept(soffice):
+    if template is None or not (template / "user").is_dir():
         return False
     try:
         shutil.copytree(template, profile, symlinks=True)
