@@ -12,10 +12,16 @@ The first compares, in one run and interleaved (so both see the same machine loa
   restarts itself: seconds more, which earlier versions of this benchmark compared against);
 - warm: `chanjiao build content -o <new folder>` (the whole command a user runs: Python start,
   rendering, checks, conversion, package) while a WarmConverter for the example's fonts runs in
-  this process (--offices LibreOffices, default 2: the two documents convert side by side).
-  Target: warm build ≤ 0.6 × cold LibreOffice. The load average is printed with every round
-  (the machine may be shared: cold and warm alternate so that both see the same load).
---breakdown adds, per round, a warm build run under a timer of each step of pipeline.build
+  this process (--offices LibreOffices, default 2: the two documents convert side by side), twice
+  per round:
+  - of content the converter has converted (the example is built once before the rounds): as
+    beside `chanjiao preview`, which has converted what was saved; the converter answers each
+    document with the PDF it made for the same bytes;
+  - converting every document: the converter forgets its PDFs first (WarmConverter.forget).
+  Target: warm build ≤ 0.6 × cold LibreOffice; both ratios are printed. The load average is
+  printed with every round (the machine may be shared: cold and warm alternate so that all see
+  the same load).
+--breakdown adds, per round, a warm build converting every document run under a timer of each step of pipeline.build
 (wall and CPU seconds of the build process; the conversion's CPU is LibreOffice's, not ours).
 The soak converts the example's documents N times, one at a time, printing the RSS of the
 LibreOffice process tree every --every conversions, and the restarts.
@@ -175,61 +181,81 @@ def compare(repeat: int, offices: int, breakdown: bool) -> None:
         with WarmConverter(fonts_dir=FONTS, offices=offices) as conv:
             print(f"warm converter ({offices} offices) started in {time.perf_counter() - started:.2f} s")
             conv.convert(docx, work / "first")  # LibreOffice's first document loads fonts and filters
+            conv.forget()
             conv.convert(docx, work / "second")  # each office has seen a document of each kind
-            before = conv.conversions
-            cold, warm, convert, loads, fresh = [], [], [], [], []
+            warm_build(work, -1)  # the converter has converted this content, as a preview has
+            before, reused_before = conv.conversions, conv.reused
+            cold, warm, seen, convert, loads, fresh = [], [], [], [], [], []
             made = work / "made-profile"  # a profile LibreOffice made and left, as a user's is
             cold_soffice(soffice, docx, work, -1)
             shutil.copytree(work / "profile-1f", made)
-            cold_cpu, build_cpu, lo_cpu = [], [], []  # CPU seconds per run: LibreOffice cold; build; warm offices
+            cold_cpu, build_cpu, lo_cpu, seen_cpu = [], [], [], []  # CPU seconds per run
             steps: list[dict[str, tuple[float, float]]] = []
             step_walls: list[float] = []
             for n in range(repeat):
                 fresh.append(cold_soffice(soffice, docx, work, n))
                 c0 = children_cpu()
                 cold.append(cold_soffice(soffice, docx, work, n, made))
-                c1, o1 = children_cpu(), office_cpu(conv)
-                warm.append(warm_build(work, n))
+                # the content converted just before (the example does not change): answered with
+                # the PDFs the converter made for the same bytes, as beside a preview
+                c1 = children_cpu()
+                seen.append(warm_build(work, 2 * n))
+                c2 = children_cpu()
+                # every document converted: the converter forgets the PDFs it made first
+                conv.forget()
+                o2 = office_cpu(conv)
+                warm.append(warm_build(work, 2 * n + 1))
                 cold_cpu.append(c1 - c0)
-                build_cpu.append(children_cpu() - c1)
-                lo_cpu.append(office_cpu(conv) - o1)
+                seen_cpu.append(c2 - c1)
+                build_cpu.append(children_cpu() - c2)
+                lo_cpu.append(office_cpu(conv) - o2)
+                conv.forget()
                 t = time.perf_counter()
                 conv.convert(docx, work / f"direct{n}")
                 convert.append(time.perf_counter() - t)
                 loads.append(os.getloadavg()[0])
-                print(f"  round {n + 1}: cold LibreOffice {cold[-1]:.2f} s (fresh profile {fresh[-1]:.2f} s), warm build {warm[-1]:.2f} s "
-                      f"({warm[-1] / cold[-1]:.2f}×), warm conversion alone {convert[-1]:.2f} s, load {loads[-1]:.1f}")
+                print(f"  round {n + 1}: cold LibreOffice {cold[-1]:.2f} s (fresh profile {fresh[-1]:.2f} s), "
+                      f"warm build of content converted before {seen[-1]:.2f} s ({seen[-1] / cold[-1]:.2f}×), "
+                      f"converting every document {warm[-1]:.2f} s ({warm[-1] / cold[-1]:.2f}×), "
+                      f"warm conversion alone {convert[-1]:.2f} s, load {loads[-1]:.1f}")
                 if breakdown:
+                    conv.forget()
                     wall, times = warm_breakdown(work, n)
                     step_walls.append(wall)
                     steps.append(times)
-            # per round: each build converts every document, and the direct conversion does too
+            # per round: the unseen build and the direct conversion convert every document, the
+            # seen build none (and the breakdown's build every one)
             per_build = len(docx)
             assert conv.conversions - before == (2 * per_build + per_build * breakdown) * repeat, "every build went through the warm converter"
+            assert conv.reused - reused_before == per_build * repeat, "the seen builds reused every PDF"
             assert not conv.fell_back
-        c, w, v = statistics.median(cold), statistics.median(warm), statistics.median(convert)
+        c, w, v, sn = statistics.median(cold), statistics.median(warm), statistics.median(convert), statistics.median(seen)
         print(f"load average during the run: {min(loads):.1f}–{max(loads):.1f} (1 min), now {os.getloadavg()}")
         print(f"bare LibreOffice, cold, {len(docx)} .docx: median {c:.2f} s (min {min(cold):.2f}) on a made profile; "
               f"{statistics.median(fresh):.2f} s on a fresh one")
-        print(f"chanjiao build with a warm converter: median {w:.2f} s (min {min(warm):.2f})")
+        print(f"chanjiao build with a warm converter that has converted this content (beside a preview): median {sn:.2f} s "
+              f"(min {min(seen):.2f}), CPU {statistics.median(seen_cpu):.2f} s")
+        print(f"chanjiao build with a warm converter converting every document: median {w:.2f} s (min {min(warm):.2f})")
         print(f"  the warm conversion of the {len(docx)} .docx alone (in-process): median {v:.2f} s ({v / c:.2f}× cold)")
         cc, bc, lc = statistics.median(cold_cpu), statistics.median(build_cpu), statistics.median(lo_cpu)
         cores = len(os.sched_getaffinity(0))
-        print(f"CPU seconds (median): cold LibreOffice {cc:.2f}; warm build: the chanjiao process {bc:.2f} "
-              f"+ the warm LibreOffices {lc:.2f} = {bc + lc:.2f}")
-        print(f"  on {cores} idle cores no warm build can take less than {(bc + lc) / cores:.2f} s "
+        print(f"CPU seconds (median): cold LibreOffice {cc:.2f}; warm build converting every document: the chanjiao "
+              f"process {bc:.2f} + the warm LibreOffices {lc:.2f} = {bc + lc:.2f}")
+        print(f"  on {cores} idle cores no such build can take less than {(bc + lc) / cores:.2f} s "
               f"(≈ {(bc + lc) / cores / cc:.2f}× the cold CPU; a quiet machine's cold wall ≈ its CPU)")
         if steps:
             print_breakdown(steps, step_walls)
-        print(f"ratio warm build / cold LibreOffice: {w / c:.2f}× (target ≤ 0.6×; per round: "
-              f"{', '.join(f'{a / b:.2f}' for a, b in zip(warm, cold, strict=True))})")
+        print(f"ratio warm build / cold LibreOffice (target ≤ 0.6×): content converted before {sn / c:.2f}× (per round: "
+              f"{', '.join(f'{a / b:.2f}' for a, b in zip(seen, cold, strict=True))}); every document converted "
+              f"{w / c:.2f}× (per round: {', '.join(f'{a / b:.2f}' for a, b in zip(warm, cold, strict=True))})")
 
 
 def soak(total: int, every: int, max_conversions: int, ceiling: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
         work = Path(tmp)
         docx = example_docx(work)
-        with WarmConverter(fonts_dir=FONTS, max_conversions=max_conversions, memory_ceiling_mb=ceiling) as conv:
+        # keep=0: the same documents again are converted again, not answered with the PDFs kept
+        with WarmConverter(fonts_dir=FONTS, max_conversions=max_conversions, memory_ceiling_mb=ceiling, keep=0) as conv:
             started = time.perf_counter()
             peak = 0.0
             for n in range(1, total + 1):

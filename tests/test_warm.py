@@ -51,7 +51,7 @@ def small_docx(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def converter() -> Iterator[WarmConverter]:
-    conv = WarmConverter(timeout=60)
+    conv = WarmConverter(timeout=60, keep=0)  # every document converted: these tests are of LibreOffice
     try:
         yield conv
     finally:
@@ -164,8 +164,33 @@ def test_a_hung_soffice_times_out_restarts_and_falls_back(
         assert not conv.fell_back and conv.starts == 2
 
 
+def test_the_same_bytes_again_get_the_pdf_made_for_them_and_changed_bytes_are_converted(tmp_path: Path) -> None:
+    from tests.test_convert import make_docx
+
+    src = make_docx(tmp_path / "文档.docx", "产教融合，校企合作。", page_breaks=1)
+    same = tmp_path / "b" / "文档.docx"  # the same bytes in another folder
+    same.parent.mkdir()
+    same.write_bytes(src.read_bytes())
+    with WarmConverter(keep=2) as conv:
+        (first,) = conv.convert([src], tmp_path / "out1")
+        (again,) = conv.convert([same], tmp_path / "out2")
+        assert (conv.conversions, conv.reused) == (1, 1)
+        assert page_texts(again) == page_texts(first) and again.read_bytes() == first.read_bytes()
+        # The file rewritten in place with other text: converted, never the old PDF.
+        make_docx(src, "共建专业，共享实训基地。", page_breaks=2)
+        (changed,) = conv.convert([src], tmp_path / "out3")
+        assert (conv.conversions, conv.reused) == (2, 1)
+        assert "共建专业" in "".join(page_texts(changed)) and "产教融合" not in "".join(page_texts(changed))
+        assert len(page_texts(changed)) == 3
+        # keep=2: a third document pushes out the oldest (the first text), which converts again
+        third = make_docx(tmp_path / "第三份.docx", "第三份文档。")
+        conv.convert([third], tmp_path / "out4")
+        conv.convert([same], tmp_path / "out5")
+        assert (conv.conversions, conv.reused) == (4, 1)
+
+
 def test_restart_after_max_conversions_and_above_the_memory_ceiling(small_docx: Path, tmp_path: Path) -> None:
-    with WarmConverter(max_conversions=2) as conv:
+    with WarmConverter(max_conversions=2, keep=0) as conv:
         for n in range(3):
             conv.convert([small_docx], tmp_path / f"out{n}")
         assert conv.starts == 2 and "2" in (conv.restart_reason or "")
@@ -231,22 +256,31 @@ def test_build_uses_a_running_warm_converter(tmp_path: Path) -> None:
     converter = WarmConverter(fonts_dir=REPO / "content" / "字体")
     converter.start()
     try:
-        _build_through(converter, tmp_path)
+        first = _build_through(converter, tmp_path / "first")
+        # The same content again, into another folder (as a build beside `chanjiao preview`, which
+        # has just converted it): every document is answered with the PDF made for the same bytes.
+        conversions = converter.conversions
+        second = _build_through(converter, tmp_path / "second", reused=3)
+        assert converter.conversions == conversions
+        assert [page_texts(p) for p in second] == [page_texts(p) for p in first]
+        report = json.loads((tmp_path / "second" / "检查报告.json").read_text(encoding="utf-8"))
+        assert not [d for d in report["diagnostics"] if d["severity"] == "error"]
     finally:
         converter.close()
 
 
-def _build_through(converter: WarmConverter, tmp_path: Path) -> None:
-    before = converter.conversions
-    out = tmp_path / "build"
+def _build_through(converter: WarmConverter, out: Path, reused: int = 0) -> list[Path]:
+    before, reused_before = converter.conversions, converter.reused
     done = subprocess.run(
         [str(REPO / ".venv/bin/chanjiao"), "build", str(REPO / "content"), "-o", str(out)],
         capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert converter.conversions == before + 3  # all three documents (the 自评表 after the others) went through the warm one
+    # all three documents (the 自评表 after the others) went through the warm one
+    assert (converter.conversions - before, converter.reused - reused_before) == (3 - reused, reused)
     pdfs = sorted(out.glob("*-建设方案.pdf")) + sorted(out.glob("*-推荐书.pdf"))
     assert len(pdfs) == 2 and all(len(page_texts(p)) > 5 for p in pdfs)
+    return pdfs
 
 
 def test_build_ignores_a_stale_socket_and_converts_cold(small_docx: Path, tmp_path: Path, libreoffice: Path) -> None:
@@ -258,6 +292,33 @@ def test_build_ignores_a_stale_socket_and_converts_cold(small_docx: Path, tmp_pa
     assert not warmclient.request(path, [small_docx], tmp_path, timeout=5)
     (pdf,) = convert_to_pdf([small_docx], tmp_path / "out", soffice=libreoffice)
     assert "产教融合" in "".join(page_texts(pdf))
+
+
+def test_a_starting_converter_removes_the_sockets_dead_converters_left(tmp_path: Path) -> None:
+    folder = warmclient.runtime_dir(create=True)
+    assert folder is not None
+    old, young = folder / "warm-0000000000000000.sock", folder / "warm-1111111111111111.sock"
+    for path in (old, young):
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(str(path))  # bound, never listening: what a killed converter leaves
+        stale.close()
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago), follow_symlinks=False)
+    not_a_socket = folder / "warm-2222222222222222.sock"
+    not_a_socket.write_text("")
+    os.utime(not_a_socket, (an_hour_ago, an_hour_ago))
+    fonts = tmp_path / "fonts"  # another fonts folder: another converter's socket
+    fonts.mkdir()
+    with WarmConverter() as conv, WarmConverter(fonts_dir=fonts) as live:
+        assert conv.soffice is not None and live.soffice is not None
+        mine = warmclient.socket_path(conv.soffice, None)
+        theirs = warmclient.socket_path(live.soffice, fonts)
+        assert mine is not None and theirs is not None and mine != theirs
+        os.utime(theirs, (an_hour_ago, an_hour_ago), follow_symlinks=False)
+        assert warmclient.sweep(folder) == 0  # the live one answers: kept
+        assert not old.exists(), "the dead converter's socket was removed when the first started"
+        assert young.exists(), "a socket made within the minute may be a converter starting: kept"
+        assert not_a_socket.exists() and theirs.exists() and mine.exists()
 
 
 def test_an_open_runtime_folder_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libreoffice: Path) -> None:
@@ -275,12 +336,15 @@ def test_a_font_added_restarts_the_converter_and_renames_its_socket(small_docx: 
         assert conv.soffice is not None
         before = warmclient.socket_path(conv.soffice, fonts)
         assert before is not None and before.exists()
+        conv.convert([small_docx], tmp_path / "before")
         from tests.test_convert import FANDOL_FANG, FANDOL_FANG_TEXLIVE
 
         src = FANDOL_FANG if FANDOL_FANG.exists() else FANDOL_FANG_TEXLIVE
         (fonts / "licensed.otf").write_bytes(src.read_bytes())
         assert warmclient.socket_path(conv.soffice, fonts) is None  # a build now converts cold
         conv.convert([small_docx], tmp_path / "out")
+        # converted again, by the restarted LibreOffice: the PDF made with the old fonts is not reused
+        assert (conv.conversions, conv.reused) == (2, 0)
         assert conv.starts == 2 and "字体" in (conv.restart_reason or "")
         assert not before.exists()
         assert warmclient.socket_path(conv.soffice, fonts) is not None
@@ -394,7 +458,7 @@ def test_an_office_asked_after_a_load_error_answers_only_while_it_still_runs(sma
     """After a load error, the office is asked through its own connection whether it still runs
     (a killed soffice.bin can still look alive in /proc while it exits): alive, it answers and the
     next conversion is warm; killed, it does not, however soon it is asked."""
-    with WarmConverter() as conv:
+    with WarmConverter(keep=0) as conv:
         conv.convert([small_docx], tmp_path / "a")
         office = conv._office
         assert office is not None and office.still_alive()
@@ -410,7 +474,7 @@ def test_one_of_two_offices_killed_mid_conversion_falls_back_for_its_document_on
     from tests.test_convert import make_docx
 
     other = make_docx(tmp_path / "另一个.docx", "校企合作，共建专业。", page_breaks=2)
-    with WarmConverter(offices=2) as conv:
+    with WarmConverter(offices=2, keep=0) as conv:
         first, second = conv.markers
         assert first != second
         victim = soffice_bin(first)

@@ -73,7 +73,7 @@ class BuildOffice:
             return None  # a running warm converter converts this build's documents
         converter = WarmConverter(
             fonts_dir=fonts_dir, soffice=soffice, timeout=timeout, offices=min(_OFFICES, _cores()),
-            publish=False, fallback_timeout=timeout,
+            publish=False, fallback_timeout=timeout, keep=0,  # it converts each document once
         )
         return cls(converter, min(_WAIT, timeout))
 

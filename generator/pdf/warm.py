@@ -33,6 +33,13 @@ While running, the converter also serves `build`s on a Unix socket (pdf/warmclie
 request on a thread of its own: a build asks for each document on its own connection and reads
 one back as soon as it is converted.
 
+**A document it has converted is not converted again** while the converter runs: the PDF of each
+of the last documents it made is kept in memory under the .docx's bytes and the fonts folder's
+state, and the same bytes are answered with that PDF at once. A build run beside `chanjiao
+preview` asks for the documents the preview has just converted (the same content renders to the
+same bytes), and a preview save that puts a text back gets its old pages at once. LibreOffice
+keeps nothing between two documents, so what it would make again is what it made.
+
 **Several offices** (`offices=2`): LibreOffice converts on one core, so a converter may keep a
 pool of LibreOffices, each with its own profile, bridge and marker, and hand each a document: a
 call's documents (or two builds' requests) convert side by side. Everything above holds per
@@ -42,6 +49,7 @@ office: a hang or crash of one restarts that one and converts its document cold;
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import queue
@@ -52,13 +60,14 @@ import subprocess
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from generator.core import procs
-from generator.core.atomic import copy_atomic
+from generator.core.atomic import copy_atomic, write_atomic
 from generator.errors import ToolError
 from generator.i18n import _
 from generator.pdf import profile, warmclient
@@ -313,6 +322,50 @@ class FirstPages:
     ready: Callable[[Path, int], None]
 
 
+class _Made:
+    """The PDFs of the last documents converted, under their .docx bytes and the fonts folder's
+    state: the newest `entries`, holding at most `max_bytes` of PDF in all. Thread-safe."""
+
+    def __init__(self, entries: int, max_bytes: int = 64 << 20) -> None:
+        self.entries, self.max_bytes = entries, max_bytes
+        self._pdfs: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, src: Path, fonts: str) -> str | None:
+        """What a PDF is kept under: the .docx's bytes and the fonts (None: unreadable, or none kept)."""
+        if self.entries <= 0:
+            return None
+        try:
+            data = src.read_bytes()
+        except OSError:
+            return None
+        return hashlib.sha256(data + b"\0" + fonts.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def get(self, key: str | None) -> bytes | None:
+        with self._lock:
+            pdf = self._pdfs.get(key) if key is not None else None
+            if pdf is not None:
+                self._pdfs.move_to_end(key)  # type: ignore[arg-type]
+            return pdf
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pdfs.clear()
+
+    def put(self, key: str | None, pdf: Path) -> None:
+        if key is None:
+            return
+        try:
+            data = pdf.read_bytes()
+        except OSError:
+            return
+        with self._lock:
+            self._pdfs[key] = data
+            self._pdfs.move_to_end(key)
+            while len(self._pdfs) > self.entries or (len(self._pdfs) > 1 and sum(map(len, self._pdfs.values())) > self.max_bytes):
+                self._pdfs.popitem(last=False)
+
+
 class _Slot:
     """One office of the pool and what belongs to it: used by one conversion at a time."""
 
@@ -341,6 +394,7 @@ class WarmConverter:
         offices: int = 1,
         publish: bool = True,
         fallback_timeout: float | None = None,
+        keep: int = 12,
     ) -> None:
         self.fonts_dir = fonts_dir
         self.soffice = soffice
@@ -366,6 +420,10 @@ class WarmConverter:
         #: a failed warm conversion's cold one: at least the cold path's default, or exactly this
         self.fallback_timeout = fallback_timeout
         self._cancel = threading.Event()  # set by close(abandon=True)
+        #: the PDFs of the last `keep` documents converted (0: none kept), answered again at once
+        self._made = _Made(keep)
+        #: documents answered with a PDF made before (the same bytes, the same fonts)
+        self.reused = 0
 
     def __enter__(self) -> WarmConverter:
         self.start()
@@ -480,6 +538,14 @@ class WarmConverter:
 
     def _convert_one(self, src: Path, tmp_dir: Path, first: FirstPages | None = None) -> str | None:
         """src → tmp_dir/<stem>.pdf in a free office; the fallback's message if it fell back."""
+        # Asked before waiting for an office: the same bytes made the same PDF a moment ago.
+        key = self._made.key(src, warmclient.fonts_state(self.fonts_dir))
+        kept = self._made.get(key)
+        if kept is not None:
+            write_atomic(tmp_dir / f"{src.stem}.pdf", kept)
+            with self._lock:
+                self.reused += 1
+            return None
         slot = self._free.get()  # waits for a free office
         try:
             try:
@@ -489,9 +555,12 @@ class WarmConverter:
                 except ToolError as exc:  # e.g. python3-uno missing: the cold path still works
                     raise _Failure(str(exc)) from exc
                 assert slot.office is not None
-                copy_atomic(self._convert_warm(slot.office, src, first), tmp_dir / f"{src.stem}.pdf")
+                made = self._convert_warm(slot.office, src, first)
+                copy_atomic(made, tmp_dir / f"{src.stem}.pdf")
                 with self._lock:
                     self.conversions += 1
+                if key == self._made.key(src, warmclient.fonts_state(self.fonts_dir)):  # not rewritten meanwhile
+                    self._made.put(key, made)
                 return None
             except _Failure as exc:
                 if not isinstance(exc, _Refused):  # a refused file leaves a working office running
@@ -533,6 +602,10 @@ class WarmConverter:
                 self._stop_slot(slot)
         finally:
             self._give_back(slots)
+
+    def forget(self) -> None:
+        """Drop the PDFs kept: every document is converted again (measurements)."""
+        self._made.clear()
 
     def rss_mb(self) -> float:
         """Resident memory of the running LibreOffices' process trees in MB (0 if none runs)."""
@@ -674,6 +747,7 @@ class _Server:
         except OSError:
             sock.close()
             return None
+        warmclient.sweep(path.parent, keep=path)  # what killed converters left there
         return cls(converter, path, sock)
 
     def _serve(self) -> None:

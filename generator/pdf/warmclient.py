@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from pathlib import Path
 
@@ -86,6 +87,30 @@ def answers(sock: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+#: a socket file younger than this may be a converter's between bind and listen: never swept
+_SWEEP_AGE = 60.0
+
+
+def sweep(folder: Path, keep: Path | None = None) -> int:
+    """Remove the socket files of converters that died without closing (killed, or the machine
+    stopped): they refuse the connection. Files younger than a minute are left (a converter may
+    be starting). Returns how many were removed."""
+    removed = 0
+    now = time.time()
+    for path in folder.glob("warm-*.sock"):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if path == keep or now - info.st_mtime < _SWEEP_AGE or not stat.S_ISSOCK(info.st_mode):
+            continue
+        if not answers(path):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def request(sock: Path, docx_paths: list[Path], out_dir: Path, timeout: float) -> bool:
