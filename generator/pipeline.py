@@ -441,12 +441,13 @@ def build(
     with contextlib.ExitStack() as stack:
         stack.enter_context(run_temp_dir())
         app, diagnostics = load_application(root)
+        old = load_state(out_dir)
         # The build's LibreOffice starts now (it needs the fonts folder the content names), while
         # the rules run and the documents render.
-        office = stack.enter_context(_own_office(app, pdf, timeout))
+        office = stack.enter_context(_own_office(app, pdf, timeout, out_dir, old))
         result = BuildResult(check_loaded(root, app, diagnostics, strict=strict))
         stage = stack.enter_context(Stage(out_dir))
-        steps = _Run(app, result, out_dir, stage, progress, load_state(out_dir), office=office)
+        steps = _Run(app, result, out_dir, stage, progress, old, office=office)
         # Phase 1: the documents that print content; phase 2: those that print where phase 1's
         # PDFs print it (the 自评表's page numbers), rendered once those PDFs are read.
         _render(steps, tuple(d for d in DOCUMENTS if d.id not in NEEDS_PAGES))
@@ -466,9 +467,12 @@ def build(
 
 
 @contextlib.contextmanager
-def _own_office(app: Application, pdf: bool | None, timeout: float) -> Iterator[BuildOffice | None]:
+def _own_office(app: Application, pdf: bool | None, timeout: float, out_dir: Path, old: dict) -> Iterator[BuildOffice | None]:
     """The build's own LibreOffice (pdf/buildoffice.py), starting while the build renders; None
-    when the build makes no PDF or would not use it. Killed when the build ends, however it ends."""
+    when the build makes no PDF, would not use it, or will likely convert nothing (the last
+    build into out_dir converted what this one renders: a change to attachments only, say, where
+    two LibreOffices starting beside the build slowed it from 1.6 to 2.3 s). Killed when the
+    build ends, however it ends."""
     if pdf is False:
         yield None
         return
@@ -476,12 +480,39 @@ def _own_office(app: Application, pdf: bool | None, timeout: float) -> Iterator[
     from generator.pdf.convert import find_soffice
 
     soffice = find_soffice()
-    office = BuildOffice.start(soffice, _fonts_dir(app), timeout) if soffice is not None else None
+    fresh = soffice is not None and not _converted_before(app, out_dir, old, soffice)
+    office = BuildOffice.start(soffice, _fonts_dir(app), timeout) if fresh and soffice is not None else None
     try:
         yield office
     finally:
         if office is not None:
             office.close()
+
+
+def _pdf_fingerprint(docx: Path, fonts_fp: str, soffice: Path) -> str:
+    """What a document's PDF is made from: its .docx, the fonts and the LibreOffice."""
+    return digest(file_digest(docx), fonts_fp, str(soffice), tool_fingerprint())
+
+
+def _converted_before(app: Application, out_dir: Path, old: dict, soffice: Path) -> bool:
+    """Whether the last build into out_dir converted what this one will, guessed before rendering:
+    every document read from the same files (inputs_fingerprint) and its .docx and PDF there,
+    made by the same LibreOffice with the same fonts. The 自评表 also prints the others' pages,
+    which are then the same too. A wrong guess costs a cold conversion, never a wrong PDF."""
+    entries = old.get("documents")
+    if not isinstance(entries, dict):
+        return False
+    fonts_fp = fonts_fingerprint(_fonts_dir(app))
+    for doc in DOCUMENTS:
+        entry = entries.get(doc.id)
+        if not isinstance(entry, dict) or entry.get("inputs_fingerprint") != _docx_fingerprint(app, doc):
+            return False
+        docx = out_dir / f"{document_stem(app, doc)}.docx"
+        if not docx.is_file() or not docx.with_suffix(".pdf").is_file():
+            return False
+        if entry.get("pdf_fingerprint") != _pdf_fingerprint(docx, fonts_fp, soffice):
+            return False
+    return True
 
 
 def _render(run: _Run, docs: tuple[Document, ...], pages: EvidencePages | None = None) -> None:
@@ -510,7 +541,8 @@ def _render(run: _Run, docs: tuple[Document, ...], pages: EvidencePages | None =
             r.rebuilt = True
             r.docx = run.stage.path(docx_path.name)
             todo.append(doc)
-        run.new["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp}
+        inputs_fp = docx_fp if printed is None else _docx_fingerprint(app, doc)  # see _converted_before
+        run.new["documents"][doc.id] = {"docx": docx_path.name, "docx_fingerprint": docx_fp, "inputs_fingerprint": inputs_fp}
         result.documents.append(r)
     if todo:  # one call: the template context is built once, not per document
         render_documents(app, run.stage.dir, tuple(todo), pages)
@@ -594,7 +626,7 @@ def _stale_pdfs(run: _Run, docs: list[DocumentResult], soffice: Path, fonts_dir:
     for r in docs:
         r.pdf = run.out_dir / f"{r.docx.stem}.pdf"  # the previous PDF, unless this one is stale
         old = run.old_doc(r.doc)
-        pdf_fp = digest(file_digest(r.docx), fonts_fp, str(soffice), tool_fingerprint())
+        pdf_fp = _pdf_fingerprint(r.docx, fonts_fp, soffice)
         run.new["documents"][r.doc.id]["pdf_fingerprint"] = pdf_fp
         if old.get("pdf_fingerprint") == pdf_fp and r.pdf.is_file() and "pages" in old:
             r.pages, r.fonts, r.numbered_from = old["pages"], old.get("fonts", []), old.get("numbered_from", 0)

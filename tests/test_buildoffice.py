@@ -7,6 +7,7 @@ import os
 import socket
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from generator.core import procs
 from generator.errors import ToolError
 from generator.pdf import buildoffice, convert, profile, warmclient
 from generator.pdf.buildoffice import BuildOffice
+from generator.pdf.reader import read_pdf
 from generator.pdf.warm import WarmConverter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -191,3 +193,39 @@ def test_closing_mid_conversion_ends_it_at_once_without_a_cold_start(kept_profil
     assert "已关闭" in str(failures[0])
     assert not (tmp_path / f"{plan.stem}.pdf").exists()
     assert not any(procs.marked_pids(m) for m in markers)
+
+
+def test_a_build_that_converts_nothing_starts_no_libreoffice_of_its_own(
+    kept_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content_copy: Callable[..., Path]
+) -> None:
+    """Into a folder whose last build converted what this one renders (only an attachment's list
+    changed), two LibreOffices starting beside the build would only slow it down; a change to a
+    document's text starts them again."""
+    from generator.pipeline import build
+
+    started: list[BuildOffice | None] = []
+    real_start = BuildOffice.start
+
+    def start(*args: object, **kwargs: object) -> BuildOffice | None:
+        started.append(real_start(*args, **kwargs))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(BuildOffice, "start", start)
+    root, out = content_copy(), tmp_path / "out"
+    first = build(root, out, pdf=True)
+    assert first.exit_code == 0 and len(started) == 1 and started[0] is not None
+    plan_pdf = next(out.glob("*-建设方案.pdf")).read_bytes()
+
+    content_copy({"附件/清单.yaml": lambda text: text + "\n# 只改了附件清单的注释\n"})
+    again = build(root, out, pdf=True)
+    assert len(started) == 1, "no LibreOffice was started"
+    assert again.exit_code == 0 and not any(d.rebuilt for d in again.documents)
+    assert next(out.glob("*-建设方案.pdf")).read_bytes() == plan_pdf
+    assert again.package is not None and again.package.is_file()
+
+    plan_md = sorted((root / "建设方案").glob("*.md"))[0].relative_to(root).as_posix()
+    content_copy({plan_md: lambda text: text + "\n补充一句新的说明。\n"})
+    changed = build(root, out, pdf=True)
+    assert len(started) == 2 and started[1] is not None, "a changed document starts one again"
+    assert changed.exit_code == 0 and changed.documents[0].rebuilt
+    assert "补充一句新的说明" in "".join(read_pdf(next(out.glob("*-建设方案.pdf"))).page_texts)
