@@ -19,6 +19,7 @@ from generator.pdf.reader import (
     assemble_package,
     count_pages,
     embedded_fonts,
+    pdf_facts,
     read_pdf,
 )
 
@@ -71,6 +72,59 @@ def test_read_pdf_sees_text_fonts_and_headings(plan_pdf: Path) -> None:
     assert [b.title for b in info.outline] == ["一、总体要求"]
     assert embedded_fonts(plan_pdf) == list(info.embedded_fonts)
     assert count_pages(plan_pdf) == 2
+    # what a build reads with pikepdf is what pypdf's reader sees
+    facts = pdf_facts(plan_pdf)
+    assert (facts.page_count, facts.embedded_fonts) == (info.page_count, info.embedded_fonts)
+    assert list(facts.parts) == [(b.title, b.page) for b in info.outline if b.level == 0]
+
+
+def _bookmarked(path: Path) -> Path:
+    """Four pages whose bookmarks reach their page each in another way a PDF may: an explicit
+    destination, a named one (the /Names tree), a GoTo action, and one nested under the first."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    pdf = pikepdf.new()
+    for _ in range(4):
+        pdf.add_blank_page(page_size=A4)
+    page = [p.obj for p in pdf.pages]
+
+    def dest(n: int) -> Array:
+        return Array([page[n], Name.Fit])
+
+    pdf.Root.Names = Dictionary(Dests=Dictionary(Names=Array([String("第二节"), dest(1)])))
+    items = [
+        Dictionary(Title=String("第一节"), Dest=dest(0)),
+        Dictionary(Title=String("第二节"), Dest=String("第二节")),
+        Dictionary(Title=String("第三节"), A=Dictionary(S=Name.GoTo, D=dest(2))),
+    ]
+    child = pdf.make_indirect(Dictionary(Title=String("一、小节"), Dest=dest(3)))
+    refs = [pdf.make_indirect(item) for item in items]
+    outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines, First=refs[0], Last=refs[-1], Count=len(refs)))
+    for n, ref in enumerate(refs):
+        ref.Parent = outlines
+        if n:
+            ref.Prev = refs[n - 1]
+        if n + 1 < len(refs):
+            ref.Next = refs[n + 1]
+    refs[0].First = refs[0].Last = child
+    refs[0].Count = 1
+    child.Parent = refs[0]
+    pdf.Root.Outlines = outlines
+    pdf.save(path)
+    return path
+
+
+def test_bookmarks_reach_their_pages_however_the_pdf_names_them(tmp_path: Path) -> None:
+    source = _bookmarked(tmp_path / "sections.pdf")
+    assert pdf_facts(source).parts == (("第一节", 0), ("第二节", 1), ("第三节", 2))
+    out_path = tmp_path / "package.pdf"
+    assemble_package([PackagePart("封面页", blank_pdf(tmp_path / "a.pdf", 1)), PackagePart("附件", source)], out_path, title="附件")
+    outline = [(b.title, b.level, b.page) for b in read_pdf(out_path).outline]
+    assert outline == [
+        ("封面页", 0, 0), ("附件", 0, 1),
+        ("第一节", 1, 1), ("一、小节", 2, 4), ("第二节", 1, 2), ("第三节", 1, 3),
+    ]
 
 
 @pytest.mark.libreoffice

@@ -464,7 +464,7 @@ def _verified_pdf(job: _Job, index: int) -> Path:
 def verify_pdf(src: Path, pdf_path: Path, log: str = "") -> Path:
     """pdf_path, after checking LibreOffice really made it from src: present, opens, has pages
     (the cold and the warm converter share this check)."""
-    from generator.pdf.reader import count_pages  # here: finding LibreOffice must not load pypdf
+    from generator.pdf.reader import count_pages  # here: finding LibreOffice must not load pikepdf
 
     if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         raise ToolError(
