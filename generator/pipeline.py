@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,14 +200,13 @@ def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, i
 def _measure(result: DocumentResult, numbered_from: int | None = None) -> None:
     """Pages, parts, fonts and the page printed "— 1 —" (`numbered_from`: known from the read-back,
     else read from the PDF's text)."""
-    from generator.pdf.reader import printed_numbering_start, read_pdf
+    from generator.pdf.reader import pdf_facts, printed_numbering_start
 
     assert result.pdf is not None
-    info = read_pdf(result.pdf, text=False)
-    result.pages = info.page_count
-    top = [(b.title, b.page) for b in info.outline if b.level == 0 and b.page is not None]
-    result.part_pages = _part_pages([(t, p) for t, p in top if p is not None], info.page_count)
-    result.fonts = list(info.embedded_fonts)
+    facts = pdf_facts(result.pdf)
+    result.pages = facts.page_count
+    result.part_pages = _part_pages(list(facts.parts), facts.page_count)
+    result.fonts = list(facts.embedded_fonts)
     result.numbered_from = printed_numbering_start(result.pdf) if numbered_from is None else numbered_from
 
 
@@ -378,6 +378,7 @@ class _Run:
     deferred: list[DocumentResult] = field(default_factory=list)
     extracted: dict[str, Extracted] = field(default_factory=dict)
     office: BuildOffice | None = None  # the build's own LibreOffice, started while it renders
+    fonts_ahead: threading.Thread | None = None  # the font check's questions, asked while it renders
 
     def old_doc(self, doc: Document) -> dict:
         entry = self.old.get("documents", {}).get(doc.id, {})
@@ -442,12 +443,14 @@ def build(
         stack.enter_context(run_temp_dir())
         app, diagnostics = load_application(root)
         old = load_state(out_dir)
+        converting = _likely_converting(app, pdf, out_dir, old)
         # The build's LibreOffice starts now (it needs the fonts folder the content names), while
-        # the rules run and the documents render.
-        office = stack.enter_context(_own_office(app, pdf, timeout, out_dir, old))
+        # the rules run and the documents render; and so do the font check's questions.
+        office = stack.enter_context(_own_office(app, timeout)) if converting else None
+        fonts_ahead = stack.enter_context(_fonts_asked_ahead(app)) if converting else None
         result = BuildResult(check_loaded(root, app, diagnostics, strict=strict))
         stage = stack.enter_context(Stage(out_dir))
-        steps = _Run(app, result, out_dir, stage, progress, old, office=office)
+        steps = _Run(app, result, out_dir, stage, progress, old, office=office, fonts_ahead=fonts_ahead)
         # Phase 1: the documents that print content; phase 2: those that print where phase 1's
         # PDFs print it (the 自评表's page numbers), rendered once those PDFs are read.
         _render(steps, tuple(d for d in DOCUMENTS if d.id not in NEEDS_PAGES))
@@ -466,27 +469,55 @@ def build(
     return result
 
 
-@contextlib.contextmanager
-def _own_office(app: Application, pdf: bool | None, timeout: float, out_dir: Path, old: dict) -> Iterator[BuildOffice | None]:
-    """The build's own LibreOffice (pdf/buildoffice.py), starting while the build renders; None
-    when the build makes no PDF, would not use it, or will likely convert nothing (the last
-    build into out_dir converted what this one renders: a change to attachments only, say, where
-    two LibreOffices starting beside the build slowed it from 1.6 to 2.3 s). Killed when the
-    build ends, however it ends."""
+def _likely_converting(app: Application, pdf: bool | None, out_dir: Path, old: dict) -> bool:
+    """Whether this build will likely convert a document (it makes PDFs, LibreOffice is there,
+    and the last build into out_dir did not convert what it renders: _converted_before). A wrong
+    guess only costs time: what is started ahead for the conversion, or is not."""
     if pdf is False:
-        yield None
-        return
+        return False
+    from generator.pdf.convert import find_soffice
+
+    soffice = find_soffice()
+    return soffice is not None and not _converted_before(app, out_dir, old, soffice)
+
+
+@contextlib.contextmanager
+def _own_office(app: Application, timeout: float) -> Iterator[BuildOffice | None]:
+    """The build's own LibreOffice (pdf/buildoffice.py), starting while the build renders; None
+    when it would not be used. Killed when the build ends, however it ends. Only for a build
+    that will likely convert (_likely_converting): into a folder whose last build converted what
+    this one renders (a change to attachments only, say), two LibreOffices starting beside the
+    build slowed it from 1.6 to 2.3 s."""
     from generator.pdf.buildoffice import BuildOffice
     from generator.pdf.convert import find_soffice
 
     soffice = find_soffice()
-    fresh = soffice is not None and not _converted_before(app, out_dir, old, soffice)
-    office = BuildOffice.start(soffice, _fonts_dir(app), timeout) if fresh and soffice is not None else None
+    office = BuildOffice.start(soffice, _fonts_dir(app), timeout) if soffice is not None else None
     try:
         yield office
     finally:
         if office is not None:
             office.close()
+
+
+@contextlib.contextmanager
+def _fonts_asked_ahead(app: Application) -> Iterator[threading.Thread]:
+    """The font check's questions to fontconfig (fontcheck.prefetch), asked on a thread while the
+    build renders: fc-match runs as processes of their own, on another core, and the thread only
+    waits for them (~0.25 s that a build whose PDFs come at once, beside a preview, waited for).
+    _check_fonts joins it; so does the build's end, however it ends."""
+    from generator.pdf.fontcheck import prefetch
+
+    def ask() -> None:
+        with contextlib.suppress(Exception):  # the check asks again, and reports what fails then
+            prefetch(app, template_font_families(), _fonts_dir(app))
+
+    thread = threading.Thread(target=ask, name="chanjiao-fonts-ahead", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        thread.join()
 
 
 def _pdf_fingerprint(docx: Path, fonts_fp: str, soffice: Path) -> str:
@@ -587,7 +618,7 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
             list(by_docx), run.stage.dir, fonts_dir=fonts_dir, timeout=timeout, soffice=plan.soffice,
             on_ready=ready,
             # once per build: a later phase (the 自评表) finds the imports done and the fonts asked
-            meanwhile=(lambda: _while_converting(run.app, fonts_dir)) if docs is None else (lambda: _while_self_assessment_converts(run)),
+            meanwhile=(lambda: _while_converting(run.app, fonts_dir, run.fonts_ahead is None)) if docs is None else (lambda: _while_self_assessment_converts(run)),
             office=run.office,
         )
         while run.office is not None and run.office.notes:  # a document converted cold after all
@@ -600,22 +631,24 @@ _AFTER_CONVERSION = (
     "generator.pdf.reader",
     "generator.pdf.layout",
     "pypdfium2",
+    "pikepdf",  # the PDFs' pages, bookmarks and fonts, and the package (pdf/reader.py)
     "generator.pdf.fontcheck",  # not fontTools: the body font's characters are in the user cache
     "generator.content.attachments",
     "generator.check.report",
 )
 
 
-def _while_converting(app: Application, fonts_dir: Path | None) -> None:
+def _while_converting(app: Application, fonts_dir: Path | None, ask_fonts: bool) -> None:
     """What needs no PDF, done while LibreOffice converts: the later steps' imports, and the font
-    check's questions to fontconfig (_check_fonts then finds them answered)."""
+    check's questions to fontconfig unless asked already (_check_fonts then finds them answered)."""
     import importlib
 
     for name in _AFTER_CONVERSION:
         importlib.import_module(name)
-    from generator.pdf.fontcheck import prefetch
+    if ask_fonts:
+        from generator.pdf.fontcheck import prefetch
 
-    prefetch(app, template_font_families(), fonts_dir)
+        prefetch(app, template_font_families(), fonts_dir)
 
 
 def _stale_pdfs(run: _Run, docs: list[DocumentResult], soffice: Path, fonts_dir: Path | None) -> list[DocumentResult]:
@@ -778,6 +811,8 @@ def _check_fonts(run: _Run) -> None:
     from generator.pdf.fontcheck import BODY_FONT, font_matches, missing_glyphs, substitutions
 
     result, state = run.result, run.old
+    if run.fonts_ahead is not None:
+        run.fonts_ahead.join()  # its answers are taken below (or it asked in vain)
     if any(r.rebuilt for r in result.documents if r.pdf is not None) or "substitutions" not in state:
         fonts_dir = _fonts_dir(run.app)
         matches = font_matches(template_font_families(), fonts_dir)
