@@ -336,6 +336,40 @@ def test_a_save_rebuilds_only_the_document_it_feeds_and_marks_the_changed_pages(
 
 
 @pytest.mark.libreoffice
+def test_a_save_that_puts_the_text_back_shows_the_pages_made_for_it_without_converting(
+    content_copy: Callable[..., Path], tmp_path: Path, uno_runtime: Path
+) -> None:
+    """The warm converter answers a .docx it has converted with the PDF it made (an undo)."""
+    from generator.pdf.warm import WarmConverter
+
+    root = content_copy()
+    made: list[WarmConverter] = []
+
+    def warm(fonts: Path | None) -> WarmConverter:
+        made.append(WarmConverter(fonts_dir=fonts, publish=False))
+        return made[-1]
+
+    s = Session(root, tmp_path / "out", PreviewState("t"), warm)
+    (tmp_path / "out").mkdir()
+    try:
+        s.rebuild(None)
+        original = (root / REC_MD).read_text(encoding="utf-8")
+        first = _text(s.state, "recommendation")
+        append_line(root, REC_MD, "预览测试新增的句子：撤销之前的一句。")
+        s.rebuild({REC_MD})
+        assert "撤销之前的一句" in _text(s.state, "recommendation")
+        (conv,) = made
+        conversions, reused = conv.conversions, conv.reused
+        (root / REC_MD).write_text(original, encoding="utf-8")  # undone
+        s.rebuild({REC_MD})
+        assert s.state.get("status")["phase"] == "done", s.state.get("status")
+        assert _text(s.state, "recommendation") == first
+        assert conv.reused > reused and conv.conversions == conversions, "no document was converted again"
+    finally:
+        s.close()
+
+
+@pytest.mark.libreoffice
 def test_a_yaml_syntax_error_is_shown_with_its_line_and_the_last_pages_stay(session):
     s, root = session
     state = s.state
