@@ -325,12 +325,16 @@ def _destination_page(pdf: pikepdf.Pdf, item: Any, index: dict[Any, int]) -> int
         dest = item.action.get("/D")
     if isinstance(dest, (pikepdf.String, pikepdf.Name)):
         name = str(dest)
-        names = pdf.Root.get("/Names")
-        if isinstance(names, pikepdf.Dictionary) and "/Dests" in names:
-            dest = pikepdf.NameTree(names.Dests).get(name.lstrip("/") if isinstance(dest, pikepdf.Name) else name)
-        else:
-            old_style = pdf.Root.get("/Dests")
-            dest = old_style.get(name if name.startswith("/") else "/" + name) if isinstance(old_style, pikepdf.Dictionary) else None
+        try:
+            names = pdf.Root.get("/Names")
+            if isinstance(names, pikepdf.Dictionary) and "/Dests" in names:
+                dest = pikepdf.NameTree(names.Dests).get(name.lstrip("/") if isinstance(dest, pikepdf.Name) else name)
+            else:
+                old_style = pdf.Root.get("/Dests")
+                dest = old_style.get(name if name.startswith("/") else "/" + name) if isinstance(old_style, pikepdf.Dictionary) else None
+        except (pikepdf.PdfError, ValueError, TypeError, KeyError, RuntimeError):
+            return None  # a malformed name tree: the bookmark is kept, pointing at its part
+
     if isinstance(dest, pikepdf.Dictionary):
         dest = dest.get("/D")
     if isinstance(dest, pikepdf.Array) and len(dest):
