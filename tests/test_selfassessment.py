@@ -295,3 +295,18 @@ def test_a_place_not_found_prints_a_dash_and_warns_at_its_tag(
     text = render_report_text(result.report)
     tag_line = next(n for n, line in enumerate((root / "建设方案/3-建设内容与举措.md").read_text(encoding="utf-8").splitlines(), 1) if "2.1, 2.4" in line)
     assert re.search(rf"建设方案/3-建设内容与举措\.md:{tag_line}:\d+: 警告: 建设方案 PDF 中找不到此处标注的文字", text), text
+
+
+def test_the_template_reads_only_what_the_context_holds() -> None:
+    """Template lint: every name the 自评表 template reads (its footnotes included) is in the
+    context it renders with."""
+    from generator.content.loader import load_application
+    from generator.pipeline import _assessment
+    from generator.word.context import build_context
+    from generator.word.documents import templates_dir
+    from generator.word.render import template_variables
+
+    app, _diagnostics = load_application(EXAMPLE)
+    context = build_context(app) | {"assessment": _assessment(app, None)}
+    names = template_variables(templates_dir() / "自评表.docx")
+    assert {"assessment", "footnotes"} <= names <= set(context)

@@ -374,7 +374,20 @@ def leftover_tags(docx_bytes: bytes) -> list[str]:
     return found
 
 
+_FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
 def template_variables(template_path: Path) -> set[str]:
-    """Every undeclared variable name the template reads (template lint)."""
+    """Every undeclared variable name the template reads (template lint): in the body, headers and
+    footers (docxtpl's own list) and in the footnotes, which docxtpl renders but does not list
+    (the 推荐书's and 自评表's footnotes print `footnotes.*`)."""
+    from jinja2 import meta
+
     tpl = DocxTemplate(str(template_path))
-    return set(tpl.get_undeclared_template_variables(jinja_env()))
+    env = jinja_env()
+    names = set(tpl.get_undeclared_template_variables(env))
+    for part in tpl.get_docx().part.package.parts:
+        if part.content_type == _FOOTNOTES_TYPE:
+            xml = tpl.patch_xml(part.blob.decode("utf-8"))
+            names |= meta.find_undeclared_variables(env.parse(xml))
+    return names
