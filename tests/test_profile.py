@@ -76,6 +76,19 @@ def test_a_failed_start_on_a_copy_drops_the_kept_profile(cache: Path, tmp_path: 
     assert not kept.exists() and _kept(cache) == []
 
 
+def test_a_broken_document_beside_a_good_one_keeps_the_kept_profile(cache: Path, tmp_path: Path, libreoffice: Path):
+    """LibreOffice converted the good one on the copy: the failure is the document's, and the
+    next start still gets a copy (no first start's ~3 s)."""
+    good = make_docx(tmp_path / "好.docx", "产教融合，校企合作。")
+    convert_to_pdf([good], tmp_path / "a", soffice=libreoffice)
+    (kept,) = _kept(cache)
+    broken = tmp_path / "坏.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a document")
+    with pytest.raises(ToolError, match="坏.docx"):
+        convert_to_pdf([good, broken], tmp_path / "b", soffice=libreoffice, processes=1)
+    assert _kept(cache) == [kept] and (kept / "user").is_dir()
+
+
 def test_without_a_usable_cache_every_start_makes_a_fresh_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeds: list[bool], libreoffice: Path):
     open_cache = tmp_path / "open"
     open_cache.mkdir(mode=0o777)

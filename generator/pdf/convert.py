@@ -255,8 +255,11 @@ def _convert_cold(
                 profile.keep(job.work_dir / "profile", soffice)
                 break
     except ToolError:
-        if any(job.seeded for job in jobs):
-            profile.forget(soffice)  # in case the copy is what failed: the next start makes a fresh one
+        # In case the copy is what failed, the next start makes a fresh one (~3 s more); but a
+        # LibreOffice that made any PDF on it did start: the failure is a document's (broken,
+        # too slow), and the copy stays.
+        if any(job.seeded for job in jobs) and not any(any(job.out_dir.glob("*.pdf")) for job in jobs):
+            profile.forget(soffice)
         raise
     finally:
         procs.remove_temp_dir(tmp_dir)
