@@ -126,6 +126,26 @@ def process_gone(pid: int, wait: float = 10.0) -> bool:
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+#: The test session's own user cache (core/usercache.py), unless one is named: tests that make
+#: LibreOffice fail must not drop the developer's kept profile, and nothing in ~/.cache/chanjiao
+#: may make a test pass that would fail on a fresh machine (CI's). Made in pytest_configure.
+_SESSION_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import tempfile
+
+    if "CHANJIAO_CACHE_DIR" not in os.environ:
+        _SESSION_CACHE.append(tempfile.mkdtemp(prefix="chanjiao-test-cache-"))
+        os.environ["CHANJIAO_CACHE_DIR"] = _SESSION_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _SESSION_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("CHANJIAO_CACHE_DIR", None)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens", action="store_true", default=False,
