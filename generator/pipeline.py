@@ -443,10 +443,10 @@ def build(
         stack.enter_context(run_temp_dir())
         app, diagnostics = load_application(root)
         old = load_state(out_dir)
-        converting = _likely_converting(app, pdf, out_dir, old)
+        converting = _converting_with(app, pdf, out_dir, old)
         # The build's LibreOffice starts now (it needs the fonts folder the content names), while
         # the rules run and the documents render; and so do the font check's questions.
-        office = stack.enter_context(_own_office(app, timeout)) if converting else None
+        office = stack.enter_context(_own_office(app, converting, timeout)) if converting else None
         fonts_ahead = stack.enter_context(_fonts_asked_ahead(app)) if converting else None
         result = BuildResult(check_loaded(root, app, diagnostics, strict=strict))
         stage = stack.enter_context(Stage(out_dir))
@@ -469,30 +469,28 @@ def build(
     return result
 
 
-def _likely_converting(app: Application, pdf: bool | None, out_dir: Path, old: dict) -> bool:
-    """Whether this build will likely convert a document (it makes PDFs, LibreOffice is there,
-    and the last build into out_dir did not convert what it renders: _converted_before). A wrong
+def _converting_with(app: Application, pdf: bool | None, out_dir: Path, old: dict) -> Path | None:
+    """The LibreOffice this build will likely convert with: None when it makes no PDF, there is
+    none, or the last build into out_dir converted what it renders (_converted_before). A wrong
     guess only costs time: what is started ahead for the conversion, or is not."""
     if pdf is False:
-        return False
+        return None
     from generator.pdf.convert import find_soffice
 
     soffice = find_soffice()
-    return soffice is not None and not _converted_before(app, out_dir, old, soffice)
+    return soffice if soffice is not None and not _converted_before(app, out_dir, old, soffice) else None
 
 
 @contextlib.contextmanager
-def _own_office(app: Application, timeout: float) -> Iterator[BuildOffice | None]:
+def _own_office(app: Application, soffice: Path, timeout: float) -> Iterator[BuildOffice | None]:
     """The build's own LibreOffice (pdf/buildoffice.py), starting while the build renders; None
     when it would not be used. Killed when the build ends, however it ends. Only for a build
-    that will likely convert (_likely_converting): into a folder whose last build converted what
+    that will likely convert (_converting_with): into a folder whose last build converted what
     this one renders (a change to attachments only, say), two LibreOffices starting beside the
     build slowed it from 1.6 to 2.3 s."""
     from generator.pdf.buildoffice import BuildOffice
-    from generator.pdf.convert import find_soffice
 
-    soffice = find_soffice()
-    office = BuildOffice.start(soffice, _fonts_dir(app), timeout) if soffice is not None else None
+    office = BuildOffice.start(soffice, _fonts_dir(app), timeout)
     try:
         yield office
     finally:

@@ -32,6 +32,7 @@ from pathlib import Path
 from generator.core import procs
 from generator.core.atomic import copy_atomic
 from generator.pdf import profile, warmclient
+from generator.pdf.convert import cores
 from generator.pdf.warm import WarmConverter, find_uno_python
 
 #: how long a build's LibreOffice may take to start before the cold path converts instead: a
@@ -41,10 +42,6 @@ _WAIT = 20.0
 #: more, however busy (the cold path's idle-core count gave one office under a load of 1.3 on
 #: 2 cores, and the example's build took 9.2 s instead of 6.3–7.5 s: the two conversions queued)
 _OFFICES = 2
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class BuildOffice:
@@ -72,7 +69,7 @@ class BuildOffice:
         if sock is not None and warmclient.answers(sock):
             return None  # a running warm converter converts this build's documents
         converter = WarmConverter(
-            fonts_dir=fonts_dir, soffice=soffice, timeout=timeout, offices=min(_OFFICES, _cores()),
+            fonts_dir=fonts_dir, soffice=soffice, timeout=timeout, offices=min(_OFFICES, cores()),
             publish=False, fallback_timeout=timeout, keep=0,  # it converts each document once
         )
         return cls(converter, min(_WAIT, timeout))

@@ -243,7 +243,7 @@ def _convert_cold(
     jobs: list[_Job] = []
     try:
         conf_path = write_fonts_conf(tmp_dir, fonts_dir)
-        jobs = _plan(docx_paths, tmp_dir, processes or idle_cores())
+        jobs = _plan(docx_paths, tmp_dir, processes or _idle_cores())
         _run(soffice, jobs, conf_path, timeout, finished if ready is not None else None, meanwhile)
         if ready is None:  # all or none: every PDF checked before any is moved
             produced = [_verified_pdf(job, i) for job in jobs for i in range(len(job.sources))]
@@ -346,10 +346,14 @@ def check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
         raise ToolError(_("字体文件夹不存在：{path}").format(path=fonts_dir))
 
 
-def idle_cores() -> int:
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _idle_cores() -> int:
     """Cores left idle by the rest of the machine (1-minute load), at least 1, at most 4."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    idle = (cores or 1) - os.getloadavg()[0]
+    idle = cores() - os.getloadavg()[0]
     # The load still counts our own rendering of a moment ago: a core that is 40 % busy is
     # treated as free (measured on 2 cores: two processes 1.55 s, one process 1.8 s for the
     # example's two documents on a quiet machine; on a saturated one, one process wins).

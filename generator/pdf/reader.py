@@ -5,7 +5,8 @@ The one module that reads PDFs:
   bookmarks and embedded fonts (pdf_facts, count_pages), and for joining the package (qpdf copies
   pages in C++: the example's package in ~0.05 s instead of pypdf's ~0.27 s, and a build no
   longer imports pypdf, ~0.17 s);
-- pypdf for what a reader sees in a finished PDF, text included (read_pdf: reports and tests);
+- pypdf for what a reader sees in a finished PDF, text included (read_pdf: reports and tests;
+  its fonts are read as pdf_facts reads them);
 - pypdfium2 for where each character is printed (the read-back and the layout report).
 Each is imported where it is used: most commands need none of them.
 """
@@ -204,16 +205,15 @@ def read_pdf(path: Path, *, text: bool = True) -> PdfInfo:
     `text=False` leaves the page texts empty: extracting them is most of the cost (a build reads
     pages, fonts and bookmarks with pdf_facts).
     """
+    import pikepdf
     from pypdf.errors import PyPdfError
 
     reader = _open(
         path, _("无法读取 PDF：{path}（{reason}）"), _("PDF 已加密，无法读取：{path}"), path=path
     )
     try:
-        fonts: dict[str, bool] = {}
-        for page in reader.pages:
-            for name, embedded in _page_fonts(page.get("/Resources"), set()):
-                fonts[name] = fonts.get(name, False) or embedded
+        with _open_structure(path) as pdf:  # the fonts as a build reads them (pdf_facts)
+            fonts = _fonts_of(pdf)
         meta = reader.metadata
         return PdfInfo(
             page_count=len(reader.pages),
@@ -225,7 +225,7 @@ def read_pdf(path: Path, *, text: bool = True) -> PdfInfo:
             page_labels=tuple(reader.page_labels),
             title=meta.title if meta else None,
         )
-    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+    except (PyPdfError, pikepdf.PdfError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise ToolError(
             _("无法读取 PDF：{path}（{reason}）").format(path=path, reason=exc)
         ) from exc
@@ -253,10 +253,7 @@ def pdf_facts(path: Path) -> PdfFacts:
 
     with _open_structure(path) as pdf:
         try:
-            fonts: dict[str, bool] = {}
-            for page in pdf.pages:
-                for name, embedded in _fonts_in(page.obj.get("/Resources"), set()):
-                    fonts[name] = fonts.get(name, False) or embedded
+            fonts = _fonts_of(pdf)
             index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
             with pdf.open_outline() as outline:
                 parts = tuple((str(item.title), at) for item in outline.root if (at := _destination_page(pdf, item, index)) is not None)
@@ -279,6 +276,15 @@ def _open_structure(path: Path) -> Iterator[pikepdf.Pdf]:
         yield pdf
     finally:
         pdf.close()
+
+
+def _fonts_of(pdf: pikepdf.Pdf) -> dict[str, bool]:
+    """Every font the pages use (BaseFont, subset prefix removed) and whether its program is in the file."""
+    fonts: dict[str, bool] = {}
+    for page in pdf.pages:
+        for name, embedded in _fonts_in(page.obj.get("/Resources"), set()):
+            fonts[name] = fonts.get(name, False) or embedded
+    return fonts
 
 
 def _fonts_in(resources: Any, seen: set[Any]) -> Iterator[tuple[str, bool]]:
@@ -472,54 +478,9 @@ def _open(source: Path | io.BytesIO, message: str, locked: str, **fields: Any) -
     return reader
 
 
-def _page_fonts(resources: Any, seen: set[int]) -> Iterator[tuple[str, bool]]:
-    """(BaseFont, embedded?) for each font in the resources and in nested form XObjects."""
-    from pypdf.generic import DictionaryObject, IndirectObject
-
-    resources = _resolve(resources)
-    if not isinstance(resources, DictionaryObject):
-        return
-    fonts = _resolve(resources.get("/Font"))
-    if isinstance(fonts, DictionaryObject):
-        for ref in fonts.values():
-            font = _resolve(ref)
-            if isinstance(font, DictionaryObject) and "/BaseFont" in font:
-                name = _SUBSET_PREFIX.sub("", str(font["/BaseFont"]).lstrip("/"))
-                yield name, _is_embedded(font)
-    xobjects = _resolve(resources.get("/XObject"))
-    if isinstance(xobjects, DictionaryObject):
-        for ref in xobjects.values():
-            # A form can be shared by many pages or refer to itself: visit each once.
-            key = ref.idnum if isinstance(ref, IndirectObject) else id(ref)
-            xobject = _resolve(ref)
-            if key in seen or not isinstance(xobject, DictionaryObject):
-                continue
-            seen.add(key)
-            if xobject.get("/Subtype") == "/Form":
-                yield from _page_fonts(xobject.get("/Resources"), seen)
-
-
-def _is_embedded(font: Any) -> bool:
-    from pypdf.generic import ArrayObject, DictionaryObject
-
-    descendants = _resolve(font.get("/DescendantFonts"))
-    if isinstance(descendants, ArrayObject):
-        return any(_is_embedded(_resolve(d)) for d in descendants)
-    descriptor = _resolve(font.get("/FontDescriptor"))
-    if not isinstance(descriptor, DictionaryObject):
-        return False  # the standard 14 fonts and Type3 fonts carry no descriptor program
-    return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-
-
 def _displayed_size(page: PageObject) -> tuple[float, float]:
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     return (height, width) if page.rotation % 180 == 90 else (width, height)
-
-
-def _resolve(obj: Any) -> Any:
-    from pypdf.generic import IndirectObject
-
-    return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
 def _walk_outline(reader: PdfReader, items: list[Any], level: int) -> Iterator[Bookmark]:
