@@ -134,6 +134,7 @@ for name, label in [("_render", "render .docx"), ("_convert", "convert (+ measur
                     ("_extracted", "  of which the first phase's last PDF read"),
                     ("_complete_deferred", "  of which its read-back, while the 自评表 converts"),
                     ("_make_package", "  of which the package, while the 自评表 converts"),
+                    ("_collect_remote", "  of which taking the worker's read-back"),
                     ("_measure", "  of which measure"), ("_inspect", "  of which read-back + layout"),
                     ("_evidence_pages", "自评表 page numbers"),
                     ("_read_back", "read back (the rest)"), ("_package", "package (when not made ahead)"), ("_check_fonts", "font check"),
@@ -163,7 +164,7 @@ def print_breakdown(rounds: list[dict[str, tuple[float, float]]], walls: list[fl
     order = ["python start + imports", "load", "check", "render .docx", "convert (+ measure, read back as each arrives)",
              "  of which imports + fontconfig ahead", "  of which read-back + layout", "  of which measure",
              "  of which the first phase's last PDF read", "  of which its read-back, while the 自评表 converts",
-             "  of which the package, while the 自评表 converts", "自评表 page numbers", "read back (the rest)",
+             "  of which the package, while the 自评表 converts", "  of which taking the worker's read-back", "自评表 page numbers", "read back (the rest)",
              "package (when not made ahead)", "font check", "reports + state", "build (total)"]
     for label in [lb for lb in order if lb in rounds[0]]:
         wall = statistics.median(r[label][0] for r in rounds)

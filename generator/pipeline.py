@@ -62,7 +62,8 @@ if TYPE_CHECKING:
     from generator.pdf.buildoffice import BuildOffice
     from generator.pdf.layout import Inspection
     from generator.pdf.readback import Extracted
-    from generator.pdf.reader import PackagePart, PageChars
+    from generator.pdf.reader import PackagePart, PageChars, PdfFacts
+    from generator.pdf.readworker import ReadWorker, Task
 
 __all__ = ["STATE_FILE", "BuildResult", "Reused", "build", "render_documents", "run"]
 
@@ -197,13 +198,13 @@ def _part_pages(outline: list[tuple[str, int]], total: int) -> list[tuple[str, i
     return out
 
 
-def _measure(result: DocumentResult, numbered_from: int | None = None) -> None:
+def _measure(result: DocumentResult, numbered_from: int | None = None, facts: PdfFacts | None = None) -> None:
     """Pages, parts, fonts and the page printed "— 1 —" (`numbered_from`: known from the read-back,
-    else read from the PDF's text)."""
+    else read from the PDF's text; `facts`: the PDF's, read already)."""
     from generator.pdf.reader import pdf_facts, printed_numbering_start
 
     assert result.pdf is not None
-    facts = pdf_facts(result.pdf)
+    facts = facts or pdf_facts(result.pdf)
     result.pages = facts.page_count
     result.part_pages = _part_pages(list(facts.parts), facts.page_count)
     result.fonts = list(facts.embedded_fonts)
@@ -379,6 +380,12 @@ class _Run:
     extracted: dict[str, Extracted] = field(default_factory=dict)
     office: BuildOffice | None = None  # the build's own LibreOffice, started while it renders
     fonts_ahead: threading.Thread | None = None  # the font check's questions, asked while it renders
+    reader: ReadWorker | None = None  # a second process reading a PDF back (pdf/readworker.py)
+    #: the document that process reads (the first phase's longest), and its task once handed over
+    worker_reads: str = ""
+    remote: dict[str, Task] = field(default_factory=dict)
+    #: the tagged places whose pages the 自评表 prints, by document id, in document order
+    tagged: dict[str, list[tuple[str, Evidence]]] | None = None
 
     def old_doc(self, doc: Document) -> dict:
         entry = self.old.get("documents", {}).get(doc.id, {})
@@ -448,9 +455,10 @@ def build(
         # the rules run and the documents render; and so do the font check's questions.
         office = stack.enter_context(_own_office(app, converting, timeout)) if converting else None
         fonts_ahead = stack.enter_context(_fonts_asked_ahead(app)) if converting else None
+        reader = stack.enter_context(_read_worker(app, converting, timeout, office)) if converting else None
         result = BuildResult(check_loaded(root, app, diagnostics, strict=strict))
         stage = stack.enter_context(Stage(out_dir))
-        steps = _Run(app, result, out_dir, stage, progress, old, office=office, fonts_ahead=fonts_ahead)
+        steps = _Run(app, result, out_dir, stage, progress, old, office=office, fonts_ahead=fonts_ahead, reader=reader)
         # Phase 1: the documents that print content; phase 2: those that print where phase 1's
         # PDFs print it (the 自评表's page numbers), rendered once those PDFs are read.
         _render(steps, tuple(d for d in DOCUMENTS if d.id not in NEEDS_PAGES))
@@ -516,6 +524,23 @@ def _fonts_asked_ahead(app: Application) -> Iterator[threading.Thread]:
         yield thread
     finally:
         thread.join()
+
+
+@contextlib.contextmanager
+def _read_worker(app: Application, soffice: Path, timeout: float, office: BuildOffice | None) -> Iterator[ReadWorker | None]:
+    """A second process to read a PDF back while the build goes on (pdf/readworker.py), started
+    now so that its imports run while the build checks and renders; None when it would not help:
+    only a warm converter leaves a core idle (a cold build's LibreOffice starts on both). Ended
+    when the build ends, however it ends."""
+    from generator.pdf import readworker, warmclient
+
+    sock = None if office is not None else warmclient.socket_path(soffice, _fonts_dir(app))
+    worker = readworker.ReadWorker.start(timeout) if readworker.wanted(sock is not None and warmclient.answers(sock)) else None
+    try:
+        yield worker
+    finally:
+        if worker is not None:
+            worker.close()
 
 
 def _pdf_fingerprint(docx: Path, fonts_fp: str, soffice: Path) -> str:
@@ -601,12 +626,17 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
         run.progress(_("转换为 PDF（LibreOffice）：{names}…").format(names="、".join(r.docx.name for r in stale)))
         by_docx = {r.docx: r for r in stale}
         left = [len(stale)]
+        if docs is None and run.reader is not None:  # the worker reads the longest document
+            run.worker_reads = max(stale, key=lambda r: r.docx.stat().st_size).doc.id
 
         def ready(docx: Path, _pdf: Path) -> None:
             left[0] -= 1
-            # The first phase's last PDF is only read: the 自评表 needs its pages now, the
+            # In the first phase the worker, when there is one, reads its document, and the
+            # others (else the last) are only read: the 自评表 needs their pages now, the
             # comparison can wait for the 自评表's conversion (_while_self_assessment_converts).
-            if docs is None and not left[0]:
+            if docs is None and _read_elsewhere(run, by_docx[docx]):
+                return
+            if docs is None and (not left[0] or run.worker_reads):
                 _extracted(run, by_docx[docx])
             else:
                 _converted(by_docx[docx])
@@ -677,6 +707,40 @@ def _converted(result: DocumentResult) -> None:
     result.rebuilt = True
 
 
+def _read_elsewhere(run: _Run, result: DocumentResult) -> bool:
+    """A document's PDF has just been made: hand it to the worker if it is the one it reads (the
+    build reads the others meanwhile), with the texts whose pages the 自评表 prints. False when
+    there is no worker, or it is broken: the build reads this one itself."""
+    if run.reader is None or result.doc.id != run.worker_reads:
+        return False
+    from generator.model import strip_heading_number
+
+    assert result.pdf is not None
+    tagged = _tagged(run).get(result.doc.id)
+    anchors = None if tagged is None else [strip_heading_number(e.anchor) for _k, e in tagged]
+    task = run.reader.submit(language(), result.doc.title, result.docx, result.pdf, anchors)
+    if task is None:
+        return False
+    run.remote[result.doc.id] = task
+    result.rebuilt = True
+    return True
+
+
+def _collect_remote(run: _Run) -> None:
+    """The worker's read-backs, pages and fonts; a document it could not read is read here."""
+    for result in run.result.documents:
+        task = run.remote.pop(result.doc.id, None)
+        if task is None:
+            continue
+        assert run.reader is not None
+        answer = run.reader.result(task)
+        if answer is None:
+            _converted(result)
+            continue
+        result.inspection, facts = answer
+        _measure(result, result.inspection.numbering_start(), facts)
+
+
 def _extracted(run: _Run, result: DocumentResult) -> None:
     """A document's PDF has just been made: read it (its pages are all the 自评表 needs); its
     read-back, pages and fonts follow in _complete_deferred."""
@@ -697,8 +761,10 @@ def _complete_deferred(run: _Run) -> None:
 
 
 def _while_self_assessment_converts(run: _Run) -> None:
-    """While LibreOffice converts the 自评表: the read-back left for now, then the package."""
+    """While LibreOffice converts the 自评表: the read-back left for now, the worker's, then the
+    package (which prints each document's page numbers from where its footer prints 1)."""
     _complete_deferred(run)
+    _collect_remote(run)
     _package_ahead(run)
 
 
@@ -714,7 +780,7 @@ def _evidence_pages(run: _Run) -> EvidencePages:
         pages = {str(k): (str(v[0]), int(v[1])) for k, v in old.get("pages", {}).items()}
         missing = [list(m) for m in old["missing"]]
     else:
-        pages, missing = _read_pages(app, pdfs, _printed(run))
+        pages, missing = _read_pages(run, pdfs)
     run.new[EVIDENCE_PAGES] = {"sources": sources, "pages": {k: list(v) for k, v in pages.items()}, "missing": missing}
     result.evidence_pages = pages
     result.report.diagnostics.extend(
@@ -740,28 +806,45 @@ def _printed(run: _Run) -> dict[str, Sequence[PageChars]]:
     return out
 
 
-def _read_pages(app: Application, pdfs: dict[str, DocumentResult], printed: dict[str, Sequence[PageChars]]) -> tuple[EvidencePages, list[list]]:
-    """The pages of every tagged place (pdf/pagemap.py), and the places not found; `printed`:
-    the characters of the PDFs read already."""
-    from generator.check.coverage import coverage
-    from generator.core.buildcache import evidence_key
+def _tagged(run: _Run) -> dict[str, list[tuple[str, Evidence]]]:
+    """The tagged places whose pages the 自评表 prints, by document id, each keyed by where its
+    tag is written (buildcache.evidence_key), in document order."""
+    if run.tagged is None:
+        from generator.check.coverage import coverage
+        from generator.core.buildcache import evidence_key
+
+        app = run.app
+        by_doc: dict[str, dict[str, Evidence]] = {}
+        for c in coverage(app):
+            for e in c.evidence:  # each id of a tag is keyed by where it is written
+                by_doc.setdefault(e.document, {}).setdefault(evidence_key(e.loc.path, e.loc.line, e.loc.column), e)
+        order = {path: n for n, path in enumerate(app.prose)}
+        run.tagged = {
+            doc_id: sorted(places.items(), key=lambda kv: (order.get(kv[1].prose, 0), kv[1].loc.line, kv[1].loc.column))
+            for doc_id, places in by_doc.items()
+        }
+    return run.tagged
+
+
+def _read_pages(run: _Run, pdfs: dict[str, DocumentResult]) -> tuple[EvidencePages, list[list]]:
+    """The pages of every tagged place (pdf/pagemap.py), and the places not found: from the
+    characters read already (the read-back's), or as the worker found them."""
     from generator.model import strip_heading_number
     from generator.pdf.pagemap import printed_pages
 
-    by_doc: dict[str, dict[str, Evidence]] = {}
-    for c in coverage(app):
-        for e in c.evidence:  # each id of a tag is keyed by where it is written
-            by_doc.setdefault(e.document, {}).setdefault(evidence_key(e.loc.path, e.loc.line, e.loc.column), e)
-    order = {path: n for n, path in enumerate(app.prose)}
+    printed = _printed(run)
     pages: EvidencePages = {}
     missing: list[list] = []
-    for doc_id, places in by_doc.items():
+    for doc_id, keyed in _tagged(run).items():
         r = pdfs.get(doc_id)
         if r is None or r.pdf is None:
             continue  # not rendered: the report says why, and its places print “—”
-        keyed = sorted(places.items(), key=lambda kv: (order.get(kv[1].prose, 0), kv[1].loc.line, kv[1].loc.column))
         # The heading's number is printed by the tool, and may differ from one the writer typed.
-        found = printed_pages(r.pdf, [strip_heading_number(e.anchor) for _k, e in keyed], printed.get(doc_id))
+        anchors = [strip_heading_number(e.anchor) for _k, e in keyed]
+        task = run.remote.get(doc_id)
+        found = run.reader.pages(task) if run.reader is not None and task is not None else None
+        if found is None or len(found) != len(anchors):
+            found = printed_pages(r.pdf, anchors, printed.get(doc_id))
         for (key, e), page in zip(keyed, found, strict=True):
             if page is None:
                 missing.append([e.loc.path, e.loc.line, e.loc.column, r.doc.title, e.anchor[:20]])
@@ -773,6 +856,7 @@ def _read_pages(app: Application, pdfs: dict[str, DocumentResult], printed: dict
 def _read_back(run: _Run) -> None:
     """Step 5: each PDF read back against its .docx, its layout and its page limits."""
     _complete_deferred(run)  # when the 自评表 was not converted (unchanged, or not rendered)
+    _collect_remote(run)
     report = run.result.report
     for r in run.result.documents:
         run.new["documents"][r.doc.id].update(
