@@ -1,6 +1,6 @@
-"""Rendering reuses what does not change between renders: the compiled template code (in the
-process, and across processes through the user cache) and the blank subdocument; the .docx bytes
-are the same either way."""
+"""Rendering reuses what does not change between renders: the compiled template code and
+docxtpl's clean-up of the templates' XML (in the process, and across processes through the user
+cache) and the blank subdocument; the .docx bytes are the same either way."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def fresh_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     def clear() -> None:
         render._bytecode_cache.cache_clear()
         render.jinja_env.cache_clear()
+        render._patched.cache_clear()
 
     clear()
     yield folder
@@ -38,6 +39,7 @@ def _render(out: Path) -> dict[str, bytes]:
 
     render._bytecode_cache.cache_clear()
     render.jinja_env.cache_clear()  # as a new process starts: nothing compiled in memory
+    render._patched.cache_clear()
     blocks.clear_written()  # nor any part kept
     summary_layout.clear_laid()
     _report, app = check_content(EXAMPLE)
@@ -55,10 +57,14 @@ def test_a_new_process_uses_the_compiled_templates_and_writes_the_same_bytes(
     assert cached, "the compiled templates are kept"
     assert all(p.stat().st_mode & 0o077 == 0 for p in cached)
 
+    patched = sorted((fresh_caches / "docxtpl").iterdir())
+    assert len(patched) >= 3, "docxtpl's clean-up of each template part is kept"
+
     def no_compiling(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("compiled again although the cache holds it")
+        raise AssertionError("compiled or cleaned up again although the cache holds it")
 
     monkeypatch.setattr(render._Environment, "compile", no_compiling)
+    monkeypatch.setattr(render.DocxTemplate, "patch_xml", no_compiling)
     assert _render(tmp_path / "second") == first
 
 
@@ -66,6 +72,10 @@ def test_without_the_cache_and_with_a_damaged_one_the_bytes_are_the_same(fresh_c
     first = _render(tmp_path / "first")
     for path in (fresh_caches / "jinja").iterdir():
         path.write_bytes(path.read_bytes()[:40] + b"\x00garbage")  # the header kept: past jinja's check
+    for n, path in enumerate(sorted((fresh_caches / "docxtpl").iterdir())):
+        data = path.read_bytes()
+        # torn (a write cut short), edited, not text at all
+        path.write_bytes([data[: len(data) // 2], data.replace(b"<w:", b"<x:", 1), b"\xff\xfe\x00"][n % 3])
     assert _render(tmp_path / "damaged") == first
     monkeypatch.setenv("CHANJIAO_CACHE", "0")
     assert _render(tmp_path / "off") == first

@@ -311,10 +311,11 @@ def _convert_warm(
 def _warm_requests(
     sock: Path, docx_paths: list[Path], tmp_dir: Path, timeout: float, meanwhile: Callable[[], None]
 ) -> Iterator[tuple[Path, bool]]:
-    """(document, whether the converter says it made its PDF), in the order they finish. Each
-    document is asked for on its own connection, from its own thread, at once (then `meanwhile()`
-    runs); each thread ends by its own deadline even if the caller stops reading (it only waits
-    on a socket)."""
+    """(document, whether the converter says it made its PDF), in the order they finish; those
+    that finished together (a converter answering with PDFs it made before) in the order asked,
+    which is the order the caller wants them in. Each document is asked for on its own
+    connection, from its own thread, at once (then `meanwhile()` runs); each thread ends by its
+    own deadline even if the caller stops reading (it only waits on a socket)."""
     done: queue.SimpleQueue[tuple[Path, bool]] = queue.SimpleQueue()
 
     def ask(src: Path) -> None:
@@ -327,8 +328,15 @@ def _warm_requests(
     for src in docx_paths:
         threading.Thread(target=ask, args=(src,), name="chanjiao-warm-client", daemon=True).start()
     meanwhile()
-    for _n in docx_paths:
-        yield done.get()
+    asked = {src: n for n, src in enumerate(docx_paths)}
+    left = len(docx_paths)
+    while left:
+        finished = [done.get()]
+        with contextlib.suppress(queue.Empty):
+            while True:
+                finished.append(done.get_nowait())
+        left -= len(finished)
+        yield from sorted(finished, key=lambda item: asked[item[0]])
 
 
 def check_inputs(docx_paths: list[Path], fonts_dir: Path | None) -> None:
