@@ -634,7 +634,9 @@ def _convert(run: _Run, pdf: bool | None, timeout: float, docs: list[DocumentRes
             # In the first phase the worker, when there is one, reads its document, and the
             # others (else the last) are only read: the 自评表 needs their pages now, the
             # comparison can wait for the 自评表's conversion (_while_self_assessment_converts).
-            if docs is None and _read_elsewhere(run, by_docx[docx]):
+            if _read_elsewhere(run, by_docx[docx]):
+                if docs is not None:  # the 自评表: the package is made while the worker reads it
+                    _package_ahead(run)
                 return
             if docs is None and (not left[0] or run.worker_reads):
                 _extracted(run, by_docx[docx])
@@ -708,10 +710,11 @@ def _converted(result: DocumentResult) -> None:
 
 
 def _read_elsewhere(run: _Run, result: DocumentResult) -> bool:
-    """A document's PDF has just been made: hand it to the worker if it is the one it reads (the
-    build reads the others meanwhile), with the texts whose pages the 自评表 prints. False when
-    there is no worker, or it is broken: the build reads this one itself."""
-    if run.reader is None or result.doc.id != run.worker_reads:
+    """A document's PDF has just been made: hand it to the worker if it is one it reads (the
+    first phase's longest, with the texts whose pages the 自评表 prints; the 自评表), while the
+    build reads the others. False when there is no worker, or it is broken: the build reads this
+    one itself."""
+    if run.reader is None or (result.doc.id != run.worker_reads and result.doc.id not in NEEDS_PAGES):
         return False
     from generator.model import strip_heading_number
 
@@ -765,7 +768,8 @@ def _while_self_assessment_converts(run: _Run) -> None:
     package (which prints each document's page numbers from where its footer prints 1)."""
     _complete_deferred(run)
     _collect_remote(run)
-    _package_ahead(run)
+    if run.reader is None or run.reader.broken:  # else made while the worker reads the 自评表
+        _package_ahead(run)
 
 
 def _evidence_pages(run: _Run) -> EvidencePages:

@@ -190,8 +190,9 @@ def test_a_build_with_the_worker_finds_what_it_finds_alone(
     assert _comparable(result) == _comparable(alone)
     assert len(spied["workers"]) == 1
     worker = spied["workers"][0]
-    assert [t.read is not None for t in worker.tasks] == [True]  # the worker read one document…
-    assert "plan" not in spied["here"]  # …the longest, which the build did not read again
+    # the worker read the first phase's longest document and the 自评表, the build neither again
+    assert [(t.name.rsplit("-", 1)[-1], t.read is not None) for t in worker.tasks] == [("建设方案.pdf", True), ("自评表.pdf", True)]
+    assert spied["here"] == []  # the 推荐书 was only read (its comparison deferred), not converted
     assert process_gone(worker.proc.pid)
     report = json.loads((tmp_path / "out" / "检查报告.json").read_text(encoding="utf-8"))
     assert report["exit_code"] == 0
@@ -206,14 +207,15 @@ def test_a_worker_killed_during_a_build_costs_time_not_results(
 
     def submit_then_die(self: ReadWorker, *args: object) -> object:
         task = real_submit(self, *args)  # type: ignore[arg-type]
-        os.kill(self.proc.pid, signal.SIGKILL)
+        if task is not None:  # the first: later ones find the worker broken and get None
+            os.kill(self.proc.pid, signal.SIGKILL)
         return task
 
     monkeypatch.setattr(ReadWorker, "submit", submit_then_die)
     _out, alone = example_build
     result = build(example_root, tmp_path / "out", pdf=True)
     assert _comparable(result) == _comparable(alone)
-    assert "plan" in spied["here"]  # read by the build itself
+    assert sorted(spied["here"]) == ["plan", "self_assessment"]  # read by the build itself
     assert spied["workers"][0].broken
     # the package is whole: the plan's pages and numbering came from the build's own reading
     assert result.package is not None and result.package.is_file()
