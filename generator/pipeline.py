@@ -323,6 +323,10 @@ def _package_ahead(run: _Run) -> None:
     result = run.result
     if in_package(run.app) or result.unrendered or result.report.errors:
         return
+    # The packaged documents' pages and numbering are known once they are read back (not the
+    # 自评表's, which the worker may be reading now: it is not in this package).
+    _complete_deferred(run)
+    _collect_remote(run, but=NEEDS_PAGES)
     if any(d.severity is Severity.ERROR for r in result.documents if r.inspection for d in r.inspection.diagnostics):
         return
     try:
@@ -729,12 +733,13 @@ def _read_elsewhere(run: _Run, result: DocumentResult) -> bool:
     return True
 
 
-def _collect_remote(run: _Run) -> None:
-    """The worker's read-backs, pages and fonts; a document it could not read is read here."""
+def _collect_remote(run: _Run, but: frozenset[str] = frozenset()) -> None:
+    """The worker's read-backs, pages and fonts (of the documents whose ids are not in `but`); a
+    document it could not read is read here."""
     for result in run.result.documents:
-        task = run.remote.pop(result.doc.id, None)
-        if task is None:
+        if result.doc.id in but or result.doc.id not in run.remote:
             continue
+        task = run.remote.pop(result.doc.id)
         assert run.reader is not None
         answer = run.reader.result(task)
         if answer is None:

@@ -20,7 +20,7 @@ from generator.check.results import DocumentResult
 from generator.pdf import readworker
 from generator.pdf.layout import inspect_pdf
 from generator.pdf.pagemap import printed_pages
-from generator.pdf.reader import pdf_facts
+from generator.pdf.reader import pdf_facts, read_pdf
 from generator.pdf.readworker import ReadWorker
 
 pytestmark = pytest.mark.libreoffice
@@ -196,6 +196,11 @@ def test_a_build_with_the_worker_finds_what_it_finds_alone(
     assert process_gone(worker.proc.pid)
     report = json.loads((tmp_path / "out" / "检查报告.json").read_text(encoding="utf-8"))
     assert report["exit_code"] == 0
+    # the package prints each part's pages and numbering as the build alone makes them
+    assert result.package is not None and alone.package is not None  # type: ignore[attr-defined]
+    ours, theirs = read_pdf(result.package, text=False), read_pdf(alone.package, text=False)  # type: ignore[attr-defined]
+    assert (ours.page_count, ours.page_labels, ours.outline) == (theirs.page_count, theirs.page_labels, theirs.outline)
+    assert "封面" in ours.page_labels and "1" in ours.page_labels
 
 
 def test_a_worker_killed_during_a_build_costs_time_not_results(
