@@ -196,6 +196,36 @@ def test_sigkill_at_random_points_of_a_build_leaves_one_whole_set_and_nothing_el
     print(f"\nfault figures (seed {seed}, build {span:.1f}s): {json.dumps(figures)}")
 
 
+def _read_workers_of(pid: int) -> list[int]:
+    """The read-back workers (pdf/readworker.py) whose parent is `pid`."""
+    found = []
+    for line in processes_with("generator.pdf.readworker"):
+        child = int(line.split(":", 1)[0])
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in status:
+            found.append(child)
+    return found
+
+
+@pytest.mark.libreoffice
+def test_sigkill_of_chanjiao_ends_its_read_back_worker(content_copy: ContentCopy, tmp_path: Path, libreoffice: Path) -> None:
+    root, out, tmp = content_copy(), tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    proc = start_build(root, out, tmp, env={"CHANJIAO_READ_WORKER": "1"})  # 1: even without a warm converter
+    rid = run_id(proc.pid)
+    assert wait_until(lambda: bool(_read_workers_of(proc.pid)) or proc.poll() is not None)
+    workers = _read_workers_of(proc.pid)
+    assert workers, "the build started no read-back worker"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert wait_for_watchdog(rid)
+    assert all(process_gone(pid) for pid in workers)
+    assert not processes_with(str(tmp))
+
+
 # --- converters that hang or escape --------------------------------------------------------------
 
 
