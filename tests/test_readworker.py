@@ -225,3 +225,27 @@ def test_a_worker_killed_during_a_build_costs_time_not_results(
     # the package is whole: the plan's pages and numbering came from the build's own reading
     assert result.package is not None and result.package.is_file()
     shutil.rmtree(tmp_path / "out")
+
+
+def test_a_build_starts_the_worker_by_itself_only_beside_a_warm_converter(
+    example_build: tuple[Path, object], example_root: Path, tmp_path: Path, spied: dict[str, list],
+    monkeypatch: pytest.MonkeyPatch, uno_runtime: Path,
+) -> None:
+    from generator.pdf.warm import WarmConverter
+    from generator.pipeline import build
+
+    monkeypatch.delenv(readworker.WORKER_ENV)
+    _out, alone = example_build
+    # no warm converter: the build's own LibreOffice starts on both cores, no worker beside it
+    build(example_root, tmp_path / "cold", pdf=True)
+    assert spied["workers"] == []
+    with WarmConverter(fonts_dir=example_root / "字体") as conv:
+        result = build(example_root, tmp_path / "warm", pdf=True)
+        assert conv.conversions == 3 and not conv.fell_back
+    assert len(spied["workers"]) == 1 and spied["workers"][0] is not None
+    assert [t.read is not None for t in spied["workers"][0].tasks] == [True, True]
+    assert _comparable(result) == _comparable(alone)
+    monkeypatch.setenv(readworker.WORKER_ENV, "0")  # and turned off, beside one too
+    with WarmConverter(fonts_dir=example_root / "字体"):
+        build(example_root, tmp_path / "off", pdf=True)
+    assert len(spied["workers"]) == 1

@@ -507,8 +507,13 @@ def test_a_build_reads_each_document_back_as_soon_as_it_is_converted(
 ) -> None:
     """In-process build against a running converter: each document is requested on its own
     connection (side by side with two offices), and read back by the build as soon as its PDF is
-    there: with one office, the first document is read back while the second converts."""
+    there: with one office, the first document is read back while the second converts. The build's
+    own reading: without the read-back worker, which otherwise reads the plan and the 自评表
+    (tests/test_readworker.py)."""
     from generator import pipeline
+    from generator.pdf.readworker import WORKER_ENV
+
+    monkeypatch.setenv(WORKER_ENV, "0")
 
     reads: list[float] = []
     real_inspect = pipeline._inspect
