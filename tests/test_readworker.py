@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import process_gone
+from conftest import ContentCopy, process_gone
 
 from generator.check.results import DocumentResult
 from generator.pdf import readworker
@@ -249,3 +249,22 @@ def test_a_build_starts_the_worker_by_itself_only_beside_a_warm_converter(
     with WarmConverter(fonts_dir=example_root / "字体"):
         build(example_root, tmp_path / "off", pdf=True)
     assert len(spied["workers"]) == 1
+
+
+def test_with_errors_in_the_content_a_build_with_the_worker_reports_the_same_and_withholds_the_package(
+    content_copy: ContentCopy, tmp_path: Path, spied: dict[str, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors found by the rules keep the package from being made ahead while the worker reads."""
+    from generator.pipeline import build
+
+    root = content_copy({"基本信息.yaml": lambda t: t.replace("推荐区县: 重庆市云岭区人民政府", "推荐区县:")})
+    with_worker = build(root, tmp_path / "with", pdf=True)
+    assert spied["workers"] and spied["workers"][0].tasks
+    monkeypatch.setenv(readworker.WORKER_ENV, "0")
+    alone = build(root, tmp_path / "alone", pdf=True)
+    assert len(spied["workers"]) == 1
+    assert _comparable(with_worker) == _comparable(alone)
+    assert with_worker.exit_code == alone.exit_code == 1
+    assert [d.code for d in with_worker.report.errors] == [d.code for d in alone.report.errors] != []
+    assert with_worker.package is None and alone.package is None
+    assert with_worker.package_skipped_reason == alone.package_skipped_reason != ""
