@@ -115,7 +115,7 @@ class ReadWorker:
         message = (language, title, str(docx), str(pdf), None if anchors is None else list(anchors))
         try:
             assert self.proc.stdin is not None
-            self.proc.stdin.write(_frame(message))
+            _write_all(self.proc.stdin.fileno(), _frame(message))
         except OSError:
             self._break()
             return None
@@ -196,6 +196,13 @@ def _frame(message: object) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """All of `data` to fd (a pipe may take less than all in one write)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     """`size` bytes from fd, or None at its end or past the deadline."""
     chunks, left = [], size
@@ -252,13 +259,8 @@ def main() -> None:
     answers = os.dup(1)
     os.dup2(2, 1)
 
-    def write(data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(answers, view) :]
-
     try:
-        _serve(sys.stdin.buffer.read, write)
+        _serve(sys.stdin.buffer.read, lambda data: _write_all(answers, data))
     except Exception:  # noqa: BLE001, S110 - the build ended first, or sent what it cannot have
         pass
     finally:
