@@ -5,8 +5,9 @@ example's 28-page plan) and finds the pages of the 自评表's tagged places (pa
 is Python, so threads cannot share it out. With a warm converter running (`chanjiao preview`'s),
 the converter's LibreOffice has nothing to do while the build reads and renders: one core sits
 idle. So the build starts this worker when it starts (its imports, ~0.3 CPU-s, run on the idle
-core while the build checks and renders), hands it the first PDF of phase 1, and goes on with the
-next document, the 自评表 and the package.
+core while the build checks and renders), hands it the longest document of phase 1 (the plan) and
+reads the other itself, then hands it the 自评表 and makes the package meanwhile
+(pipeline._read_elsewhere).
 
 One task per document, answered in order on the worker's stdout:
     → (language, title, docx, pdf, anchors)     anchors: the texts whose pages the 自评表 prints
